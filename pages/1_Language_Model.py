@@ -1,0 +1,109 @@
+"""Language model: train a char- or word-level RNN / GRU / LSTM live and compare it to n-grams."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from seqviz.config import LMConfig, check, rebuild_changes
+from seqviz.data import CORPORA, CorpusError, decode_upload
+from seqviz.ui import lm_panel
+from seqviz.ui.controls import integer, ladder, select
+from seqviz.ui.player import player_bar, set_playing
+from seqviz.ui.setup import setup_page
+from seqviz.ui.state import page_config, seed_widgets, show_notices, store_config, widget_values
+
+K = "lm"
+setup_page("Language model", "✍️")
+st.title("✍️ Language model")
+st.caption("An RNN reads text one token at a time and learns to predict the next one. "
+           "Press **Play** and watch the loss fall below the n-gram baselines; change the learning "
+           "rate or clipping while it trains.")
+cfg = page_config(LMConfig, K)
+show_notices(K)
+seed_widgets(K, cfg)
+ss = st.session_state
+
+# ---- controls ------------------------------------------------------------------------------
+sb = st.sidebar
+sb.header("Data")
+select(K, "corpus", "Corpus", list(CORPORA) + ["upload"],
+       fmt=lambda c: "your own .txt file" if c == "upload" else f"{c}: {CORPORA[c]}")
+if ss[f"{K}.w.corpus"] == "upload":
+    upload = sb.file_uploader("Upload a UTF-8 text file (any language)", type=["txt"],
+                              key=f"{K}.upload")
+    if upload is not None and ss.get(f"{K}.upload_name") != (upload.name, upload.size):
+        ss[f"{K}.upload_name"] = (upload.name, upload.size)
+        try:
+            ss[f"{K}.upload_text"], ss[f"{K}.upload_error"] = decode_upload(upload.getvalue()), None
+        except CorpusError as err:
+            ss[f"{K}.upload_text"], ss[f"{K}.upload_error"] = None, str(err)
+select(K, "level", "Tokens", ["char", "word"], horizontal=True,
+       fmt=lambda v: {"char": "characters", "word": "words"}[v])
+sb.header("Model")
+select(K, "cell", "Cell", ["rnn", "gru", "lstm"], horizontal=True, fmt=str.upper)
+ladder(K, "hidden_size", "Hidden size H", [8, 16, 32, 64, 128, 256, 512])
+integer(K, "num_layers", "Layers", 1, 3)
+ladder(K, "embed_size", "Embedding size E", [4, 8, 16, 32, 64, 128, 256])
+sb.header("Training")
+ladder(K, "seq_len", "Sequence length T (BPTT)", [4, 8, 16, 32, 64, 128, 256])
+ladder(K, "batch_size", "Batch size B", [1, 2, 4, 8, 16, 32, 64, 128])
+select(K, "optimizer", "Optimiser", ["adam", "sgd"], horizontal=True, fmt=str.capitalize)
+ladder(K, "lr", "Learning rate (live)", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0])
+select(K, "clip", "Gradient clipping (live)", ["none", "norm", "value"], horizontal=True,
+       fmt=lambda v: {"none": "off", "norm": "by norm", "value": "by value"}[v])
+ladder(K, "clip_threshold", "Clip threshold (live)", [0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0])
+integer(K, "seed", "Seed", 0, 2**31 - 1, help="Same seed, same starting weights and batches.")
+
+# ---- resolve the config the widgets describe ---------------------------------------------------
+lm_panel.sample_controls(K)
+new = dataclasses.replace(cfg, **widget_values(K, cfg))
+upload_text = ss.get(f"{K}.upload_text")
+if new.corpus == "upload" and ss.get(f"{K}.upload_error"):
+    sb.error(ss[f"{K}.upload_error"])
+if new.corpus == "upload" and not upload_text:
+    keep = cfg.corpus if cfg.corpus != "upload" else "prose"
+    st.info(f"Choose a .txt file in the sidebar to train on your own text. Meanwhile the "
+            f"model keeps training on **{keep}**.")
+    new = dataclasses.replace(new, corpus=keep)
+problems = check(new)
+if problems:
+    st.error("Invalid setting: " + "; ".join(problems))
+    new = cfg
+
+exp = ss.get(f"{K}.exp")
+changed = rebuild_changes(cfg, new) if exp is not None else ["start"]
+if changed or exp is None:
+    try:
+        exp = lm_panel.build(new, upload_text)
+    except CorpusError as err:
+        st.error(f"Cannot train on this text: {err}")
+        if exp is None:  # the very first build: fall back to the default corpus
+            new = dataclasses.replace(new, corpus="prose")
+            exp = lm_panel.build(new, None)
+        else:
+            new = cfg
+    else:
+        if ss.get(f"{K}.exp") is not None:
+            st.toast(f"Model rebuilt because {', '.join(changed)} changed.")
+        ss[f"{K}.exp"] = exp
+elif new != cfg:
+    with exp.trainer.lock:
+        exp.apply_live(new)
+store_config(K, new)
+
+
+# ---- player and live panel -------------------------------------------------------------------
+def _step() -> None:
+    set_playing(K, False)
+    ss[f"{K}.exp"].trainer.step(1)
+
+
+def _reset() -> None:
+    set_playing(K, False)
+    ss[f"{K}.exp"] = lm_panel.build(ss[f"{K}.config"], ss.get(f"{K}.upload_text"))
+
+
+playing = player_bar(K, _step, _reset)
+lm_panel.live_panel(K, playing)

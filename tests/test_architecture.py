@@ -1,0 +1,25 @@
+"""The dependency rule: the core never imports Streamlit; figures never import models."""
+
+import subprocess
+import sys
+
+CORE = ["seqviz", "seqviz.config", "seqviz.data", "seqviz.models", "seqviz.models.lm",
+        "seqviz.models.ngram", "seqviz.train", "seqviz.decode", "seqviz.lm_experiment",
+        "seqviz.figures.training"]
+
+
+def _modules_after_import(mod: str) -> set[str]:
+    code = f"import sys, {mod}; print('\\n'.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_core_never_imports_streamlit():
+    for mod in CORE:
+        loaded = _modules_after_import(mod)
+        assert not any(m == "streamlit" or m.startswith("streamlit.") for m in loaded), mod
+
+
+def test_figures_do_not_import_models():
+    loaded = _modules_after_import("seqviz.figures.training")
+    assert "seqviz.models" not in loaded and "torch" not in loaded

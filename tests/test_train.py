@@ -1,0 +1,168 @@
+import math
+import threading
+
+import pytest
+import torch
+
+from seqviz.config import LMConfig
+from seqviz.data import build_text_data
+from seqviz.lm_experiment import LMExperiment
+from seqviz.train import Trainer, clip_gradients
+
+
+def _params_with_grads(seed=0, scale=10.0):
+    g = torch.Generator().manual_seed(seed)
+    ps = [torch.nn.Parameter(torch.randn(5, 4, generator=g)) for _ in range(3)]
+    for p in ps:
+        p.grad = torch.randn(p.shape, generator=g) * scale
+    return ps
+
+
+@pytest.mark.parametrize("threshold", [0.1, 1.0, 5.0, 1e6])
+def test_clip_by_norm_equals_torch(threshold):
+    ours, ref = _params_with_grads(), _params_with_grads()
+    before, after, clipped = clip_gradients(ours, "norm", threshold)
+    ref_norm = torch.nn.utils.clip_grad_norm_(ref, threshold)
+    assert before == pytest.approx(float(ref_norm), rel=1e-6)
+    for a, b in zip(ours, ref):
+        torch.testing.assert_close(a.grad, b.grad)
+    assert clipped == (before > threshold)
+    assert after == pytest.approx(min(before, threshold), rel=1e-5)
+
+
+@pytest.mark.parametrize("threshold", [0.5, 3.0, 1e6])
+def test_clip_by_value_equals_torch(threshold):
+    ours, ref = _params_with_grads(), _params_with_grads()
+    _, _, clipped = clip_gradients(ours, "value", threshold)
+    torch.nn.utils.clip_grad_value_(ref, threshold)
+    for a, b in zip(ours, ref):
+        torch.testing.assert_close(a.grad, b.grad)
+    assert clipped == (threshold < 1e6)
+
+
+def test_clip_none_leaves_gradients():
+    ours, ref = _params_with_grads(), _params_with_grads()
+    before, after, clipped = clip_gradients(ours, "none", 0.1)
+    assert not clipped and before == after
+    for a, b in zip(ours, ref):
+        torch.testing.assert_close(a.grad, b.grad)
+
+
+def _experiment(text, **kw):
+    cfg = LMConfig(hidden_size=32, embed_size=16, seq_len=16, batch_size=8, **kw)
+    return LMExperiment.build(cfg, build_text_data(text, "char"), eval_every=5)
+
+
+def test_step_5_5_equals_step_10(tiny_text):
+    a, b = _experiment(tiny_text, cell="gru"), _experiment(tiny_text, cell="gru")
+    la = [s.loss for s in a.trainer.step(5) + a.trainer.step(5)]
+    lb = [s.loss for s in b.trainer.step(10)]
+    assert la == lb
+    for pa, pb in zip(a.model.parameters(), b.model.parameters()):
+        assert torch.equal(pa, pb)
+
+
+def test_same_seed_same_numbers_other_seed_differs(tiny_text):
+    a, b = _experiment(tiny_text, seed=1), _experiment(tiny_text, seed=1)
+    c = _experiment(tiny_text, seed=2)
+    assert [s.loss for s in a.trainer.step(3)] == [s.loss for s in b.trainer.step(3)]
+    assert [s.loss for s in a.trainer.step(1)] != [s.loss for s in c.trainer.step(4)][-1:]
+
+
+def test_lm_overfits_short_text():
+    text = "hello world, hello seqviz. " * 20
+    exp = _experiment(text, cell="lstm", lr=0.01)
+    stats = exp.trainer.step(300)
+    assert stats[0].loss > 2.0
+    assert min(s.loss for s in stats[-20:]) < 0.3
+    sample, _ = exp.sample("hello w", 5, temperature=0.0)
+    assert sample == "orld,"
+
+
+def test_live_lr_and_clip_change_keep_step_counter(tiny_text):
+    exp = _experiment(tiny_text)
+    exp.trainer.step(3)
+    exp.apply_live(LMConfig(lr=0.05, clip="value", clip_threshold=0.01))
+    stats = exp.trainer.step(1)[0]
+    assert exp.trainer.steps == 4 and stats.step == 4
+    assert stats.lr == 0.05 and exp.trainer.optimizer.param_groups[0]["lr"] == 0.05
+    assert stats.clipped and exp.trainer.clip == "value"
+
+
+def test_validation_every_k_steps(tiny_text):
+    exp = _experiment(tiny_text)
+    exp.trainer.step(10)
+    assert [s for s, _ in exp.trainer.evals] == [5, 10]
+    assert all(v > 1 for _, v in exp.trainer.evals)
+
+
+def test_nan_loss_restores_last_good_weights():
+    model = torch.nn.Linear(3, 1)
+    calls = {"n": 0}
+    x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
+
+    class Batches:
+        def next(self):
+            return x
+
+    def loss_fn(m, batch):
+        calls["n"] += 1
+        out = m(batch).pow(2).mean()
+        return out * math.nan if calls["n"] == 8 else out
+
+    trainer = Trainer(model, Batches(), loss_fn, optimizer="sgd", lr=0.1, snapshot_every=5)
+    trainer.step(5)
+    good = {k: v.clone() for k, v in model.state_dict().items()}
+    trainer.step(2)
+    bad = trainer.step(1)[0]
+    assert bad.diverged and math.isnan(bad.loss)
+    assert trainer.divergences[-1].step == 8 and trainer.divergences[-1].restored_to == 5
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, good[k])
+    after = trainer.step(1)[0]
+    assert not after.diverged and math.isfinite(after.loss)
+
+
+def test_exploding_lr_never_leaves_nan_weights(tiny_text):
+    exp = _experiment(tiny_text, cell="rnn", optimizer="sgd", lr=1e3, clip="none")
+    stats = exp.trainer.step(30)
+    assert any(s.diverged for s in stats)
+    assert all(torch.isfinite(p).all() for p in exp.model.parameters())
+    limit = exp.trainer.max_loss
+    assert all(s.loss <= limit for s in stats if not s.diverged)
+
+
+def test_overlapping_threads_are_serialised(tiny_text):
+    exp = _experiment(tiny_text)
+    errors = []
+
+    def work():
+        try:
+            for _ in range(5):
+                exp.trainer.step(2)
+        except Exception as err:  # pragma: no cover - the assertion reports it
+            errors.append(err)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and exp.trainer.steps == 30
+    assert [s.step for s in exp.trainer.history] == list(range(1, 31))
+
+
+def test_try_step_skips_when_busy(tiny_text):
+    exp = _experiment(tiny_text)
+    with exp.trainer.lock:
+        assert exp.trainer.try_step(1) is None
+        assert exp.trainer.train_for(0.01) is None
+    assert len(exp.trainer.try_step(1)) == 1
+
+
+def test_bad_live_settings_rejected(tiny_text):
+    exp = _experiment(tiny_text)
+    with pytest.raises(ValueError):
+        exp.trainer.set_lr(float("nan"))
+    with pytest.raises(ValueError):
+        exp.trainer.set_clip("sideways", 1.0)
