@@ -72,7 +72,7 @@ class LMExperiment:
         self.cfg, self.data, self.model, self.trainer = cfg, data, model, trainer
 
     @classmethod
-    def build(cls, cfg: LMConfig, data: TextData, eval_every: int = 100) -> "LMExperiment":
+    def build(cls, cfg: LMConfig, data: TextData, eval_every: int = 25) -> "LMExperiment":
         spec = LMSpec(vocab_size=len(data.vocab), embed_size=cfg.embed_size,
                       hidden_size=cfg.hidden_size, num_layers=cfg.num_layers, cell=cfg.cell)
         model = build_lm(spec, seed=cfg.seed)

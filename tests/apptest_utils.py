@@ -15,11 +15,14 @@ TIMEOUT = 120  # torch import and the first corpus load take seconds
 def run_page(path: str, query: dict | None = None, session: dict | None = None) -> AppTest:
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
+    # Start from the entrypoint like a browser does, so page links resolve, then switch.
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     for k, v in (query or {}).items():
         at.query_params[k] = v
     for k, v in (session or {}).items():
         at.session_state[k] = v
+    if path != "app.py":
+        at.switch_page(path)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.style import BASELINE_COLOURS, PALETTE, check_same_length, styled
+from seqviz.figures.style import BASELINE_COLOURS, PALETTE, check_same_length, log_axis, styled
 
 
 def ema(values: Sequence[float], beta: float = 0.9) -> np.ndarray:
@@ -71,9 +71,8 @@ def perplexity_figure(steps: Sequence[int], perplexities: Sequence[float], *,
                              marker=dict(size=8)))
     x_end = max(steps[-1] if len(steps) else 1, 1)
     _baseline_lines(fig, baselines, x_end)
-    fig = styled(fig, title=title, x="training step", y="perplexity")
-    fig.update_yaxes(type="log")
-    return fig
+    fig = styled(fig, title=title, x="training step", y="perplexity (log scale)")
+    return log_axis(fig, list(perplexities) + [v for _, v in baselines])
 
 
 def grad_norm_figure(steps: Sequence[int], before: Sequence[float], after: Sequence[float], *,
@@ -91,6 +90,5 @@ def grad_norm_figure(steps: Sequence[int], before: Sequence[float], after: Seque
         fig.add_trace(go.Scatter(x=[0, x_end], y=[threshold, threshold], mode="lines",
                                  name=f"threshold {threshold:g}",
                                  line=dict(color="black", dash="dash")))
-    fig = styled(fig, title=title, x="training step", y="||g|| (L2, all parameters)")
-    fig.update_yaxes(type="log")
-    return fig
+    fig = styled(fig, title=title, x="training step", y="‖g‖ over all parameters (log)")
+    return log_axis(fig, list(before) + list(after) + ([threshold] if threshold else []))

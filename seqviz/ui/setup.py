@@ -7,6 +7,8 @@ import threading
 import streamlit as st
 import torch
 
+from seqviz.ui.catalog import sidebar_nav
+
 _TORCH_READY = threading.Event()
 
 # Larger base type so a projected page reads from the back row.
@@ -28,3 +30,4 @@ def setup_page(title: str, icon: str = "🔁") -> None:
         torch.set_num_threads(1)
         _TORCH_READY.set()
     st.markdown(_CSS, unsafe_allow_html=True)
+    sidebar_nav()
