@@ -82,7 +82,7 @@ def grad_norm_figure(steps: Sequence[int], before: Sequence[float], after: Seque
     check_same_length(steps=steps, before=before, after=after)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=list(steps), y=list(before), mode="lines", name="before clipping",
-                             line=dict(color=PALETTE[3], width=2)))
+                             line=dict(color=PALETTE[3], width=5), opacity=0.45))
     fig.add_trace(go.Scatter(x=list(steps), y=list(after), mode="lines", name="after clipping",
                              line=dict(color=PALETTE[2], width=2)))
     if threshold is not None:

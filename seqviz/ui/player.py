@@ -11,8 +11,8 @@ from typing import Callable
 
 import streamlit as st
 
-TICK_SECONDS = 0.3  # fragment period while playing
-TICK_BUDGET = 0.12  # seconds of training compute per tick
+TICK_SECONDS = 0.4  # fragment period while playing
+TICK_BUDGET = 0.3  # seconds of training compute per tick (redrawing takes ~0.1 s more)
 
 
 def is_playing(key: str) -> bool:
