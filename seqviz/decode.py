@@ -53,3 +53,32 @@ def sample_lm(model: LanguageModel, prompt_ids: list[int], length: int, *,
         logits, state = run.logits[0, -1], run.state
     model.train(was_training)
     return out
+
+
+def lm_search_fns(model: LanguageModel, prompt_ids: list[int]):
+    """Adapters for ``seqviz.beam``: (step_fn, reorder, start state, start token).
+
+    The prompt minus its last token primes the state; the last token is the "start" token the
+    search conditions on. An empty prompt starts from ``<unk>`` (id 0) with a zero state.
+    """
+    ids = list(prompt_ids) or [0]
+    device = model.device
+    state = None
+    if len(ids) > 1:
+        with torch.no_grad():
+            state = model.run(torch.tensor([ids[:-1]], device=device)).state
+
+    def step(prev: torch.Tensor, state):
+        with torch.no_grad():
+            run = model.run(prev[:, None].to(device), state)  # logits (N, 1, V)
+        return torch.log_softmax(run.logits[:, 0].float(), dim=-1), run.state
+
+    def reorder(state, index: torch.Tensor):
+        if state is None:
+            return None
+        index = index.to(device)
+        if isinstance(state, tuple):  # LSTM (h, c), each (L, N, H)
+            return tuple(s[:, index] for s in state)
+        return state[:, index]
+
+    return step, reorder, state, ids[-1]
