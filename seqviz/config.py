@@ -129,3 +129,19 @@ class LMConfig:
     clip_threshold: float = setting(1.0, live=True, lo=0.01, hi=100.0)
     temperature: float = setting(0.8, live=True, lo=0.0, hi=2.0)
     seed: int = setting(0, lo=0, hi=2**31 - 1)
+
+
+@dataclass(frozen=True)
+class BeamConfig:
+    """The beam-search page. ``source`` names a model: a bundled checkpoint's file name
+    (``lm_*`` / ``seq2seq_*``), ``live_lm`` or ``live_s2s``; "auto" picks the first available."""
+
+    source: str = setting("auto")
+    text: str = setting("")  # the input (seq2seq) or prompt (LM); "" = a ready-made example
+    reference: str = setting("")  # y* for the error analysis; "" = the example's own target
+    beam_width: int = setting(3, live=True, lo=1, hi=10)
+    max_len: int = setting(30, live=True, lo=1, hi=60)
+    alpha: float = setting(0.6, live=True, lo=0.0, hi=1.0)
+    expand: int = setting(3, live=True, lo=1, hi=10)
+    temperature: float = setting(1.0, live=True, lo=0.05, hi=2.0)
+    seed: int = setting(0, lo=0, hi=2**31 - 1)

@@ -73,9 +73,9 @@ def beam_tree_figure(parents: Sequence[int], steps: Sequence[int], labels: Seque
     edge_trace(range(n), "#d9d9d9", 1, "edges", show=False)
     final_path = _ancestors(parents, finals)
     edge_trace(sorted(final_path), "#1f77b4", 3, "final beams")
-    edge_trace(sorted(_ancestors(parents, greedy[-1:])), "#ff7f0e", 5, "greedy path", dash="dot")
     if best is not None:
-        edge_trace(sorted(_ancestors(parents, [best])), "#2ca02c", 6, "best (normalised)")
+        edge_trace(sorted(_ancestors(parents, [best])), "#2ca02c", 7, "best (normalised score)")
+    edge_trace(sorted(_ancestors(parents, greedy[-1:])), "#ff7f0e", 3, "greedy path", dash="dot")
     show_text = n <= MAX_TEXT_NODES
     for status, (colour, symbol, name) in STATUS_STYLE.items():
         ids = [i for i in range(n) if statuses[i] == status]
@@ -113,3 +113,17 @@ def _ancestors(parents: Sequence[int], ids: Sequence[int]) -> set[int]:
 def _leaves(parents: Sequence[int]) -> int:
     has_child = set(parents)
     return sum(1 for i in range(len(parents)) if i not in has_child)
+
+
+def error_tally_figure(counts: dict[int, dict[str, int]], alpha: float, n: int) -> go.Figure:
+    """Stacked bars: correct / search error / model error per beam width."""
+    widths = sorted(counts)
+    fig = go.Figure()
+    colours = {"correct": "#2ca02c", "search error": "#ff7f0e", "model error": "#d62728"}
+    for kind, colour in colours.items():
+        fig.add_trace(go.Bar(x=[str(b) for b in widths], y=[counts[b][kind] for b in widths],
+                             name=kind, marker_color=colour,
+                             text=[counts[b][kind] for b in widths], textposition="inside"))
+    fig.update_layout(barmode="stack")
+    return styled(fig, title=f"Outcomes over {n} held-out examples (α = {alpha:g})",
+                  x="beam width B", y="examples")
