@@ -5,7 +5,10 @@ import sys
 
 CORE = ["seqviz", "seqviz.config", "seqviz.data", "seqviz.models", "seqviz.models.lm",
         "seqviz.models.ngram", "seqviz.train", "seqviz.decode", "seqviz.lm_experiment",
-        "seqviz.figures.training"]
+        "seqviz.figures.training", "seqviz.tasks", "seqviz.gradients", "seqviz.cliff",
+        "seqviz.clipping_run", "seqviz.beam", "seqviz.search_problem", "seqviz.checkpoint"]
+FIGURES = ["seqviz.figures.training", "seqviz.figures.gradients", "seqviz.figures.clipping",
+           "seqviz.figures.beam"]
 
 
 def _modules_after_import(mod: str) -> set[str]:
@@ -21,5 +24,6 @@ def test_core_never_imports_streamlit():
 
 
 def test_figures_do_not_import_models():
-    loaded = _modules_after_import("seqviz.figures.training")
-    assert "seqviz.models" not in loaded and "torch" not in loaded
+    for mod in FIGURES:
+        loaded = _modules_after_import(mod)
+        assert "seqviz.models" not in loaded and "torch" not in loaded, mod

@@ -1,0 +1,100 @@
+"""The two-run clipping harness: torch's clipping, identical runs until the first clip."""
+
+import copy
+import dataclasses
+import math
+
+import pytest
+import torch
+
+from seqviz.clipping_run import RUNS, ClipComparison, ClipConfig
+from seqviz.config import from_query, rebuild_changes, to_query
+
+SMALL = ClipConfig(seq_len=12, hidden_size=8)
+
+
+def _params(trainer):
+    return [p.detach().clone() for p in trainer.model.parameters()]
+
+
+def test_runs_start_identical_and_see_the_same_batches():
+    comp = ClipComparison(SMALL)
+    a, b = (comp.trainers[n] for n in RUNS)
+    for p, q in zip(a.model.parameters(), b.model.parameters()):
+        assert torch.equal(p, q) and p is not q
+    assert a.clip == "none" and b.clip == "norm"
+    assert torch.equal(a.batches.next()[0], b.batches.next()[0])
+
+
+@pytest.mark.parametrize("mode,threshold", [("norm", 5.0), ("value", 2.0)])
+def test_identical_until_the_first_step_above_the_threshold(mode, threshold):
+    # with this seed the gradient norm is 4.8, 3.0, 1.1, 0.4, 0.3, then 11 at step 6
+    cfg = ClipConfig(seq_len=20, hidden_size=8, clip=mode, clip_threshold=threshold)
+    comp = ClipComparison(cfg)
+    plain, clipped = (comp.trainers[n] for n in RUNS)
+    first = None
+    for k in range(1, 41):
+        comp.step(1)
+        s = clipped.history[-1]
+        same = all(torch.equal(p, q) for p, q in zip(plain.model.parameters(),
+                                                     clipped.model.parameters()))
+        if first is None and s.clipped:
+            first = k
+        if first is None:
+            assert same and plain.history[-1].loss == s.loss, f"runs parted at step {k}"
+        else:
+            assert not same, f"clipping at step {first} left no trace at step {k}"
+    assert first is not None and first > 3, f"first clip at step {first}: the test proves little"
+
+
+@pytest.mark.parametrize("mode,threshold", [("norm", 0.3), ("value", 0.02)])
+def test_clipped_update_equals_torch_clipping(mode, threshold):
+    """One step of the clipped run equals SGD after torch.nn.utils.clip_grad_*_."""
+    cfg = dataclasses.replace(SMALL, clip=mode, clip_threshold=threshold, lr=0.1)
+    comp = ClipComparison(cfg)
+    comp.step(2)
+    trainer = comp.trainers["with clipping"]
+    model, task = copy.deepcopy(trainer.model), copy.deepcopy(trainer.batches)
+    x, y = task.next()  # the batch the trainer will draw next
+    loss = task.loss(model(x), y)
+    loss.backward()
+    if mode == "norm":
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), threshold)
+    else:
+        norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+        torch.nn.utils.clip_grad_value_(model.parameters(), threshold)
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+    comp.step(1)
+    stats = trainer.history[-1]
+    assert stats.clipped and stats.grad_norm == pytest.approx(float(norm), rel=1e-5)
+    for p, q in zip(trainer.model.parameters(), model.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-7)
+
+
+def test_live_settings_reach_the_right_run():
+    comp = ClipComparison(SMALL)
+    comp.apply_live(dataclasses.replace(SMALL, lr=0.01, clip="value", clip_threshold=0.5))
+    plain, clipped = (comp.trainers[n] for n in RUNS)
+    assert plain.lr == clipped.lr == 0.01
+    assert plain.clip == "none" and (clipped.clip, clipped.clip_threshold) == ("value", 0.5)
+
+
+def test_default_config_unclipped_run_diverges_and_clipped_does_not():
+    comp = ClipComparison(ClipConfig(seq_len=50))
+    comp.step(40)
+    plain, clipped = comp.series("without clipping"), comp.series("with clipping")
+    assert len(plain.divergences) > 0 and len(clipped.divergences) == 0
+    assert 0 < clipped.share_clipped <= 1 and plain.share_clipped == 0
+    assert math.isnan(plain.loss[plain.steps == plain.divergences[0]][0])
+    assert comp.train_for(0.0) is not None and comp.steps == 41
+
+
+def test_clip_config_round_trip():
+    cfg = ClipConfig(clip="value", clip_threshold=0.25, cliff_lr=1.0, seed=3)
+    assert from_query(ClipConfig, to_query(cfg)) == (cfg, [])
+    live = dataclasses.replace(cfg, lr=1.0, clip="norm", clip_threshold=5.0, cliff_lr=0.1,
+                               cliff_threshold=2.0)
+    assert rebuild_changes(cfg, live) == []
+    assert rebuild_changes(cfg, dataclasses.replace(cfg, optimizer="adam")) == ["optimizer"]

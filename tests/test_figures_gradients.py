@@ -1,0 +1,133 @@
+"""Gradient-flow and clipping figures: shapes checked, titles and axes present, no torch."""
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from seqviz.figures.clipping import clip_norm_figure, cliff_figure, two_loss_figure
+from seqviz.figures.gradients import (accuracy_figure, gate_figure, jacobian_figure,
+                                      norm_distance_figure, radius_figure,
+                                      step_histogram_figure, wide_log_axis)
+
+
+def _axes_titled(fig):
+    layout = fig.to_plotly_json()["layout"]
+    assert layout["title"]["text"]
+    assert layout["xaxis"]["title"]["text"] and layout["yaxis"]["title"]["text"]
+
+
+def test_histogram_figure_log_counts_scale_text_and_nonfinite_marks():
+    counts = np.array([[0, 5, 100], [1, 0, 1000]])  # (T=2, bins=3)
+    fig = step_histogram_figure(counts, [-1.5, -0.5, 0.5, 1.5], title="dL/dh_t",
+                                bins_text="3 bins over ±1.5, width 1", value_label="g",
+                                nonfinite=[0, 7])
+    _axes_titled(fig)
+    heat = fig.data[0]
+    z = np.array(heat.z, dtype=float)  # (bins, T)
+    assert z.shape == (3, 2)
+    assert math.isnan(z[0, 0]) and z[2, 1] == pytest.approx(3.0)  # log10 counts, 0 blank
+    assert list(heat.colorbar.ticktext) == ["1", "10", "100", "1,000"]
+    title = fig.layout.title.text
+    assert "3 bins over ±1.5" in title and "7 NaN/inf entries" in title
+    marks = fig.data[1]
+    assert list(marks.x) == [2] and marks.marker.symbol == "x"  # 1-based step of the NaN
+    assert list(heat.x) == [1, 2]
+
+
+def test_histogram_figure_rejects_mismatched_edges():
+    with pytest.raises(ValueError, match="edges has 3 entries but counts has 3 bins"):
+        step_histogram_figure(np.ones((4, 3)), [0, 1, 2], title="t", bins_text="",
+                              value_label="g")
+    with pytest.raises(ValueError, match="nonfinite has 2 steps but counts has 4"):
+        step_histogram_figure(np.ones((4, 3)), [0, 1, 2, 3], title="t", bins_text="",
+                              value_label="g", nonfinite=[0, 0])
+
+
+def test_norm_distance_marks_the_cut_and_names_the_reach():
+    norms = 0.5 ** np.arange(30)
+    fig = norm_distance_figure({"rnn": norms, "lstm": np.ones(30)}, cuts={"rnn": 10, "lstm": None})
+    _axes_titled(fig)
+    names = [t.name for t in fig.data if t.name]
+    assert "RNN: reaches back 9 steps" in names and "LSTM: reaches all 29 steps" in names
+    diamond = [t for t in fig.data if t.mode == "markers"][0]
+    assert list(diamond.x) == [10]
+    assert fig.layout.yaxis.type == "log"
+    with pytest.raises(ValueError, match="same length"):
+        norm_distance_figure({"a": [1, 2], "b": [1, 2, 3]})
+
+
+def test_norm_distance_survives_inf_and_nan():
+    fig = norm_distance_figure({"rnn": np.array([1.0, math.inf, math.nan, 1e-30])})
+    assert fig.data[0].y == (1.0, None, None, 1e-30)
+    assert "2 steps inf/NaN" in fig.data[0].name
+
+
+def test_wide_log_axis_uses_decades_over_many_decades():
+    import plotly.graph_objects as go
+
+    fig = wide_log_axis(go.Figure(), [1e-18, 1e-2])
+    ticks = list(fig.layout.yaxis.tickvals)
+    assert len(ticks) <= 9 and ticks[0] <= 1e-18 and ticks[-1] >= 1e-2
+    assert fig.layout.yaxis.ticktext[0] == "1e-18"
+
+
+def test_why_figures():
+    _axes_titled(jacobian_figure([0, 5, 9], [1.2, 1.1, math.nan]))
+    fig = gate_figure([0.7, 0.8, 0.9], [0.72, 0.9, 1.0], gate_name="f")
+    _axes_titled(fig)
+    assert fig.layout.yaxis.type == "log"
+    fig = radius_figure([0, 10], {"W_hi": [1.0, 1.1], "W_hf": [1.0, 0.9]})
+    assert len(fig.data) == 3
+    with pytest.raises(ValueError, match="steps has 2, W_hi has 1"):
+        radius_figure([0, 10], {"W_hi": [1.0]})
+    fig = accuracy_figure({"rnn": ([0, 10], [0.25, 0.5])}, chance=0.25)
+    assert list(fig.data[0].y) == [25, 50] and "chance 25%" in fig.data[1].name
+
+
+def test_clipping_figures():
+    runs = {"without clipping": ([1, 2, 3], [1.0, math.nan, 5.0]),
+            "with clipping": ([1, 2, 3], [1.0, 0.5, 0.4])}
+    fig = two_loss_figure(runs, divergences={"without clipping": [2], "with clipping": []})
+    _axes_titled(fig)
+    assert fig.data[0].y == (1.0, None, 5.0)
+    assert any("diverged ×1" in (t.name or "") for t in fig.data)
+    many = two_loss_figure(runs, divergences={"without clipping": list(range(1, 40))})
+    assert any(t.mode == "markers" and len(t.x) == 39 for t in many.data)  # not 39 lines
+    fig = clip_norm_figure(runs, threshold=1.0, clipped=([3], [5.0]))
+    names = [t.name for t in fig.data]
+    assert "threshold ‖g‖ = 1" in names and "clipped steps" in names
+    value = clip_norm_figure(runs, threshold=0.5, mode="value")
+    assert "threshold ‖g‖ = 0.5" not in [t.name for t in value.data]
+    assert "clamped to ±0.5" in value.layout.title.text
+
+
+def test_cliff_figure_cuts_paths_that_leave_the_plot():
+    ws, bs = np.linspace(0, 4, 5), np.linspace(-2, 1, 4)
+    loss = np.ones((4, 5))
+    paths = {"without clipping": ([3.0, 2.5, 1e5], [-0.5, -0.6, 3e5]),
+             "with clipping (‖g‖ ≤ 0.5)": ([3.0, 2.9, 2.8], [-0.5, -0.55, -0.6])}
+    fig = cliff_figure(ws, bs, loss, paths=paths, wall=([1, 4], [0.05, -1.45]))
+    _axes_titled(fig)
+    thrown = [t for t in fig.data if t.name and t.name.startswith("without clipping")][0]
+    assert len(thrown.x) == 3 and "off the plot" in thrown.name
+    kept = [t for t in fig.data if t.name and t.name.startswith("with clipping")][0]
+    assert len(kept.x) == 3 and kept.line.color != thrown.line.color
+    with pytest.raises(ValueError, match=r"loss has shape \(5, 4\)"):
+        cliff_figure(ws, bs, loss.T, paths={})
+
+
+def test_figures_do_not_import_torch():
+    code = ("import sys, seqviz.figures.gradients, seqviz.figures.clipping; "
+            "print('torch' in sys.modules, 'seqviz.models' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_core_modules_never_import_streamlit():
+    code = ("import sys, seqviz.tasks, seqviz.gradients, seqviz.cliff, seqviz.clipping_run; "
+            "print(any(m == 'streamlit' or m.startswith('streamlit.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
