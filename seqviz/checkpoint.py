@@ -99,7 +99,10 @@ def load_lm(src: str | Path | bytes | BinaryIO, device: str | torch.device = "cp
     level = payload.get("level")
     if level not in ("char", "word"):
         raise CheckpointError(f"Unknown tokenisation level {level!r} in the checkpoint.")
-    model = LanguageModel(spec)
+    try:
+        model = LanguageModel(spec)
+    except (ValueError, RuntimeError, TypeError) as err:
+        raise CheckpointError(f"The checkpoint's model description is invalid: {err}") from err
     load_weights(model, payload["state_dict"])
     return model.to(device).eval(), vocab, level, dict(payload.get("meta", {}))
 

@@ -6,9 +6,10 @@ import sys
 CORE = ["seqviz", "seqviz.config", "seqviz.data", "seqviz.models", "seqviz.models.lm",
         "seqviz.models.ngram", "seqviz.train", "seqviz.decode", "seqviz.lm_experiment",
         "seqviz.figures.training", "seqviz.tasks", "seqviz.gradients", "seqviz.cliff",
-        "seqviz.clipping_run", "seqviz.beam", "seqviz.search_problem", "seqviz.checkpoint"]
+        "seqviz.clipping_run", "seqviz.beam", "seqviz.search_problem", "seqviz.checkpoint",
+        "seqviz.probes", "seqviz.neurons", "seqviz.project", "seqviz.hidden_config"]
 FIGURES = ["seqviz.figures.training", "seqviz.figures.gradients", "seqviz.figures.clipping",
-           "seqviz.figures.beam"]
+           "seqviz.figures.beam", "seqviz.figures.hidden", "seqviz.figures.text"]
 
 
 def _modules_after_import(mod: str) -> set[str]:

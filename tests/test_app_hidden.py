@@ -1,0 +1,272 @@
+"""AppTest for the hidden-states page: bundled checkpoints, a live model, bad input."""
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from seqviz.checkpoint import list_pretrained
+from seqviz.config import LMConfig
+from seqviz.data import build_text_data, load_corpus
+from seqviz.lm_experiment import LMExperiment
+from tests.apptest_utils import TIMEOUT, figures, run_page, texts
+
+PAGE = "pages/2_Hidden_States.py"
+pytestmark = pytest.mark.skipif(
+    not {"lm_python", "lm_prose"} <= set(list_pretrained("lm")),
+    reason="bundled checkpoints missing: run scripts/train_pretrained.py")
+
+
+def _heatmap(at) -> dict:
+    return next(f for f in figures(at) if f["data"][0]["type"] == "heatmap")
+
+
+def _array(data) -> np.ndarray:
+    """A figure array, stored as a list or as base64 numpy {"dtype", "bdata", "shape"}."""
+    if isinstance(data, dict):
+        import base64
+
+        flat = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
+        return flat.reshape([int(v) for v in str(data["shape"]).split(",")])
+    return np.asarray(data)
+
+
+def _z_shape(trace: dict) -> tuple[int, int]:
+    return _array(trace["z"]).shape
+
+
+def _html(at) -> list[str]:
+    return [el.proto.body for el in at.get("html")]
+
+
+def test_bundled_python_lstm_by_default_without_a_live_model():
+    at = run_page(PAGE)
+    text = texts(at)
+    assert "No language model has been trained in this browser session" in text
+    assert any("Language model" in el.proto.label for el in at.get("page_link"))
+    assert "LSTM, 2 layers × 128 units" in text and "trained on **python**" in text
+    heat = _heatmap(at)
+    trace = at.session_state["hs.trace"][1]
+    hidden = trace.layers[0].hidden  # (T, H)
+    z = _array(heat["data"][0]["z"])
+    assert z.shape == (128, trace.num_steps) and trace.num_steps > 20
+    order = np.argsort(-hidden.var(axis=0), kind="stable")  # ordered by variance
+    np.testing.assert_allclose(z, hidden[:, order].T, rtol=1e-6)
+    assert heat["data"][0]["zmid"] == 0
+    kinds = {f["data"][0]["type"] for f in figures(at)}
+    assert {"heatmap", "scatter", "bar"} <= kinds and len(figures(at)) == 5
+    html = _html(at)
+    assert any("seqviz-text" in h and "background:rgb" in h for h in html)
+    assert "Gates of unit" in text and "Forget gate" in text
+    assert len(at.get("latex")) == 6  # i, f, g, o, c, h
+    assert "5-gram (Kneser-Ney)" in text and "mean surprisal" in text
+    assert at.query_params["source"] in (["live"], "live")
+
+
+def test_pick_a_unit_layer_cell_state_and_a_notable_unit():
+    at = run_page(PAGE, query={"source": "lm_python"})
+    at.number_input(key="hs.w.unit").set_value(7).run()
+    assert not at.exception
+    assert "Neuron view: unit 7, layer 1" in texts(at)
+    at.selectbox(key="hs.w.layer").set_value(1).run()
+    at.radio(key="hs.w.state").set_value("cell").run()
+    assert not at.exception
+    assert "Neuron view: unit 7, layer 2" in texts(at)
+    heat = _heatmap(at)
+    assert "cell state tanh(c_t)" in heat["layout"]["title"]["text"]
+    assert at.query_params["unit"] in (["7"], "7")
+    assert at.query_params["state"] in (["cell"], "cell")
+    trace = at.session_state["hs.trace"][1]
+    shown = np.tanh(trace.layers[1].cell)  # (T, H), what the heatmap and neuron view colour
+    assert "unit 7 tanh(c)" in "".join(_html(at))
+    assert heat["data"][0]["zmax"] == pytest.approx(float(np.percentile(np.abs(shown), 99.5)))
+    # a unit recorded by scripts/train_pretrained.py: its button jumps to layer, state, unit
+    from seqviz.checkpoint import load_lm, pretrained_path
+
+    notable = load_lm(pretrained_path("lm_python"))[3]["neurons"][0]
+    at.button(key=f"hs.notable.{notable['feature']}").click().run()
+    assert not at.exception
+    assert at.session_state["hs.w.unit"] == notable["unit"]
+    assert at.session_state["hs.w.layer"] == notable["layer"]
+    assert f"Neuron view: unit {notable['unit']}, layer {notable['layer'] + 1}" in texts(at)
+
+
+def test_prose_gru_with_relevance_order_and_typed_span():
+    at = run_page(PAGE, query={"source": "lm_prose", "order": "relevance"})
+    assert "GRU" in texts(at) and "Update gate" in texts(at)
+    assert len(at.get("latex")) == 4
+    at.text_input(key="hs.find").input("while").run()
+    assert not at.exception
+    assert at.session_state["hs.w.start"] == 5 and at.session_state["hs.w.end"] == 10
+    assert "Selected tokens 5–9" in texts(at)
+    at.text_input(key="hs.find").input("zebra").run()
+    assert "does not occur in the probe text" in texts(at)
+
+
+def test_validation_passage_and_settings_that_do_not_fit():
+    at = run_page(PAGE, query={"source": "lm_prose", "probe": "validation", "passage": "100000",
+                               "layer": "5", "state": "cell", "unit": "4000"})
+    text = texts(at)
+    assert "Layer 6 does not exist" in text and "has no cell state" in text
+    assert "Unit 4000 does not exist" in text and "does not exist; there are" in text
+    assert _z_shape(_heatmap(at)["data"][0]) == (192, 400)
+
+
+def test_unknown_characters_long_and_empty_text():
+    at = run_page(PAGE, query={"source": "lm_python"})
+    at.text_area(key="hs.text_area").input("x = '€' " * 80).run()
+    assert not at.exception
+    text = texts(at)
+    assert "not in the model's vocabulary" in text
+    assert "the views show the first 500" in text
+    assert any("dashed" in h and "read as &lt;unk&gt;" in h for h in _html(at))
+    at.text_area(key="hs.text_area").input("d").run()  # one token: no span to drag, no next token
+    assert not at.exception and "Neuron view" in texts(at)
+    assert "last token: nothing follows it" in texts(at)
+    at.text_area(key="hs.text_area").input("").run()
+    assert not at.exception
+    assert "The probe text is empty" in texts(at)
+    assert not figures(at)
+
+
+def test_bad_url_values_fall_back_with_a_notice():
+    at = run_page(PAGE, query={"source": "nonsense", "order": "random", "start": "9", "end": "3"})
+    text = texts(at)
+    assert "Ignored URL parameter source" in text and "Ignored URL parameter order" in text
+    assert "does not fit this" in text
+
+
+def test_a_model_whose_corpus_is_unknown(monkeypatch):
+    """An uploaded checkpoint without a built-in corpus: no passages, n-gram or corpus search,
+    each said on the page; the probe text still works."""
+    import seqviz.ui.hidden_sources as sources
+
+    monkeypatch.setattr(sources, "corpus_data", lambda corpus, vocab, level: None)
+    at = run_page(PAGE, query={"source": "lm_prose", "probe": "validation"})
+    text = texts(at)
+    assert "it has no validation passages" in text
+    assert "no corpus to search" in text and "No n-gram baseline" in text
+    assert "fitted on the probe text alone" in text
+    assert len(figures(at)) == 5
+
+
+@pytest.fixture(scope="module")
+def live_exp():
+    cfg = LMConfig(corpus="grammar", level="word", cell="gru", hidden_size=24, embed_size=8,
+                   seq_len=16, batch_size=8)
+    return LMExperiment.build(cfg, build_text_data(load_corpus("grammar"), "word"))
+
+
+def test_live_model_is_traced_and_keeps_training_here(live_exp):
+    at = run_page(PAGE, session={"lm.exp": live_exp})
+    text = texts(at)
+    assert "No language model" not in text and "GRU, 1 layer × 24 units, word-level" in text
+    assert "Live model at training step 0" in text
+    assert _z_shape(_heatmap(at)["data"][0])[0] == 24
+    before = live_exp.trainer.steps
+    at.toggle(key="hs.train").set_value(True).run()
+    assert not at.exception
+    assert live_exp.trainer.steps > before
+    assert f"Live model at training step {live_exp.trainer.steps:,}" in texts(at)
+    assert "training here and retracing" in texts(at)
+    assert at.session_state["hs.trace"][0][0].endswith(f":{live_exp.trainer.steps}")
+
+
+def test_live_divergence_stops_training_here_with_a_message():
+    cfg = LMConfig(corpus="grammar", level="word", cell="rnn", hidden_size=16, embed_size=8,
+                   seq_len=16, batch_size=8, optimizer="sgd", lr=1000.0, clip="none")
+    exp = LMExperiment.build(cfg, build_text_data(load_corpus("grammar"), "word"))
+    at = run_page(PAGE, session={"lm.exp": exp, "hs.train": True})
+    assert exp.trainer.divergences, "the absurd learning rate should blow up at once"
+    assert at.session_state["hs.train"] is False
+    assert "Training diverged" in texts(at)
+    assert "Neuron view" in texts(at)  # the restored weights are still traced
+
+
+def test_uploaded_garbage_checkpoint_gives_a_message():
+    def app():
+        import streamlit as st
+
+        from seqviz.checkpoint import CheckpointError
+        from seqviz.ui.hidden_sources import upload_source
+
+        try:
+            upload_source(b"definitely not a checkpoint")
+        except CheckpointError as err:
+            st.error(str(err))
+
+    at = AppTest.from_function(app, default_timeout=TIMEOUT).run()
+    assert not at.exception and "not a seqviz checkpoint" in at.error[0].value
+
+
+def test_uploaded_checkpoint_is_usable():
+    def app():
+        import streamlit as st
+
+        from seqviz.checkpoint import pretrained_path
+        from seqviz.ui.hidden_sources import upload_source
+
+        src = upload_source(pretrained_path("lm_prose").read_bytes())
+        st.write(src.describe())
+        st.write(f"has corpus: {src.data is not None}")
+
+    at = AppTest.from_function(app, default_timeout=TIMEOUT).run()
+    assert not at.exception and "GRU" in at.markdown[0].value
+    assert at.markdown[1].value == "has corpus: True"  # prose: passages, n-gram, finder
+
+
+def test_untrusted_metadata_of_an_upload_is_ignored():
+    def app():
+        import io
+
+        import streamlit as st
+
+        from seqviz.checkpoint import load_lm, pretrained_path, save_lm
+        from seqviz.ui.hidden_sources import ngram_for, upload_source
+        from seqviz.ui.hidden_views import notable_units
+
+        model, vocab, level, meta = load_lm(pretrained_path("lm_prose"))
+        meta.update(steps="many", val_perplexity=float("nan"), ngram_order=9,
+                    ngram_perplexity={"x": "y"},
+                    neurons=[{"feature": "ok", "layer": 0, "state": "hidden", "unit": 3, "r": 0.5},
+                             {"feature": "no unit"}, {"feature": "too big", "layer": 7,
+                                                      "state": "hidden", "unit": 0, "r": 1}, 5])
+        buf = io.BytesIO()
+        save_lm(buf, model, vocab, level, meta)
+        src = upload_source(buf.getvalue())
+        st.write(src.describe())
+        st.write(str([n["feature"] for n in notable_units(src)]))
+        st.write(f"order {ngram_for(src).order}")
+
+    at = AppTest.from_function(app, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "GRU" in at.markdown[0].value and "steps" not in at.markdown[0].value
+    assert at.markdown[1].value == "['ok']" and at.markdown[2].value == "order 5"
+
+
+def test_upload_that_torch_cannot_build_is_reported_not_raised():
+    """A checkpoint whose spec names an unknown cell passes load_checkpoint's checks but fails
+    in the model constructor; the page says so and falls back to the bundled model."""
+    def app():
+        import io
+        from types import SimpleNamespace
+
+        import streamlit as st
+        import torch
+
+        from seqviz.checkpoint import load_checkpoint, pretrained_path
+        from seqviz.ui import hidden_panel
+
+        payload = load_checkpoint(pretrained_path("lm_prose"), "lm")
+        payload["spec"]["cell"] = "transformer"
+        buf = io.BytesIO()
+        torch.save(payload, buf)
+        upload = SimpleNamespace(getvalue=buf.getvalue)
+        st.session_state["hs.w.source"] = "upload"
+        st.sidebar.file_uploader = lambda *a, **k: upload  # what the user picked
+        src = hidden_panel.resolve_source("hs")
+        st.write(f"showing {src.key}")
+
+    at = AppTest.from_function(app, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "cannot be used" in at.error[0].value and "unknown cell 'transformer'" in at.error[0].value
+    assert at.markdown[0].value == "showing ckpt:lm_python"
