@@ -32,3 +32,9 @@ st.header("Quick start")
 st.markdown("Each link opens the language-model page with a ready-made experiment:")
 for label, params in PRESETS:
     st.page_link("pages/1_Language_Model.py", label=f"▶ {label}", query_params=params)
+st.markdown("For a lecture, the bundled models show results at once:")
+st.page_link("pages/5_Attention.py", label="▶ Attention heatmaps, pretrained on dates",
+             query_params={"pretrained": "dates"})
+st.page_link("pages/2_Hidden_States.py", label="▶ Neurons of an LSTM trained on Python source")
+st.page_link("pages/6_Beam_Search.py", label="▶ Beam search on the dates model",
+             query_params={"source": "seq2seq_dates", "beam_width": "5"})

@@ -66,3 +66,21 @@ def test_no_model_at_all_says_so(monkeypatch):
     monkeypatch.setattr(sources, "list_pretrained", lambda kind: [])
     at = run_page(PAGE)
     assert "No model to decode with" in texts(at)
+
+
+def test_bundled_seq2seq_decodes_a_test_example():
+    at = run_page(PAGE, query={"source": "seq2seq_reverse", "beam_width": "5"})
+    src, ref = [t.value for t in at.text_input]
+    assert src and ref
+    verdict = next(m for m in at.metric if m.label == "Verdict").value
+    assert verdict == "correct"  # the bundled reversal model gets its own test example right
+    fig = figures(at)[0]
+    assert any(t.get("name") == "finished (end token)" for t in fig["data"])
+
+
+def test_seq2seq_unknown_characters_and_empty_input():
+    at = run_page(PAGE, query={"source": "seq2seq_dates", "text": "☃☃ May 1979"})
+    assert "<unk>" in " ".join(w.value for w in at.warning)
+    at.text_input[0].set_value("").run()
+    assert not at.exception
+    assert "empty" in texts(at)

@@ -7,9 +7,12 @@ CORE = ["seqviz", "seqviz.config", "seqviz.data", "seqviz.models", "seqviz.model
         "seqviz.models.ngram", "seqviz.train", "seqviz.decode", "seqviz.lm_experiment",
         "seqviz.figures.training", "seqviz.tasks", "seqviz.gradients", "seqviz.cliff",
         "seqviz.clipping_run", "seqviz.beam", "seqviz.search_problem", "seqviz.checkpoint",
-        "seqviz.probes", "seqviz.neurons", "seqviz.project", "seqviz.hidden_config"]
+        "seqviz.probes", "seqviz.neurons", "seqviz.project", "seqviz.hidden_config",
+        "seqviz.s2s_experiment", "seqviz.s2s_tasks", "seqviz.models.seq2seq", "seqviz.bleu",
+        "seqviz.search_s2s"]
 FIGURES = ["seqviz.figures.training", "seqviz.figures.gradients", "seqviz.figures.clipping",
-           "seqviz.figures.beam", "seqviz.figures.hidden", "seqviz.figures.text"]
+           "seqviz.figures.beam", "seqviz.figures.hidden", "seqviz.figures.text",
+           "seqviz.figures.attention"]
 
 
 def _modules_after_import(mod: str) -> set[str]:

@@ -82,6 +82,12 @@ def available_sources() -> dict[str, Callable[[], Source]]:
             label = f"Language model (bundled): {meta.get('description', name)}"
             return _lm_source(name, label, model, vocab, level, corpus, _val_text(corpus))
         out[name] = load
+    if "att.exp" in st.session_state:
+        def live_s2s() -> Source:
+            from seqviz.ui.beam_s2s import live_s2s_source
+
+            return live_s2s_source()
+        out["live_s2s"] = live_s2s
     if "lm.exp" in st.session_state:
         def live_lm() -> Source:
             exp = st.session_state["lm.exp"]
