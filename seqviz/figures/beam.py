@@ -85,10 +85,14 @@ def beam_tree_figure(parents: Sequence[int], steps: Sequence[int], labels: Seque
             x=[steps[i] for i in ids], y=[ys[i] for i in ids], name=name,
             mode="markers+text" if show_text else "markers",
             text=[labels[i] for i in ids], textposition="middle right",
-            textfont=dict(size=FONT_SIZE - 2, color="#999" if status == "pruned" else "#222"),
+            textfont=dict(size=FONT_SIZE, color="#999" if status == "pruned" else "#111"),
             marker=dict(color=colour, symbol=symbol, size=12 if status != "finished" else 16,
                         line=dict(width=1, color=colour)),
             customdata=[[i, logps[i], scores[i]] for i in ids],
+            # a click selects a point; keep every other node fully visible all the same
+            selected=dict(marker=dict(size=20, color="#d62728")),
+            unselected=dict(marker=dict(opacity=1.0),
+                            textfont=dict(color="#999" if status == "pruned" else "#111")),
             hovertemplate="token %{text}<br>log P = %{customdata[1]:.3f}<br>"
                           "score = %{customdata[2]:.3f}<br>node %{customdata[0]}<extra></extra>"))
     fig.add_trace(go.Scatter(x=[0], y=[root_y], mode="markers+text", text=[start_label],
@@ -97,7 +101,8 @@ def beam_tree_figure(parents: Sequence[int], steps: Sequence[int], labels: Seque
     fig = styled(fig, title=title, x="output position", y="", height=max(420, 26 * _leaves(parents) + 160))
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, title_text=None)
     fig.update_xaxes(dtick=1)
-    fig.update_layout(hovermode="closest")
+    fig.update_layout(hovermode="closest", margin=dict(t=130),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, xanchor="left"))
     return fig
 
 
