@@ -263,7 +263,10 @@ def test_upload_that_torch_cannot_build_is_reported_not_raised():
         upload = SimpleNamespace(getvalue=buf.getvalue)
         st.session_state["hs.w.source"] = "upload"
         st.sidebar.file_uploader = lambda *a, **k: upload  # what the user picked
-        src = hidden_panel.resolve_source("hs")
+        try:
+            src = hidden_panel.resolve_source("hs")
+        finally:  # st.sidebar is a process-wide object: never leak the stub to other tests
+            del st.sidebar.file_uploader
         st.write(f"showing {src.key}")
 
     at = AppTest.from_function(app, default_timeout=TIMEOUT).run()

@@ -21,13 +21,17 @@ def _modules_after_import(mod: str) -> set[str]:
     return set(out.stdout.split())
 
 
+def _has_streamlit(loaded: set[str]) -> bool:
+    return any(m == "streamlit" or m.startswith("streamlit.") for m in loaded)
+
+
 def test_core_never_imports_streamlit():
-    for mod in CORE:
-        loaded = _modules_after_import(mod)
-        assert not any(m == "streamlit" or m.startswith("streamlit.") for m in loaded), mod
+    # one interpreter for all (each start imports torch); on failure, name the culprit
+    if _has_streamlit(_modules_after_import(", ".join(CORE))):
+        culprits = [m for m in CORE if _has_streamlit(_modules_after_import(m))]
+        raise AssertionError(f"these core modules import streamlit: {culprits}")
 
 
 def test_figures_do_not_import_models():
-    for mod in FIGURES:
-        loaded = _modules_after_import(mod)
-        assert "seqviz.models" not in loaded and "torch" not in loaded, mod
+    loaded = _modules_after_import(", ".join(FIGURES))
+    assert "seqviz.models" not in loaded and "torch" not in loaded
