@@ -116,7 +116,12 @@ def _timeline(key: str, exp: S2SExperiment, playing: bool) -> Snapshot:
     wk, ss = f"{key}.timeline", st.session_state
     # Follow the newest snapshot while playing, and after a pause or Step unless the user has
     # picked another step since (the browser sends back the slider's last shown value).
-    if playing or ss.get(wk) not in steps or ss.get(wk) == ss.get(f"{key}.timeline_auto"):
+    # The first run after a pause always jumps to "now": the browser may send back a slider
+    # value from a tick or two ago, which must not read as the user's choice.
+    just_paused = ss.get(f"{key}.timeline_playing", False) and not playing
+    ss[f"{key}.timeline_playing"] = playing
+    if (playing or just_paused or ss.get(wk) not in steps
+            or ss.get(wk) == ss.get(f"{key}.timeline_auto")):
         ss[wk] = ss[f"{key}.timeline_auto"] = steps[-1]
     if len(steps) > 1:
         st.select_slider("Replay the heatmap at training step", steps, key=wk,

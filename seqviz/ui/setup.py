@@ -6,6 +6,7 @@ import threading
 
 import streamlit as st
 import torch
+from threadpoolctl import threadpool_limits
 
 from seqviz.ui.catalog import sidebar_nav
 
@@ -28,6 +29,7 @@ def setup_page(title: str, icon: str = "🔁") -> None:
     st.set_page_config(page_title=f"{title} · seqviz", page_icon=icon, layout="wide")
     if not _TORCH_READY.is_set():
         torch.set_num_threads(1)
+        threadpool_limits(1, user_api="blas")  # numpy's BLAS threads fight on a busy 2-core box
         _TORCH_READY.set()
     st.markdown(_CSS, unsafe_allow_html=True)
     sidebar_nav()

@@ -1,0 +1,296 @@
+"""word2vec: skip-gram and CBOW with negative sampling (Mikolov et al. 2013a, 2013b).
+
+Skip-gram predicts each context word o from a centre word c; CBOW predicts the centre word from
+the mean of its context vectors. Both replace the full softmax by negative sampling (2013b):
+
+    loss = -log σ(u_o · v_c) - Σ_{k=1..K} log σ(-u_k · v_c),   u_k ~ P_n(w) ∝ count(w)^0.75
+
+with ``v`` the input ("word") vectors, ``u`` the output ("context") vectors. Frequent words are
+subsampled: each occurrence of w is kept with probability min(1, sqrt(t / f(w))) (2013b, eq. 5,
+f = relative frequency), which speeds training and improves rare-word vectors. The window is
+"dynamic" as in word2vec.c: for every centre a window size b is drawn uniformly from 1..W, so
+near words count more. Windows never cross a sentence boundary (a line, or . ! ?).
+
+Batches come from :class:`Word2VecBatches`, whose ``next()`` draws from a seeded
+``torch.Generator``, so :class:`seqviz.train.Trainer` drives training and ``step(5); step(5)``
+equals ``step(10)``.
+
+Dense or sparse gradients? Measured on this project's shared 2-core machine (one thread, E=64,
+K=5, B=128 pairs, median ms per step including the optimiser;
+``python benchmarks/bench_tsne.py --word2vec``):
+
+    V        dense Adam  dense SGD  sparse SparseAdam  sparse SGD
+    176         0.39       0.32          0.57             0.35
+    1,000       0.51       0.35          0.65             0.34
+    5,000       4.19       0.46          0.72             0.35
+    50,000     32.1        3.33          1.02             0.38
+
+Sparse gradients only pay off for vocabularies of thousands of words; the grammar corpus has
+174 words and the prose 1,841 at the default minimum count (3), and the shared Trainer builds a
+plain Adam (which rejects sparse gradients). So the page uses dense gradients with Adam;
+the page caps vocabularies at 5,000 words (4 ms per step). For notebook use with larger ones,
+``Word2VecSpec(sparse=True)`` with the Trainer's SGD gives the same updates as dense (tested).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from seqviz.data import CorpusError, tokenize
+
+ALGORITHMS = ("skipgram", "cbow")
+NOISE_POWER = 0.75  # Mikolov et al. 2013b: unigram^(3/4) beat unigram and uniform
+_SENTENCE_END = frozenset({"\n", ".", "!", "?"})
+_WORDLIKE = re.compile(r"\w")
+
+
+# ---- corpus ----------------------------------------------------------------------------------
+@dataclass
+class W2VCorpus:
+    """Word ids of a corpus in reading order, with sentence bounds and word counts."""
+
+    words: list[str]  # id -> word, most frequent first
+    counts: np.ndarray  # (V,) int64, occurrences in the corpus (before subsampling)
+    ids: torch.Tensor  # (N,) int64 word ids
+    sentence: torch.Tensor  # (N,) int64 sentence index of every token
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.words)
+
+    def index(self) -> dict[str, int]:
+        return {w: i for i, w in enumerate(self.words)}
+
+
+def sentences(text: str, lowercase: bool = True) -> list[list[str]]:
+    """Word-level tokens split into sentences; punctuation and symbols are dropped."""
+    out, cur = [], []
+    for tok in tokenize(text, "word"):
+        if tok in _SENTENCE_END:
+            if cur:
+                out.append(cur)
+            cur = []
+        elif _WORDLIKE.search(tok):
+            cur.append(tok.lower() if lowercase else tok)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def build_w2v_corpus(text: str, min_count: int = 1, max_vocab: int = 5000,
+                     lowercase: bool = True) -> W2VCorpus:
+    """Tokenise, keep the ``max_vocab`` most frequent words seen ``min_count`` times or more.
+
+    Rare words are removed from the stream (as word2vec.c does), not mapped to an unknown token.
+    Raises :class:`CorpusError` with a message for the page if fewer than two words remain or no
+    sentence has two words to pair.
+    """
+    sents = sentences(text, lowercase)
+    counts = Counter(w for s in sents for w in s)  # insertion order = first occurrence
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])  # stable: ties by first occurrence
+    kept = [(w, c) for w, c in ranked if c >= max(1, int(min_count))][: int(max_vocab)]
+    if len(kept) < 2:
+        seen = ", ".join(repr(w) for w, _ in ranked[:3]) or "none"
+        raise CorpusError(
+            f"word2vec needs at least 2 distinct words seen {min_count}+ times; this text has "
+            f"{len(kept)} ({len(counts)} distinct words in all: {seen}). Use a longer text or a "
+            f"lower minimum count.")
+    stoi = {w: i for i, (w, _) in enumerate(kept)}
+    ids, sent = [], []
+    for s_idx, s in enumerate(sents):
+        row = [stoi[w] for w in s if w in stoi]
+        if len(row) >= 2:  # a one-word sentence has no context pair
+            ids += row
+            sent += [s_idx] * len(row)
+    if not ids:
+        raise CorpusError("No sentence of this text has two known words next to each other, so "
+                          "there are no (word, context) pairs to learn from. Use a longer text.")
+    return W2VCorpus([w for w, _ in kept], np.array([c for _, c in kept], dtype=np.int64),
+                     torch.tensor(ids, dtype=torch.long), torch.tensor(sent, dtype=torch.long))
+
+
+def noise_distribution(counts, power: float = NOISE_POWER) -> torch.Tensor:
+    """P_n(w) = count(w)^power / Σ count^power, as float64 (V,)."""
+    c = torch.as_tensor(np.asarray(counts, dtype=np.float64))
+    if c.dim() != 1 or len(c) == 0 or bool((c < 0).any()) or float(c.sum()) <= 0:
+        raise ValueError("counts must be a non-empty 1-D array of non-negative numbers")
+    p = c.pow(power)
+    return p / p.sum()
+
+
+def keep_probability(counts, threshold: float) -> torch.Tensor:
+    """Subsampling (2013b): keep an occurrence of w with probability min(1, sqrt(t / f(w)))."""
+    c = torch.as_tensor(np.asarray(counts, dtype=np.float64))
+    if threshold <= 0:
+        return torch.ones_like(c)
+    f = c / c.sum()
+    return torch.sqrt(threshold / f.clamp_min(1e-300)).clamp(max=1.0)
+
+
+# ---- batches ---------------------------------------------------------------------------------
+class Word2VecBatches:
+    """``next()`` -> one batch of (centre, context, negatives) from a seeded generator.
+
+    Skip-gram batch: ``center`` (B,), ``context`` (B,) one context word per centre, ``negatives``
+    (B, K). CBOW batch: ``center`` (B,) the target, ``context`` (B, 2W) with ``mask`` (B, 2W),
+    ``negatives`` (B, K). Each pass ("epoch") subsamples the stream afresh and visits its
+    centres in a new random order.
+    """
+
+    def __init__(self, corpus: W2VCorpus, *, algorithm: str = "skipgram", batch_size: int = 1024,
+                 window: int = 3, negatives: int = 5, subsample: float = 1e-3, seed: int = 0):
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
+        if min(batch_size, window, negatives) < 1:
+            raise ValueError(f"batch_size, window and negatives must be >= 1, got "
+                             f"{batch_size}, {window}, {negatives}")
+        self.corpus, self.algorithm = corpus, algorithm
+        self.batch_size, self.window, self.k = int(batch_size), int(window), int(negatives)
+        self.generator = torch.Generator().manual_seed(int(seed))
+        self.noise = noise_distribution(corpus.counts)  # (V,) float64
+        self._noise_cdf = torch.cumsum(self.noise, 0).float()  # (V,) for inverse-CDF sampling
+        self._noise_cdf[-1] = 1.0 + 1e-6  # never index past the last word
+        self.keep = keep_probability(corpus.counts, subsample).float()  # (V,)
+        self._offsets = torch.cat([torch.arange(-self.window, 0), torch.arange(1, self.window + 1)])
+        self.epoch, self.steps = 0, 0
+        self._new_epoch()
+
+    def _new_epoch(self) -> None:
+        """Subsample the stream, find sentence bounds, shuffle the centres."""
+        ids, sent = self.corpus.ids, self.corpus.sentence
+        kept = torch.rand(len(ids), generator=self.generator) < self.keep[ids]  # (N,)
+        ids, sent = ids[kept], sent[kept]
+        n = len(ids)
+        pos = torch.arange(n)
+        new = torch.ones(n, dtype=torch.bool)
+        new[1:] = sent[1:] != sent[:-1]  # first token of each sentence
+        start = torch.cummax(torch.where(new, pos, 0), 0).values  # (N,) sentence start
+        last = torch.ones(n, dtype=torch.bool)
+        last[:-1] = new[1:]
+        end = torch.flip(torch.cummin(torch.flip(torch.where(last, pos, n), [0]), 0).values, [0])
+        self._ids, self._start, self._end = ids, start, end  # end = last index of the sentence
+        centres = pos[end > start]  # centres with at least one context word
+        if len(centres) == 0:  # everything subsampled away: fall back to the full stream
+            self.keep = torch.ones_like(self.keep)
+            return self._new_epoch()
+        reps = -(-self.batch_size // len(centres))  # a tiny text: repeat it to fill a batch
+        self._order = torch.cat([centres[torch.randperm(len(centres), generator=self.generator)]
+                                 for _ in range(reps)])
+        self._cursor = 0
+        self.epoch += 1
+
+    def _take_centres(self) -> torch.Tensor:
+        """(B,) centre positions in the current subsampled stream.
+
+        A batch never straddles two epochs (their streams differ): the last partial batch of an
+        epoch is skipped, at most B - 1 centres.
+        """
+        if self._cursor + self.batch_size > len(self._order):
+            self._new_epoch()
+        chunk = self._order[self._cursor:self._cursor + self.batch_size]
+        self._cursor += len(chunk)
+        return chunk
+
+    def sample_negatives(self, n: int) -> torch.Tensor:
+        """(n, K) word ids drawn from the unigram^0.75 noise distribution."""
+        u = torch.rand(n * self.k, generator=self.generator)
+        return torch.searchsorted(self._noise_cdf, u, right=True).view(n, self.k)
+
+    def next(self) -> dict[str, torch.Tensor]:
+        pos = self._take_centres()  # (B,)
+        b = torch.randint(1, self.window + 1, (len(pos),), generator=self.generator)  # (B,)
+        left = torch.minimum(b, pos - self._start[pos])  # valid context words on each side
+        right = torch.minimum(b, self._end[pos] - pos)
+        batch = {"center": self._ids[pos], "negatives": self.sample_negatives(len(pos))}
+        if self.algorithm == "skipgram":
+            # one context word uniformly among the valid offsets -left..-1, 1..right
+            r = (torch.rand(len(pos), generator=self.generator) * (left + right)).long()
+            r = torch.minimum(r, left + right - 1)
+            offset = torch.where(r < left, r - left, r - left + 1)
+            batch["context"] = self._ids[pos + offset]  # (B,)
+        else:
+            off = self._offsets[None, :]  # (1, 2W)
+            mask = (off >= -left[:, None]) & (off <= right[:, None])  # (B, 2W)
+            where = (pos[:, None] + off).clamp(0, len(self._ids) - 1)
+            batch["context"], batch["mask"] = self._ids[where], mask.float()
+        self.steps += 1
+        return batch
+
+    __next__ = next
+
+    def __iter__(self) -> "Word2VecBatches":
+        return self
+
+
+# ---- model -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Word2VecSpec:
+    vocab_size: int
+    embed_size: int = 32
+    algorithm: str = "skipgram"
+    sparse: bool = False  # sparse gradients need SGD or SparseAdam (see the module docstring)
+
+
+class Word2Vec(nn.Module):
+    """Input vectors ``in_embed`` (V, E), the word embeddings, and output vectors ``out_embed``."""
+
+    def __init__(self, spec: Word2VecSpec):
+        super().__init__()
+        if spec.algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {spec.algorithm!r}")
+        if spec.vocab_size < 2 or spec.embed_size < 1:
+            raise ValueError(f"need vocab_size >= 2 and embed_size >= 1, got "
+                             f"{spec.vocab_size}, {spec.embed_size}")
+        self.spec = spec
+        self.in_embed = nn.Embedding(spec.vocab_size, spec.embed_size, sparse=spec.sparse)
+        self.out_embed = nn.Embedding(spec.vocab_size, spec.embed_size, sparse=spec.sparse)
+        # word2vec.c: input uniform in ±0.5/E, output zeros
+        nn.init.uniform_(self.in_embed.weight, -0.5 / spec.embed_size, 0.5 / spec.embed_size)
+        nn.init.zeros_(self.out_embed.weight)
+
+    def hidden(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """v (B, E): the centre's vector (skip-gram) or the mean context vector (CBOW)."""
+        if self.spec.algorithm == "skipgram":
+            return self.in_embed(batch["center"])
+        mask = batch["mask"]  # (B, 2W)
+        ctx = self.in_embed(batch["context"]) * mask[..., None]  # (B, 2W, E)
+        return ctx.sum(1) / mask.sum(1, keepdim=True).clamp_min(1.0)
+
+    def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Mean negative-sampling loss per (input, target) pair, in nats."""
+        v = self.hidden(batch)  # (B, E)
+        target = batch["context"] if self.spec.algorithm == "skipgram" else batch["center"]
+        neg = batch["negatives"]  # (B, K)
+        pos_score = (v * self.out_embed(target)).sum(-1)  # (B,)
+        neg_score = torch.bmm(self.out_embed(neg), v[:, :, None]).squeeze(-1)  # (B, K)
+        keep = (neg != target[:, None]).float()  # word2vec.c skips a negative equal to the target
+        return -(F.logsigmoid(pos_score) + (F.logsigmoid(-neg_score) * keep).sum(-1)).mean()
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.loss(batch)
+
+    def vectors(self) -> np.ndarray:
+        """The word embeddings (V, E) as a float32 numpy copy."""
+        return self.in_embed.weight.detach().cpu().numpy().copy()
+
+
+def build_word2vec(spec: Word2VecSpec, seed: int = 0) -> Word2Vec:
+    """Seeded construction: the same spec and seed give the same initial vectors."""
+    gen_state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        return Word2Vec(spec)
+    finally:
+        torch.random.set_rng_state(gen_state)
+
+
+def w2v_loss(model: Word2Vec, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """``loss_fn`` for :class:`seqviz.train.Trainer`."""
+    return model.loss(batch)
