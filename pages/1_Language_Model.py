@@ -10,7 +10,7 @@ from seqviz.config import LMConfig, check, rebuild_changes
 from seqviz.data import CORPORA, CorpusError, decode_upload
 from seqviz.ui import lm_panel
 from seqviz.ui.controls import integer, ladder, select
-from seqviz.ui.player import player_bar, set_playing
+from seqviz.ui.player import player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
 from seqviz.ui.state import page_config, seed_widgets, show_notices, store_config, widget_values
 
@@ -95,14 +95,8 @@ store_config(K, new)
 
 
 # ---- player and live panel -------------------------------------------------------------------
-def _step() -> None:
-    set_playing(K, False)
-    ss[f"{K}.exp"].trainer.step(1)
-
-
-def _reset() -> None:
-    set_playing(K, False)
-    ss[f"{K}.exp"] = lm_panel.build(ss[f"{K}.config"], ss.get(f"{K}.upload_text"))
+_step, _reset = step_and_reset(K, lambda: lm_panel.build(ss[f"{K}.config"],
+                                                   ss.get(f"{K}.upload_text")))
 
 
 playing = player_bar(K, _step, _reset)

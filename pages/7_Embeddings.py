@@ -10,7 +10,7 @@ from seqviz.config import check, rebuild_changes
 from seqviz.data import CorpusError, decode_upload
 from seqviz.ui import embeddings_panel as panel
 from seqviz.ui.controls import integer, ladder, select
-from seqviz.ui.player import player_bar, set_playing
+from seqviz.ui.player import player_bar, set_playing, step_and_reset
 from seqviz.ui.setup import setup_page
 from seqviz.ui.state import page_config, seed_widgets, show_notices, store_config, widget_values
 from seqviz.w2v_experiment import EmbConfig, probe_words
@@ -112,14 +112,8 @@ store_config(K, new)
 
 
 # ---- player, map and queries ---------------------------------------------------------------------
-def _step() -> None:
-    set_playing(K, False)
-    ss[f"{K}.exp"].trainer.step(1)
-
-
-def _reset() -> None:
-    set_playing(K, False)
-    ss[f"{K}.exp"] = panel.build(ss[f"{K}.config"], ss.get(f"{K}.upload_text"))
+_step, _reset = step_and_reset(K, lambda: panel.build(ss[f"{K}.config"],
+                                                   ss.get(f"{K}.upload_text")))
 
 
 eset, notice = panel.current_set(K, new, exp)

@@ -17,7 +17,8 @@ from seqviz.s2s_experiment import (TASK_LENGTHS, LongInputStudy, S2SConfig, S2SE
                                    Snapshot, describe, effective_config, load_s2s_payload,
                                    load_studies, pretrained_path, task_spec)
 from seqviz.s2s_tasks import S2SData, TaskSpec, build_task, tokenize
-from seqviz.ui.player import TICK_BUDGET, TICK_SECONDS, is_playing, set_playing
+from seqviz.ui import player
+from seqviz.ui.player import TICK_BUDGET, TICK_SECONDS
 from seqviz.ui.state import widget_key
 
 STUDY_STEPS = 1200  # training steps per model in a live long-input study
@@ -173,19 +174,7 @@ def render(key: str, exp: S2SExperiment, playing: bool) -> None:
 
 def live_panel(key: str, playing: bool) -> None:
     """The fragment: while playing, each tick trains for a fixed compute budget, then redraws."""
-
-    @st.fragment(run_every=TICK_SECONDS if playing else None)
-    def panel() -> None:
-        exp: S2SExperiment = st.session_state[f"{key}.exp"]
-        now_playing = is_playing(key)
-        if now_playing:
-            stats = exp.trainer.train_for(TICK_BUDGET)
-            if stats and stats[-1].diverged:
-                set_playing(key, False)
-                st.rerun(scope="app")
-        render(key, exp, now_playing)
-
-    panel()
+    player.live_panel(key, playing, render)
 
 
 # ---- typed input ---------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import streamlit as st
@@ -13,22 +12,12 @@ from seqviz.figures.gradients import (CELL_LABELS, accuracy_figure, gate_figure,
                                       step_histogram_figure)
 from seqviz.gradients import REACH_RATIO, GradientSnapshot, reach
 from seqviz.tasks import CELL_NAMES, GFConfig, GradientLab
-from seqviz.ui.player import TICK_BUDGET, TICK_SECONDS, is_playing, set_playing
+from seqviz.ui.player import (TICK_BUDGET, TICK_SECONDS, is_playing, set_playing,
+                              steps_per_second)
 
 
 def build(cfg: GFConfig) -> GradientLab:
     return GradientLab(cfg)
-
-
-def _rate(key: str, step: int) -> float:
-    """Rounds (one step of each run) per second over the last few seconds."""
-    marks = st.session_state.setdefault(f"{key}.rate_marks", [])
-    now = time.time()
-    marks.append((now, step))
-    while len(marks) > 2 and now - marks[0][0] > 5.0:
-        marks.pop(0)
-    (t0, s0), (t1, s1) = marks[0], marks[-1]
-    return (s1 - s0) / (t1 - t0) if t1 > t0 and s1 >= s0 else 0.0
 
 
 def _divergences(lab: GradientLab) -> None:
@@ -48,7 +37,7 @@ def _metrics(key: str, lab: GradientLab, snap: GradientSnapshot) -> None:
     cells = lab.runs.trainers
     cols = st.columns(5)
     cols[0].metric("Step", f"{lab.runs.steps:,}", help="Each step trains all three runs once.")
-    cols[1].metric("Steps / s", f"{_rate(key, lab.runs.steps):.1f}")
+    cols[1].metric("Steps / s", f"{steps_per_second(key, lab.runs.steps):.1f}")
     for col, cell in zip(cols[2:], CELL_NAMES):
         evals = cells[cell].evals
         acc = evals[-1][1] if evals else math.nan

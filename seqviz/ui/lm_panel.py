@@ -11,7 +11,8 @@ from seqviz.config import LMConfig
 from seqviz.figures.training import ema, grad_norm_figure, loss_figure, perplexity_figure
 from seqviz.lm_experiment import LMExperiment
 from seqviz.ui.data import baselines, corpus_text, text_data
-from seqviz.ui.player import TICK_BUDGET, TICK_SECONDS, is_playing, set_playing
+from seqviz.ui import player
+from seqviz.ui.player import steps_per_second
 from seqviz.ui.state import widget_key
 
 SAMPLE_EVERY = 3.0  # seconds between fresh samples while playing
@@ -38,17 +39,6 @@ def sample_controls(key: str) -> None:
                    "distribution; above 1 = more random.")
     sb.text_input("Prompt", key=f"{key}.prompt", max_chars=200,
                   help="The sample continues this text. Tokens the vocabulary lacks become <unk>.")
-
-
-def _rate(key: str, step: int) -> float:
-    """Steps per second over the last few seconds of wall time."""
-    marks = st.session_state.setdefault(f"{key}.rate_marks", [])
-    now = time.time()
-    marks.append((now, step))
-    while len(marks) > 2 and now - marks[0][0] > 5.0:
-        marks.pop(0)
-    (t0, s0), (t1, s1) = marks[0], marks[-1]
-    return (s1 - s0) / (t1 - t0) if t1 > t0 and s1 >= s0 else 0.0
 
 
 def _sample(key: str, exp: LMExperiment, playing: bool) -> str:
@@ -95,7 +85,7 @@ def render(key: str, exp: LMExperiment, playing: bool) -> None:
     with trainer.lock:  # copy under the lock: another thread may be appending
         hist, evals = list(trainer.history), list(trainer.evals)
         divergences = [d.step for d in trainer.divergences]
-    _metrics(exp, hist, _rate(key, trainer.steps))
+    _metrics(exp, hist, steps_per_second(key, trainer.steps))
     _divergence_notice(exp)
     lines = [(b.name, b.perplexity) for b in exp.baselines]
     ok = [h for h in hist if not h.diverged]
@@ -118,17 +108,4 @@ def render(key: str, exp: LMExperiment, playing: bool) -> None:
 
 
 def live_panel(key: str, playing: bool) -> None:
-    """The fragment: while playing, each tick trains for a fixed compute budget, then redraws."""
-
-    @st.fragment(run_every=TICK_SECONDS if playing else None)
-    def panel() -> None:
-        exp: LMExperiment = st.session_state[f"{key}.exp"]
-        now_playing = is_playing(key)
-        if now_playing:
-            stats = exp.trainer.train_for(TICK_BUDGET)
-            if stats and stats[-1].diverged:
-                set_playing(key, False)
-                st.rerun(scope="app")  # stop ticking and relabel the Play button
-        render(key, exp, now_playing)
-
-    panel()
+    player.live_panel(key, playing, render)

@@ -7,7 +7,8 @@ schedule are right on the same rerun.
 
 from __future__ import annotations
 
-from typing import Callable
+import time
+from typing import Any, Callable
 
 import streamlit as st
 
@@ -34,3 +35,47 @@ def player_bar(key: str, on_step: Callable[[], None], on_reset: Callable[[], Non
     cols[2].button("↺ Reset", key=f"{key}.reset", on_click=on_reset, width="stretch",
                    help="Rebuild the model from the seed: same seed, same starting weights.")
     return is_playing(key)
+
+
+def steps_per_second(key: str, step: int, window: float = 5.0) -> float:
+    """Steps per second over the last ``window`` seconds of wall time (for a metric)."""
+    marks = st.session_state.setdefault(f"{key}.rate_marks", [])
+    now = time.time()
+    marks.append((now, step))
+    while len(marks) > 2 and now - marks[0][0] > window:
+        marks.pop(0)
+    (t0, s0), (t1, s1) = marks[0], marks[-1]
+    return (s1 - s0) / (t1 - t0) if t1 > t0 and s1 >= s0 else 0.0
+
+
+def live_panel(key: str, playing: bool, render: Callable[[str, Any, bool], None]) -> None:
+    """The recipe's fragment: while playing, each tick trains ``st.session_state[key.exp]`` for
+    ``TICK_BUDGET`` seconds, then ``render(key, exp, playing)`` redraws. A divergence pauses the
+    page (a full rerun, so the Play button and the fragment's schedule update)."""
+
+    @st.fragment(run_every=TICK_SECONDS if playing else None)
+    def panel() -> None:
+        exp = st.session_state[f"{key}.exp"]
+        now_playing = is_playing(key)
+        if now_playing:
+            stats = exp.trainer.train_for(TICK_BUDGET)
+            if stats and stats[-1].diverged:
+                set_playing(key, False)
+                st.rerun(scope="app")
+        render(key, exp, now_playing)
+
+    panel()
+
+
+def step_and_reset(key: str, build: Callable[[], Any]) -> tuple[Callable[[], None], Callable[[], None]]:
+    """Callbacks for the Step and Reset buttons: both pause first; Reset rebuilds from the seed."""
+
+    def step() -> None:
+        set_playing(key, False)
+        st.session_state[f"{key}.exp"].trainer.step(1)
+
+    def reset() -> None:
+        set_playing(key, False)
+        st.session_state[f"{key}.exp"] = build()
+
+    return step, reset
