@@ -111,3 +111,21 @@ def test_chinese_upload_trains_at_character_level():
     assert exp.cfg.corpus == "upload" and "月" in exp.data.vocab
     at.button(key="lm.step").click().run()
     assert _steps(at) == 1
+
+
+def test_divergence_is_shown_paused_and_recoverable():
+    at = run_page(PAGE, query={**SMALL, "cell": "rnn", "optimizer": "sgd", "lr": "10.0",
+                               "clip": "none", "corpus": "prose", "level": "char"})
+    at.button(key="lm.play").click().run()
+    for _ in range(15):  # ticks until the loss blows past the limit
+        if not at.session_state["lm.playing"]:
+            break
+        at.run()
+    assert not at.exception
+    assert not at.session_state["lm.playing"]  # paused by the divergence
+    assert "Training diverged" in " ".join(e.value for e in at.error)
+    exp = at.session_state["lm.exp"]
+    assert all(bool(p.isfinite().all()) for p in exp.model.parameters())
+    at.select_slider(key="lm.w.lr").set_value(0.01).run()  # the remedy: lower lr, keep going
+    at.button(key="lm.step").click().run()
+    assert not exp.trainer.history[-1].diverged
