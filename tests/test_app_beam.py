@@ -84,3 +84,17 @@ def test_seq2seq_unknown_characters_and_empty_input():
     at.text_input[0].set_value("").run()
     assert not at.exception
     assert "empty" in texts(at)
+
+
+def test_live_seq2seq_from_the_attention_page():
+    from seqviz.s2s_experiment import S2SConfig, S2SExperiment
+
+    exp = S2SExperiment.build(S2SConfig(task="reverse", min_len=3, max_len=6, hidden_size=16,
+                                        embed_size=8))
+    exp.trainer.step(20)
+    at = run_page(PAGE, query={"source": "live_s2s", "beam_width": "3"},
+                  session={"att.exp": exp})
+    assert at.session_state["beam.config"].source == "live_s2s"
+    src, _ = [t.value for t in at.text_input]
+    assert src in [s for s, _ in exp.data.test]  # a held-out example of the live task
+    assert figures(at)[0]["layout"]["title"]["text"].startswith("Search tree")
