@@ -12,7 +12,7 @@ from seqviz.ui import lm_panel
 from seqviz.ui.controls import integer, ladder, select
 from seqviz.ui.player import player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.state import page_config, seed_widgets, show_notices, store_config, widget_values
+from seqviz.ui.state import open_config, store_config, widget_values
 
 K = "lm"
 setup_page("Language model", "✍️")
@@ -20,9 +20,7 @@ st.title("✍️ Language model")
 st.caption("An RNN reads text one token at a time and learns to predict the next one. "
            "Press **Play** and watch the loss fall below the n-gram baselines; change the learning "
            "rate or clipping while it trains.")
-cfg = page_config(LMConfig, K)
-show_notices(K)
-seed_widgets(K, cfg)
+cfg = open_config(LMConfig, K)
 ss = st.session_state
 
 # ---- controls ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from seqviz.ui import hidden_panel as hp
 from seqviz.ui import hidden_views as views
 from seqviz.ui.controls import select
 from seqviz.ui.setup import setup_page
-from seqviz.ui.state import page_config, seed_widgets, show_notices
+from seqviz.ui.state import open_config
 
 K = "hs"
 setup_page("Hidden states and gates", "🔬")
@@ -19,9 +19,7 @@ st.title("🔬 Hidden states and gates, neuron by neuron")
 st.caption("An RNN carries a hidden state h_t that summarises everything it has read. Here it "
            "is, unit by unit, on a text you choose: which units light up inside a string, how "
            "the gates open and close, where the state travels, and what the model expects next.")
-cfg = page_config(HiddenConfig, K)
-show_notices(K)
-seed_widgets(K, cfg)
+cfg = open_config(HiddenConfig, K)
 
 sb = st.sidebar
 sb.header("Model")

@@ -12,7 +12,7 @@ from seqviz.ui import gradient_panel
 from seqviz.ui.controls import integer, ladder, select
 from seqviz.ui.player import player_bar, set_playing
 from seqviz.ui.setup import setup_page
-from seqviz.ui.state import page_config, seed_widgets, show_notices, store_config, widget_values
+from seqviz.ui.state import open_config, store_config, widget_values
 
 K = "gf"
 CELLS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
@@ -22,9 +22,7 @@ st.caption("Backpropagation through time multiplies the gradient by the same rec
            "at every step back: 0.9⁵⁰ ≈ 0.005 and 1.1⁵⁰ ≈ 117. Watch the per-step gradients "
            "vanish or explode, and see how far back each cell's gradient reaches. RNN, GRU and "
            "LSTM train side by side on the same batches.")
-cfg = page_config(GFConfig, K)
-show_notices(K)
-seed_widgets(K, cfg)
+cfg = open_config(GFConfig, K)
 ss = st.session_state
 
 # ---- controls ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from seqviz.ui import clipping_panel
 from seqviz.ui.controls import integer, ladder, select
 from seqviz.ui.player import player_bar, set_playing
 from seqviz.ui.setup import setup_page
-from seqviz.ui.state import page_config, seed_widgets, show_notices, store_config, widget_values
+from seqviz.ui.state import open_config, store_config, widget_values
 
 K = "clip"
 setup_page("Gradient clipping", "✂️")
@@ -21,9 +21,7 @@ st.caption("Two copies of one network, same initial weights, same batches. One r
            "gradient whenever the norm passes the threshold (or clamps each entry); the other "
            "does not. They stay identical until the first gradient above the threshold. "
            "Threshold and learning rate act while it trains.")
-cfg = page_config(ClipConfig, K)
-show_notices(K)
-seed_widgets(K, cfg)
+cfg = open_config(ClipConfig, K)
 ss = st.session_state
 
 # ---- controls ------------------------------------------------------------------------------

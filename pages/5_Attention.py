@@ -13,7 +13,7 @@ from seqviz.ui import attention_panel as panel
 from seqviz.ui.controls import integer, ladder, select
 from seqviz.ui.player import player_bar, set_playing
 from seqviz.ui.setup import setup_page
-from seqviz.ui.state import page_config, seed_widgets, show_notices, store_config, widget_key
+from seqviz.ui.state import open_config, store_config, widget_key
 from seqviz.ui.state import widget_values
 
 K = "att"
@@ -23,9 +23,7 @@ setup_page("Attention", "🎯")
 st.title("🎯 Attention")
 st.caption("An encoder reads the input; at every output step the decoder's attention weights say "
            "where it looks (each row sums to 1). Press **Play** and watch the alignment appear.")
-cfg = page_config(S2SConfig, K)
-show_notices(K)
-seed_widgets(K, cfg)
+cfg = open_config(S2SConfig, K)
 ss = st.session_state
 
 # ---- controls ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from seqviz.ui import beam_panel
 from seqviz.ui.beam_sources import available_sources, source_label
 from seqviz.ui.controls import integer, ladder, select
 from seqviz.ui.setup import setup_page
-from seqviz.ui.state import (page_config, seed_widgets, show_notices, store_config, widget_key,
+from seqviz.ui.state import (open_config, seed_widgets, store_config, widget_key,
                              widget_values)
 
 K = "beam"
@@ -24,8 +24,7 @@ st.caption("Greedy search takes the best token at each step; beam search keeps t
            "Scores are sums of log-probabilities, so short outputs win unless the final ranking "
            "divides by T^α.")
 
-cfg = page_config(BeamConfig, K)
-show_notices(K)
+cfg = open_config(BeamConfig, K, seed=False)
 sources = available_sources()
 if not sources:
     st.error("No model to decode with: train one on the Language model page first.")
@@ -90,5 +89,5 @@ with left:
 with right:
     beam_panel.node_inspector(problem, tree, clicked)
 beam_panel.finals_view(problem, tree, new)
-beam_panel.error_analysis(problem, reference, new)
+beam_panel.error_analysis(problem, tree, reference, new)
 beam_panel.tally_view(K, source, new)

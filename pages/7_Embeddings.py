@@ -12,7 +12,7 @@ from seqviz.ui import embeddings_panel as panel
 from seqviz.ui.controls import integer, ladder, select
 from seqviz.ui.player import player_bar, set_playing, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.state import page_config, seed_widgets, show_notices, store_config, widget_values
+from seqviz.ui.state import open_config, store_config, widget_values
 from seqviz.w2v_experiment import EmbConfig, probe_words
 
 K = "emb"
@@ -21,9 +21,7 @@ st.title("🗺️ Word embeddings")
 st.caption("word2vec learns a vector per word from the words around it (skip-gram with negative "
            "sampling, Mikolov et al. 2013). Press **Play** and watch the map organise: words used "
            "alike move together, and king − man + woman lands on queen.")
-cfg = page_config(EmbConfig, K)
-show_notices(K)
-seed_widgets(K, cfg)
+cfg = open_config(EmbConfig, K)
 ss = st.session_state
 
 # ---- controls ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ A language model and a seq2seq decoder both fit behind those two functions.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -195,12 +196,15 @@ def search_with_greedy(step_fn: StepFn, reorder: ReorderFn, state: Any, *, bos: 
     children: dict[int, list[int]] = {}
     for node in tree.nodes:
         children.setdefault(node.parent, []).append(node.id)
-    parent, logp, last = -1, 0.0, -1
+    cumulative: list[float] | None = None  # per-step log P of the greedy path, if needed
+    parent, last = -1, -1
     for step, tok in enumerate(greedy.tokens, start=1):
         match = next((c for c in children.get(parent, []) if tree.nodes[c].token == tok), None)
         if match is None:  # the beam pruned the greedy path here: graft the rest on
-            logps = sequence_logp(step_fn, state, list(greedy.tokens[:step]), bos=bos)
-            logp = sum(logps)
+            if cumulative is None:
+                steps = sequence_logp(step_fn, state, list(greedy.tokens), bos=bos)
+                cumulative = list(itertools.accumulate(steps))
+            logp = cumulative[step - 1]
             node = Node(len(tree.nodes), parent, step, tok, logp,
                         normalised(logp, step, alpha), "greedy")
             tree.nodes.append(node)

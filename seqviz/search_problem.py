@@ -124,20 +124,35 @@ def classify(ref: list[int], hyp: list[int], ref_logp: float, hyp_logp: float,
     return Verdict(kind, ref_logp, hyp_logp, ref_score, hyp_score)
 
 
+def verdict(problem: SearchProblem, reference: list[int], tree: BeamTree, alpha: float,
+            ref_logp: float | None = None) -> Verdict:
+    """Judge the search's best output against the reference (log P(y*) computed if not given)."""
+    lp = problem.logp(reference) if ref_logp is None else ref_logp
+    return classify(reference, list(tree.best.tokens), lp, tree.best.logp, alpha)
+
+
 def analyse(problem: SearchProblem, reference: list[int], beam_width: int, max_len: int,
-            alpha: float) -> tuple[Verdict, BeamTree]:
+            alpha: float, ref_logp: float | None = None) -> tuple[Verdict, BeamTree]:
     tree = beam_search(problem.step, problem.reorder, problem.state, bos=problem.bos,
                        eos=problem.eos, beam_width=beam_width, max_len=max_len, alpha=alpha,
                        expand=1)
-    hyp = list(tree.best.tokens)
-    return classify(reference, hyp, problem.logp(reference), tree.best.logp, alpha), tree
+    return verdict(problem, reference, tree, alpha, ref_logp), tree
 
 
-def tally(problems: Iterable[tuple[SearchProblem, list[int]]], beam_width: int, max_len: int,
-          alpha: float) -> Counter:
-    """Counts of correct / search error / model error over (problem, reference) pairs."""
-    counts: Counter = Counter()
-    for problem, ref in problems:
-        verdict, _ = analyse(problem, ref, beam_width, max_len, alpha)
-        counts[verdict.kind] += 1
+KINDS = ("correct", "search error", "model error")
+
+
+def tally_by_width(pairs: Iterable[tuple[SearchProblem, list[int]]], widths: Iterable[int],
+                   max_len: int, alpha: float,
+                   progress: Callable[[int], None] | None = None) -> dict[int, Counter]:
+    """For each beam width, counts of correct / search error / model error over
+    (problem, reference) pairs; log P(y*) is computed once per pair."""
+    widths = sorted(set(widths))
+    counts = {b: Counter({k: 0 for k in KINDS}) for b in widths}
+    for i, (problem, ref) in enumerate(pairs):
+        ref_lp = problem.logp(ref)
+        for b in widths:
+            counts[b][analyse(problem, ref, b, max_len, alpha, ref_lp)[0].kind] += 1
+        if progress is not None:
+            progress(i + 1)
     return counts

@@ -33,6 +33,7 @@ from seqviz.config import setting
 from seqviz.gradients import GradientSnapshot, recurrent_radii, set_spectral_radius, snapshot
 from seqviz.models import build_recurrent
 from seqviz.train import Trainer
+from seqviz.models.seeding import seeded
 
 TASKS = ("recall", "adding")
 BATCH_SIZE = 32
@@ -165,8 +166,7 @@ def build_net(cell: str, task: Task, hidden_size: int, nonlinearity: str, radius
     LSTM forget gate (Gers, Schmidhuber & Cummins 2000; Jozefowicz, Zaremba & Sutskever 2015)
     and of the GRU update gate z (which keeps h_{t-1}), so memory is not halved every step.
     """
-    with torch.random.fork_rng(devices=[]):  # leave the global generator alone
-        torch.manual_seed(int(seed))
+    with seeded(seed):
         net = MemoryNet(cell, task.input_size, hidden_size, task.output_size, nonlinearity)
     set_spectral_radius(net.rnn, radius)
     gate = {"lstm": 1, "gru": 1}.get(cell)  # f is block 1 of (i, f, g, o); z block 1 of (r, z, n)

@@ -68,3 +68,34 @@ def shot(page, name: str) -> Path:
 def no_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, \
         page.locator('[data-testid="stException"]').first.inner_text()
+
+
+def metric(page, label: str) -> str:
+    """The shown value of the first ``st.metric`` whose label contains ``label``."""
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def step_count(page) -> int:
+    return int(metric(page, "Step").replace(",", ""))
+
+
+def play_until(page, steps: int, timeout: float = 90) -> tuple[int, float]:
+    """Press Play, wait until the step counter reaches ``steps`` (or time runs out), press
+    Pause and wait for the page to settle; returns (steps reached, seconds it took)."""
+    import time
+
+    wait_ready(page)
+    page.get_by_role("button", name="▶ Play").click()
+    start = time.time()
+    count = 0
+    while time.time() - start < timeout:
+        page.wait_for_timeout(500)
+        count = step_count(page)
+        if count >= steps:
+            break
+    elapsed = time.time() - start
+    page.get_by_role("button", name="⏸ Pause").click()
+    wait_ready(page)
+    page.wait_for_timeout(1500)
+    return count, elapsed

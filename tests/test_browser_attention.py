@@ -8,14 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from seqviz.s2s_experiment import pretrained_path
-from tests.browser import no_exception, shot, wait_ready
+from tests.browser import no_exception, shot, step_count, wait_ready
 
 pytestmark = pytest.mark.browser
-
-
-def _step_count(page) -> int:
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Step").first
-    return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
 
 
 def _heatmap_cells(page) -> int:
@@ -49,9 +44,9 @@ def test_live_training_draws_heatmap(server, page):
     no_exception(page)
     page.get_by_role("button", name="▶ Play").click()
     deadline = time.time() + 90
-    while time.time() < deadline and _step_count(page) < 60:
+    while time.time() < deadline and step_count(page) < 60:
         page.wait_for_timeout(500)
-    assert _step_count(page) >= 60, "the step counter did not rise while playing"
+    assert step_count(page) >= 60, "the step counter did not rise while playing"
     page.get_by_role("button", name="⏸ Pause").click()
     wait_ready(page)
     page.wait_for_timeout(1500)
@@ -59,7 +54,7 @@ def test_live_training_draws_heatmap(server, page):
     assert _heatmap_cells(page) >= 1
     expect(page.get_by_text("Replay the heatmap at training step")).to_be_visible()
     # after the pause the heatmap shows the model as it is now, not the last tick's snapshot
-    expect(page.get_by_text(f"Attention on the probe input at step {_step_count(page)}")
+    expect(page.get_by_text(f"Attention on the probe input at step {step_count(page)}")
            ).to_have_count(1)
     assert "task=reverse" in page.url and "seed=1" in page.url
     shot(page, "attention_live")

@@ -7,34 +7,25 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import no_exception, shot, wait_ready
+from tests.browser import metric, no_exception, shot, step_count, wait_ready
 
 pytestmark = pytest.mark.browser
-
-
-def _metric(page, label: str) -> str:
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
-    return metric.locator('[data-testid="stMetricValue"]').inner_text()
-
-
-def _step(page) -> int:
-    return int(_metric(page, "Step").replace(",", ""))
 
 
 def test_embeddings_train_and_labelled_map(server, page):
     page.goto(server + "/Embeddings?seed=0&steps_per_tick=100&projection=pca&tsne_iters=50")
     wait_ready(page)
     no_exception(page)
-    assert _step(page) == 0
+    assert step_count(page) == 0
     page.get_by_role("button", name="▶ Play").click()
     deadline = time.time() + 60
-    while time.time() < deadline and _step(page) < 300:
+    while time.time() < deadline and step_count(page) < 300:
         page.wait_for_timeout(500)
-    assert _step(page) >= 300, "the step counter did not rise while playing"
+    assert step_count(page) >= 300, "the step counter did not rise while playing"
     page.get_by_role("button", name="⏸ Pause").click()
     wait_ready(page)
     page.wait_for_timeout(1000)
-    assert int(_metric(page, "Analogy accuracy").rstrip("%")) >= 50  # 98% by step 400
+    assert int(metric(page, "Analogy accuracy").rstrip("%")) >= 50  # 98% by step 400
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     assert chart.locator("g.textpoint text").count() >= 30, "the map needs readable word labels"
     no_exception(page)
@@ -51,7 +42,7 @@ def test_embeddings_train_and_labelled_map(server, page):
     seen, deadline = [], time.time() + 30
     while time.time() < deadline and not (seen and seen[-1] == "500 / 500"):
         try:
-            value = _metric(page, "t-SNE iteration")
+            value = metric(page, "t-SNE iteration")
         except Exception:  # the metric is being redrawn
             value = None
         if value and (not seen or seen[-1] != value):

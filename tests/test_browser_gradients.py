@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import no_exception, shot, wait_ready
+from tests.browser import no_exception, play_until, shot, wait_ready
 
 pytestmark = pytest.mark.browser
-
-
-def _metric(page, label: str) -> str:
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
-    return metric.locator('[data-testid="stMetricValue"]').inner_text()
-
-
-def _play_until(page, steps: int, timeout: float = 90) -> int:
-    wait_ready(page)
-    page.get_by_role("button", name="▶ Play").click()
-    deadline = time.time() + timeout
-    count = 0
-    while time.time() < deadline:
-        page.wait_for_timeout(500)
-        count = int(_metric(page, "Step").replace(",", ""))
-        if count >= steps:
-            break
-    page.get_by_role("button", name="⏸ Pause").click()
-    wait_ready(page)
-    page.wait_for_timeout(1500)
-    return count
 
 
 def _heatmaps_drawn(page, n: int) -> None:
@@ -46,7 +24,7 @@ def test_gradient_flow_page(server, page):
     no_exception(page)
     expect(page.get_by_text("Per-timestep gradients of the RNN")).to_be_visible(timeout=60_000)
     _heatmaps_drawn(page, 2)
-    assert _play_until(page, 5) >= 5, "the step counter did not rise while playing"
+    assert play_until(page, 5)[0] >= 5, "the step counter did not rise while playing"
     _heatmaps_drawn(page, 2)
     charts = page.locator('[data-testid="stPlotlyChart"]')
     expect(charts).to_have_count(6)
@@ -64,7 +42,7 @@ def test_gradient_flow_lstm_exploding(server, page):
     page.goto(server + "/Gradient_Flow?activation=relu&radius=2.0&seq_len=200&hidden_size=16"
               "&cell=lstm&scale=log")
     wait_ready(page)
-    _play_until(page, 3)
+    play_until(page, 3)
     expect(page.get_by_text("Exploding").first).to_be_visible(timeout=30_000)
     _heatmaps_drawn(page, 2)
     no_exception(page)
@@ -77,7 +55,7 @@ def test_clipping_page(server, page):
     wait_ready(page)
     no_exception(page)
     expect(page.get_by_text("The cliff", exact=True)).to_be_visible(timeout=60_000)
-    assert _play_until(page, 25) >= 25
+    assert play_until(page, 25)[0] >= 25
     charts = page.locator('[data-testid="stPlotlyChart"]')
     expect(charts).to_have_count(3)
     expect(charts.nth(0).locator("path.js-line").first).to_be_visible()

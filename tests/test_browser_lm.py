@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import no_exception, shot, wait_ready
+from tests.browser import no_exception, shot, step_count, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -21,22 +21,17 @@ def test_home_page(server, page):
     shot(page, "home")
 
 
-def _step_count(page) -> int:
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Step").first
-    return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
-
-
 def test_language_model_play(server, page):
     page.goto(server + "/Language_Model?corpus=grammar&level=word&seed=3")
     wait_ready(page)
     no_exception(page)
-    assert _step_count(page) == 0
+    assert step_count(page) == 0
     page.get_by_role("button", name="▶ Play").click()
     start, deadline = time.time(), time.time() + 60
-    while time.time() < deadline and _step_count(page) < 30:
+    while time.time() < deadline and step_count(page) < 30:
         page.wait_for_timeout(500)
-    assert _step_count(page) >= 30, "the step counter did not rise while playing"
-    print(f"browser: {_step_count(page) / (time.time() - start):.1f} steps/s while playing")
+    assert step_count(page) >= 30, "the step counter did not rise while playing"
+    print(f"browser: {step_count(page) / (time.time() - start):.1f} steps/s while playing")
     # the loss chart has a drawn line (plotly renders traces as SVG paths)
     loss_chart = page.locator('[data-testid="stPlotlyChart"]').first
     expect(loss_chart.locator("path.js-line").first).to_be_visible()

@@ -3,7 +3,7 @@ import torch
 
 from seqviz.data import build_text_data
 from seqviz.models.lm import LMSpec, build_lm
-from seqviz.search_problem import analyse, classify, lm_problem, tally
+from seqviz.search_problem import analyse, classify, lm_problem, tally_by_width
 
 
 @pytest.fixture
@@ -40,10 +40,11 @@ def test_analyse_and_tally_are_consistent(lm_and_data):
     model, data = lm_and_data
     pairs = [(lm_problem(model, data.vocab, "char", p), None) for p in ["ab", "abc a", "a"]]
     pairs = [(pr, pr.encode_target("c")) for pr, _ in pairs]
-    counts = tally(pairs, beam_width=3, max_len=4, alpha=0.5)
-    assert sum(counts.values()) == 3
-    kinds = [analyse(pr, ref, 3, 4, 0.5)[0].kind for pr, ref in pairs]
-    assert sorted(kinds) == sorted(counts.elements())
+    by_width = tally_by_width(pairs, [1, 3], max_len=4, alpha=0.5)
+    for width, counts in by_width.items():
+        assert sum(counts.values()) == 3
+        kinds = [analyse(pr, ref, width, 4, 0.5)[0].kind for pr, ref in pairs]
+        assert sorted(kinds) == sorted(counts.elements())
 
 
 def test_a_wide_beam_has_no_search_errors_on_short_outputs(lm_and_data):

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqviz.models import build_recurrent
+from seqviz.models.seeding import seeded
 
 
 @dataclass(frozen=True)
@@ -76,12 +77,8 @@ class LanguageModel(nn.Module):
 
 def build_lm(spec: LMSpec, seed: int = 0, device: str | torch.device | None = None) -> LanguageModel:
     """Seeded construction: the same spec and seed give the same initial weights."""
-    gen_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    try:
+    with seeded(seed):
         model = LanguageModel(spec)
-    finally:
-        torch.random.set_rng_state(gen_state)
     return model.to(device or default_device())
 
 

@@ -30,6 +30,7 @@ from torch import Tensor, nn
 
 from seqviz.models import build_recurrent
 from seqviz.models.attention import SCORES, Attention
+from seqviz.models.seeding import seeded
 
 ATTENTIONS = ("none",) + SCORES
 PAD, BOS, EOS = 0, 2, 3  # as in seqviz.s2s_tasks
@@ -256,9 +257,5 @@ class Seq2Seq(nn.Module):
 
 def build_seq2seq(spec: Seq2SeqSpec, seed: int = 0) -> Seq2Seq:
     """Seeded construction: the same spec and seed give the same initial weights."""
-    gen_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    try:
+    with seeded(seed):
         return Seq2Seq(spec)
-    finally:
-        torch.random.set_rng_state(gen_state)

@@ -44,6 +44,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqviz.data import CorpusError, tokenize
+from seqviz.models.seeding import seeded
 
 ALGORITHMS = ("skipgram", "cbow")
 NOISE_POWER = 0.75  # Mikolov et al. 2013b: unigram^(3/4) beat unigram and uniform
@@ -283,12 +284,8 @@ class Word2Vec(nn.Module):
 
 def build_word2vec(spec: Word2VecSpec, seed: int = 0) -> Word2Vec:
     """Seeded construction: the same spec and seed give the same initial vectors."""
-    gen_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    try:
+    with seeded(seed):
         return Word2Vec(spec)
-    finally:
-        torch.random.set_rng_state(gen_state)
 
 
 def w2v_loss(model: Word2Vec, batch: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from seqviz.beam import BeamTree, Hypothesis
+from seqviz.beam import BeamTree, Hypothesis, normalised
 from seqviz.config import BeamConfig
 from seqviz.figures.beam import beam_tree_figure, error_tally_figure
-from seqviz.search_problem import SearchProblem, analyse, classify
+from seqviz.search_problem import SearchProblem, tally_by_width
+from seqviz.search_problem import verdict as judge
 from seqviz.ui.beam_sources import Source
 
 TALLY_SIZES = (20, 50, 100, 200)
@@ -75,8 +76,6 @@ def finals_view(problem: SearchProblem, tree: BeamTree, cfg: BeamConfig) -> None
                                   for h in by_logp]), hide_index=True)
     sample = problem.sample(cfg.max_len, cfg.temperature, cfg.seed)
     lp = problem.logp(sample)
-    from seqviz.beam import normalised
-
     others = [_row(problem, "greedy", tree.greedy),
               _row(problem, f"sample (T = {cfg.temperature:g}, seed {cfg.seed})",
                    Hypothesis(tuple(sample), lp, normalised(lp, len(sample), cfg.alpha),
@@ -85,13 +84,15 @@ def finals_view(problem: SearchProblem, tree: BeamTree, cfg: BeamConfig) -> None
     st.dataframe(pd.DataFrame(others), hide_index=True)
 
 
-def error_analysis(problem: SearchProblem, reference: str, cfg: BeamConfig) -> None:
+def error_analysis(problem: SearchProblem, tree: BeamTree, reference: str, cfg: BeamConfig
+                   ) -> None:
+    """Judges the tree already drawn (its best output), so no second search runs."""
     st.subheader("Error analysis: search error or model error?")
     if not reference.strip():
         st.caption("Type a reference output above to compare it with the beam's answer.")
         return
     ref = problem.encode_target(reference)
-    verdict, tree = analyse(problem, ref, cfg.beam_width, cfg.max_len, cfg.alpha)
+    verdict = judge(problem, ref, tree, cfg.alpha)
     hyp = problem.join(list(tree.best.tokens))
     cols = st.columns(3)
     cols[0].metric("log P(y* | x), reference", f"{verdict.ref_logp:.3f}",
@@ -114,17 +115,12 @@ def tally_view(key: str, source: Source, cfg: BeamConfig) -> None:
         if not examples:
             st.warning("This model has no held-out examples to analyse.")
             return
-        counts = {b: {"correct": 0, "search error": 0, "model error": 0} for b in widths}
         bar = st.progress(0.0, text="Decoding…")
-        for i, (text, ref_text) in enumerate(examples):
-            problem = source.problem(text)
-            ref = problem.encode_target(ref_text)
-            ref_lp = problem.logp(ref)
-            for b in widths:
-                _, tree = analyse(problem, ref, b, cfg.max_len, cfg.alpha)
-                counts[b][classify(ref, list(tree.best.tokens), ref_lp, tree.best.logp,
-                                   cfg.alpha).kind] += 1
-            bar.progress((i + 1) / len(examples), text=f"Decoded {i + 1} of {len(examples)}")
+        pairs = ((p, p.encode_target(ref)) for p, ref in
+                 ((source.problem(text), ref) for text, ref in examples))
+        counts = tally_by_width(
+            pairs, widths, cfg.max_len, cfg.alpha,
+            progress=lambda i: bar.progress(i / len(examples), text=f"Decoded {i} of {n}"))
         bar.empty()
         st.session_state[f"{key}.tally"] = (source.name, cfg.alpha, n, counts)
     saved = st.session_state.get(f"{key}.tally")

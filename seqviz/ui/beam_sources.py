@@ -14,8 +14,9 @@ from typing import Callable
 import streamlit as st
 
 from seqviz.checkpoint import list_pretrained, load_lm, pretrained_path
-from seqviz.data import Vocab
+from seqviz.data import CORPORA, Vocab
 from seqviz.search_problem import SearchProblem, lm_problem
+from seqviz.ui.data import corpus_text
 
 DEFAULT_PROMPTS = {"python": "def ", "prose": "The ", "grammar": "the "}
 
@@ -63,11 +64,9 @@ def _lm_source(name: str, label: str, model, vocab: Vocab, level: str, corpus: s
         input_label="Prompt (the model continues it; a line break ends a hypothesis)")
 
 
-def _val_text(corpus: str) -> str:
-    from seqviz.ui.data import corpus_text
-
-    text = corpus_text(corpus) if corpus in DEFAULT_PROMPTS else ""
-    return text[int(len(text) * 0.9):]  # the validation tenth, as in build_text_data
+def _val_text(text: str) -> str:
+    """The held-out tail of a corpus (build_text_data keeps the last tenth for validation)."""
+    return text[int(len(text) * 0.9):]
 
 
 def available_sources() -> dict[str, Callable[[], Source]]:
@@ -80,7 +79,8 @@ def available_sources() -> dict[str, Callable[[], Source]]:
             model, vocab, level, meta = _pretrained_lm(name)
             corpus = meta.get("corpus", "prose")
             label = f"Language model (bundled): {meta.get('description', name)}"
-            return _lm_source(name, label, model, vocab, level, corpus, _val_text(corpus))
+            return _lm_source(name, label, model, vocab, level, corpus,
+                              _val_text(corpus_text(corpus) if corpus in CORPORA else ""))
         out[name] = load
     if "att.exp" in st.session_state:
         def live_s2s() -> Source:
@@ -91,8 +91,9 @@ def available_sources() -> dict[str, Callable[[], Source]]:
     if "lm.exp" in st.session_state:
         def live_lm() -> Source:
             exp = st.session_state["lm.exp"]
-            val = "".join(exp.data.vocab.decode(exp.data.val[:20000].tolist())) \
-                if exp.data.level == "char" else _val_text(exp.cfg.corpus)
+            upload = st.session_state.get("lm.upload_text")
+            text = upload if exp.cfg.corpus == "upload" and upload else corpus_text(exp.cfg.corpus)
+            val = _val_text(text)
             return _lm_source("live_lm", "Language model: live, from the Language model page",
                               exp.model, exp.data.vocab, exp.data.level, exp.cfg.corpus, val)
         out["live_lm"] = live_lm

@@ -20,7 +20,6 @@ import torch
 
 from seqviz.checkpoint import CheckpointError, load_lm, pretrained_path
 from seqviz.data import CORPORA, TextData, Vocab, split_ids, tokenize
-from seqviz.hidden_config import LIVE, UPLOAD
 from seqviz.models.ngram import MAX_ORDER, NGramLM
 from seqviz.probes import EXAMPLES, CorpusStates, default_ngram_order, fit_ngram, trace_corpus
 from seqviz.project import PCAProjection, fit_pca

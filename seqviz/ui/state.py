@@ -71,3 +71,16 @@ def widget_values(key: str, cfg: Any) -> dict[str, Any]:
     """The current widget value of every config field (the config's value if it has no widget)."""
     return {f.name: st.session_state.get(widget_key(key, f.name), getattr(cfg, f.name))
             for f in fields(cfg)}
+
+
+def open_config(cls: type[C], key: str, *, seed: bool = True) -> C:
+    """Every page's start: its config (URL or session copy), the URL notices, seeded widgets.
+
+    A page that must adjust the config first (e.g. resolve a model name) passes ``seed=False``
+    and calls ``seed_widgets`` itself.
+    """
+    cfg = page_config(cls, key)
+    show_notices(key)
+    if seed:
+        seed_widgets(key, cfg)
+    return cfg
