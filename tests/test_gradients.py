@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from seqviz.gradients import (BPTT, bptt, histogram_per_step, reach, recurrent_radii,
-                              set_spectral_radius, snapshot, spectral_radius,
+                              row_norms, set_spectral_radius, snapshot, spectral_radius,
                               weight_term_stats, why)
 from seqviz.models import build_recurrent
 from seqviz.models.cells import gru_step, lstm_step, rnn_step
@@ -240,3 +240,28 @@ def test_snapshot_is_numpy_and_consistent():
     light = snapshot(net.rnn, x.float(), net.head_loss(task, y), detail=False)
     assert light.dh_hist is None and light.why is None
     assert isinstance(tr, BPTT)
+
+
+def test_histogram_without_pair_counting_equals_numpy():
+    g = torch.Generator().manual_seed(2)
+    v = torch.randn(5, 999, generator=g)  # odd row length: one entry per slot, not pairs
+    h = histogram_per_step(v, bins=7)
+    for t in range(5):
+        ref, _ = np.histogram(v[t].numpy(), h.edges)
+        np.testing.assert_array_equal(h.counts[t], ref)
+
+
+def test_row_norms_survive_float32_overflow_and_underflow():
+    g = torch.Generator().manual_seed(3)
+    v = torch.randn(7, 500, generator=g)
+    v[0] *= 1e-30  # squares underflow float32
+    v[1] *= 1e25  # squares overflow float32
+    v[2] = 0.0
+    v[3, 5] = math.nan
+    v[4, 3] = math.inf
+    v[5] *= 1e-44  # denormal entries
+    ref = torch.linalg.vector_norm(v.double(), dim=1).numpy()
+    got = row_norms(v)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got[[0, 1, 2, 5, 6]], ref[[0, 1, 2, 5, 6]], rtol=1e-5)
+    assert math.isnan(got[3]) and got[4] == math.inf
