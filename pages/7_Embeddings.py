@@ -9,6 +9,7 @@ import streamlit as st
 from seqviz.config import check, rebuild_changes
 from seqviz.data import CorpusError, decode_upload
 from seqviz.ui import embeddings_panel as panel
+from seqviz.ui import embeddings_queries as queries
 from seqviz.ui.controls import integer, ladder, select
 from seqviz.ui.player import player_bar, set_playing, step_and_reset
 from seqviz.ui.setup import setup_page
@@ -130,7 +131,7 @@ c2.button("↻ Re-run the projection", key=f"{K}.rerun_btn", width="stretch",
 tag = (id(exp), "word2vec") if new.source == "word2vec" or notice else \
     (ss.get(f"{K}.lmset", (None,))[0], new.source)
 panel.ensure_view(K, new, eset, tag, exp.trainer.steps)
-panel.query_defaults(K, (probe_words(new, exp.corpus) + eset.labels)[0])
+queries.query_defaults(K, (probe_words(new, exp.corpus) + eset.labels)[0])
 panel.live_panel(K, exp, playing)
-panel.queries(K, eset)
-panel.exports(K)
+queries.queries(K, eset)
+queries.exports(K)

@@ -1,4 +1,5 @@
-"""The embeddings page: sources, the live map (training + animated t-SNE), queries, exports."""
+"""The embeddings page: sources, the live map (training + animated t-SNE); queries and exports
+are in embeddings_queries."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from threadpoolctl import ThreadpoolController
 
 from seqviz.checkpoint import CheckpointError, list_pretrained
 from seqviz.data import CorpusError
-from seqviz.embeddings import Index, QueryError, analogy, neighbours, search_labels, unit_rows
-from seqviz.export import coordinates_tsv, figure_html, metadata_tsv, vectors_tsv
+from seqviz.embeddings import Index, QueryError, analogy, search_labels, unit_rows
 from seqviz.figures import embeddings as figs
 from seqviz.figures.training import ema
 from seqviz.models.word2vec import W2VCorpus, build_w2v_corpus
@@ -297,90 +297,3 @@ def live_panel(key: str, exp: W2VExperiment, playing: bool) -> None:
             st.rerun(scope="app")  # t-SNE finished while paused: stop ticking
 
     panel()
-
-
-# ---- queries and exports ----------------------------------------------------------------------
-def query_defaults(key: str, first_probe: str) -> None:
-    """Seed the query inputs before the map is drawn: it reads the analogy (parallelogram)."""
-    ss = st.session_state
-    ss.setdefault(f"{key}.nb.word", first_probe)
-    for x, default in zip("abc", ("king", "man", "woman")):
-        ss.setdefault(f"{key}.an.{x}", default)
-
-
-def queries(key: str, eset: EmbeddingSet) -> None:
-    if eset.kind != "words":
-        st.info("Hidden states are points in context, not words: neighbour and analogy queries "
-                "apply to word embeddings (word2vec or the LM's input embeddings).")
-        return
-    with one_blas_thread():
-        _queries(key, eset)
-
-
-def _queries(key: str, eset: EmbeddingSet) -> None:
-    index = Index.build(eset.vectors, eset.labels)
-    left, right = st.columns(2)
-    with left:
-        st.header("Nearest neighbours")
-        c1, c2 = st.columns([2, 1])
-        word = c1.text_input("Word", key=f"{key}.nb.word")
-        k = c2.number_input("How many", 1, 50, 10, key=f"{key}.nb.k")
-        try:
-            st.dataframe(figs.neighbour_rows(neighbours(index, word, int(k))), hide_index=True)
-        except QueryError as err:
-            st.warning(str(err))
-    with right:
-        st.header("Analogy builder: a − b + c")
-        cols = st.columns(3)
-        a, b, c = (col.text_input(name, key=f"{key}.an.{x}") for col, name, x in
-                   zip(cols, ("a (king)", "b (man)", "c (woman)"), "abc"))
-        t1, t2 = st.columns(2)
-        show = t1.toggle("Show the query words", key=f"{key}.an.show",
-                         help="3CosAdd usually ranks a itself first; the standard test "
-                              "skips a, b and c.")
-        t2.toggle("Parallelogram on the map", value=True, key=f"{key}.an.draw")
-        try:
-            res = analogy(index, a, b, c, k=10, include_query=show)
-            rows = figs.neighbour_rows(res)
-            for r in rows:
-                r["query word"] = "✔" if r["word"] in (a.strip(), b.strip(), c.strip()) else ""
-            st.dataframe(rows, hide_index=True)
-        except QueryError as err:
-            st.warning(str(err))
-
-
-def exports(key: str) -> None:
-    """Download buttons; the files are made from the map's current state when clicked."""
-    view: View = st.session_state[f"{key}.view"]
-    st.header("Export")
-    st.caption(f"The {len(view.ids):,} points on the map. vectors.tsv and metadata.tsv load into "
-               "the Embedding Projector (projector.tensorflow.org → Load); coordinates.tsv is "
-               "this map; map.html opens offline.")
-
-    def labels():
-        return [view.eset.labels[i] for i in view.ids]
-
-    def vectors():
-        return vectors_tsv(view.eset.vectors[view.ids])
-
-    def metadata():
-        eset, ids = view.eset, view.ids
-        cols = {"group": [eset.groups[i] for i in ids]}
-        if eset.counts is not None:
-            cols["count"] = [int(eset.counts[i]) for i in ids]
-        return metadata_tsv(labels(), cols)
-
-    def coordinates():
-        return coordinates_tsv(view.proj.coords, labels(), names=view.proj.axes)
-
-    cols = st.columns(4)
-    ready = view.proj is not None
-    cols[0].download_button("vectors.tsv", vectors, "vectors.tsv", "text/tab-separated-values",
-                            key=f"{key}.dl.vectors", on_click="ignore")
-    cols[1].download_button("metadata.tsv", metadata, "metadata.tsv", "text/tab-separated-values",
-                            key=f"{key}.dl.meta", on_click="ignore")
-    cols[2].download_button("coordinates.tsv", coordinates, "coordinates.tsv",
-                            "text/tab-separated-values", key=f"{key}.dl.coords",
-                            on_click="ignore", disabled=not ready)
-    cols[3].download_button("map.html", lambda: figure_html(view.fig), "map.html", "text/html",
-                            key=f"{key}.dl.html", on_click="ignore", disabled=view.fig is None)
