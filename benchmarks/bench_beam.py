@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from seqviz.beam import beam_search  # noqa: E402
 from seqviz.checkpoint import load_weights, pretrained_path, spec_from_dict  # noqa: E402
 from seqviz.models.seq2seq import Seq2Seq, Seq2SeqSpec  # noqa: E402
-from seqviz.s2s_experiment import load_s2s_payload  # noqa: E402
+from seqviz.s2s_checkpoint import load_s2s_payload  # noqa: E402
 from seqviz.s2s_tasks import TaskSpec, build_task  # noqa: E402
 from seqviz.search_s2s import s2s_problem  # noqa: E402
 

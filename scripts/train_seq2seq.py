@@ -22,9 +22,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seqviz.s2s_experiment import (  # noqa: E402
-    STUDY_FILE, LongInputStudy, S2SConfig, S2SExperiment, describe, evaluate, load_s2s_payload,
-    pretrained_path)
+from seqviz.s2s_checkpoint import load_s2s_payload, pretrained_path  # noqa: E402
+from seqviz.s2s_experiment import S2SConfig, S2SExperiment, describe, evaluate  # noqa: E402
+from seqviz.s2s_study import STUDY_FILE, LongInputStudy  # noqa: E402
 
 # name -> (config, training steps); snapshot_every * 120 >= steps keeps every snapshot.
 CHECKPOINTS = {

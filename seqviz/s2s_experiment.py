@@ -6,15 +6,14 @@ on their own (live) schedules, a snapshot of the probe input's attention (teache
 reference, so every snapshot has the same rows and columns and a timeline replays the alignment
 forming) and, less often, held-out exact match, corpus BLEU (sacrebleu) and the mean row
 entropy of the attention ("sharpness": log S is uniform, 0 is one-hot). Bahdanau, Cho and
-Bengio (2015) and Luong, Pham and Manning (2015) for the models; the long-input study
-(with vs without attention, same budget) follows Cho et al. (2014) and Bahdanau et al. Fig. 2.
+Bengio (2015) and Luong, Pham and Manning (2015) for the models. Loading checkpoints lives in
+seqviz.s2s_checkpoint; the long-input study (with vs without attention) in seqviz.s2s_study.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Sequence
 
@@ -22,13 +21,12 @@ import numpy as np
 import torch
 
 from seqviz.bleu import corpus_bleu, exact_match
-from seqviz.checkpoint import PRETRAINED_DIR, CheckpointError, load_checkpoint, load_weights
-from seqviz.checkpoint import save_checkpoint, spec_from_dict
+from seqviz.checkpoint import CheckpointError, load_weights, save_checkpoint, spec_from_dict
 from seqviz.config import live_fields, setting
 from seqviz.models.attention import row_entropy
 from seqviz.models.seq2seq import ATTENTIONS, Seq2Seq, Seq2SeqSpec, build_seq2seq
 from seqviz.s2s_tasks import (ALPHABETS, TASKS, S2SBatches, S2SData, S2SVocab, TaskSpec,
-                              build_task, examples_by_length, make_batch, pad, tokenize)
+                              build_task, make_batch, pad, tokenize)
 from seqviz.train import CLIP_MODES, StepStats, Trainer
 
 PRETRAINED = ("dates", "reverse", "translate")  # bundled as seqviz/pretrained/seq2seq_<name>.pt
@@ -293,46 +291,6 @@ class S2SExperiment:
                               zip(snaps["steps"], weights, snaps["outputs"])]
 
 
-def pretrained_path(name: str) -> Path:
-    return PRETRAINED_DIR / f"seq2seq_{name}.pt"
-
-
-def load_s2s_payload(src: str | Path | bytes | BinaryIO) -> dict:
-    payload = load_checkpoint(src, "seq2seq")
-    for key in ("config", "task", "src_vocab", "tgt_vocab"):
-        if not isinstance(payload.get(key), dict):
-            raise CheckpointError(f"The checkpoint lacks its {key.replace('_', ' ')}.")
-    return payload
-
-
-def load_seq2seq(src: str | Path | bytes | BinaryIO
-                 ) -> tuple[Seq2Seq, S2SVocab, S2SVocab, str, dict]:
-    """Inference only (e.g. beam search): (model in eval mode, source vocab, target vocab,
-    level "char" | "word", payload). Tokens: ``seqviz.s2s_tasks.tokenize(text, level)``."""
-    payload = load_s2s_payload(src)
-    try:
-        spec = spec_from_dict(Seq2SeqSpec, payload["spec"])
-        src_vocab = S2SVocab.from_dict(payload["src_vocab"])
-        tgt_vocab = S2SVocab.from_dict(payload["tgt_vocab"])
-        level = spec_from_dict(TaskSpec, payload["task"]).level
-    except (KeyError, TypeError, ValueError) as err:
-        raise CheckpointError(f"The checkpoint's description is damaged: {err}") from err
-    if (len(src_vocab), len(tgt_vocab)) != (spec.src_vocab_size, spec.tgt_vocab_size):
-        raise CheckpointError("The checkpoint's vocabularies do not fit its model.")
-    model = Seq2Seq(spec)
-    load_weights(model, payload["state_dict"])
-    return model.eval(), src_vocab, tgt_vocab, level, payload
-
-
-def effective_config(cfg: S2SConfig, payload: dict | None) -> S2SConfig:
-    """What actually runs: the checkpoint's task and model with the user's live settings."""
-    if cfg.pretrained == "none" or payload is None:
-        return cfg
-    base = spec_from_dict(S2SConfig, payload["config"])
-    names = live_fields(S2SConfig) | {"pretrained"}
-    return replace(base, **{f.name: getattr(cfg, f.name) for f in fields(cfg) if f.name in names})
-
-
 def describe(cfg: S2SConfig, attention: bool = True) -> str:
     """One line: "dates · bidirectional GRU 64 · additive attention"."""
     direction = "bidirectional " if cfg.bidirectional else ""
@@ -341,81 +299,3 @@ def describe(cfg: S2SConfig, attention: bool = True) -> str:
     if attention:
         text += " · " + ("no attention" if cfg.attention == "none" else f"{cfg.attention} attention")
     return text
-
-
-# ---- the long-input problem: same budget, with and without attention ----------------------------
-STUDY_FILE = PRETRAINED_DIR / "seq2seq_long_input.json"
-
-
-class LongInputStudy:
-    """Trains two models that differ only in attention for the same number of steps, in chunks
-    (``advance(seconds)``), then scores both per input length on fresh held-out inputs."""
-
-    def __init__(self, cfg: S2SConfig, steps: int = 1500, per_length: int = 60,
-                 data: S2SData | None = None):
-        base = replace(cfg, pretrained="none", snapshot_every=10**9)
-        data = data if data is not None else build_task(task_spec(base))
-        att = cfg.attention if cfg.attention != "none" else "additive"
-        self.steps, self.per_length, self.data = int(steps), int(per_length), data
-        self.runs: dict[str, S2SExperiment] = {}
-        for kind in (att, "none"):
-            run_cfg = replace(base, attention=kind)
-            exp = S2SExperiment(run_cfg, data, build_seq2seq(model_spec(run_cfg, data),
-                                                             seed=cfg.seed))
-            exp.eval_every = 10**9  # no evaluations while training: only the budget counts
-            self.runs[kind] = exp
-        self.cfg, self.seconds = base, {kind: 0.0 for kind in self.runs}
-        self._result: dict | None = None
-
-    @property
-    def progress(self) -> float:
-        return sum(min(r.trainer.steps, self.steps) for r in self.runs.values()) / (
-            self.steps * len(self.runs))
-
-    @property
-    def done(self) -> bool:
-        return all(r.trainer.steps >= self.steps for r in self.runs.values())
-
-    def advance(self, seconds: float) -> bool:
-        """Train whichever model is behind for about ``seconds``; returns ``done``."""
-        if not self.done:
-            kind = min(self.runs, key=lambda k: self.runs[k].trainer.steps)
-            trainer = self.runs[kind].trainer
-            stats = trainer.train_for(seconds, max_steps=self.steps - trainer.steps) or []
-            self.seconds[kind] += sum(s.seconds for s in stats)
-        return self.done
-
-    def result(self) -> dict:
-        """Exact match (0-1) and BLEU per input length for both models (computed once)."""
-        if self._result is None:
-            if not self.done:
-                raise RuntimeError("the study has not finished training")
-            spec = self.data.spec
-            by_len = examples_by_length(self.data, range(spec.min_len, spec.max_len + 1),
-                                        self.per_length)
-            lengths = [n for n, pairs in by_len.items() if pairs]
-            models = {}
-            for kind, run in self.runs.items():
-                scores = {"exact": [], "bleu": []}
-                for n in lengths:
-                    refs = [t for _, t in by_len[n]]
-                    hyps = decode_texts(run.model, self.data, [s for s, _ in by_len[n]])
-                    scores["exact"].append(exact_match(hyps, refs))
-                    scores["bleu"].append(corpus_bleu(hyps, refs, self.data.level))
-                scores["seconds"] = round(self.seconds[kind], 1)
-                models["no attention" if kind == "none" else f"{kind} attention"] = scores
-            self._result = {"task": spec.name, "level": self.data.level,
-                            "description": f"{describe(self.cfg, attention=False)}, inputs "
-                                           f"{spec.min_len}-{spec.max_len}", "steps": self.steps,
-                            "lengths": lengths, "counts": [len(by_len[n]) for n in lengths],
-                            "models": models}
-        return self._result
-
-
-def load_studies(path: str | Path = STUDY_FILE) -> list[dict]:
-    """The precomputed studies shipped for lectures (made by scripts/train_seq2seq.py)."""
-    try:
-        studies = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return [s for s in studies if isinstance(s, dict) and {"task", "lengths", "models"} <= set(s)]

@@ -2,7 +2,8 @@
 
 import pytest
 
-from seqviz.s2s_experiment import load_studies, pretrained_path
+from seqviz.s2s_checkpoint import pretrained_path
+from seqviz.s2s_study import load_studies
 from tests.apptest_utils import figures, run_page, texts
 
 PAGE = "pages/5_Attention.py"

@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from seqviz.s2s_experiment import pretrained_path
+from seqviz.s2s_checkpoint import pretrained_path
 from tests.browser import no_exception, shot, step_count, wait_ready
 
 pytestmark = pytest.mark.browser

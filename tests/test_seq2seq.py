@@ -191,8 +191,9 @@ from dataclasses import replace  # noqa: E402
 import numpy as np  # noqa: E402
 
 from seqviz.checkpoint import CheckpointError, save_checkpoint  # noqa: E402
-from seqviz.s2s_experiment import (LongInputStudy, S2SConfig, S2SExperiment,  # noqa: E402
-                                   effective_config, load_s2s_payload, thin)
+from seqviz.s2s_checkpoint import effective_config, load_s2s_payload  # noqa: E402
+from seqviz.s2s_experiment import S2SConfig, S2SExperiment, thin  # noqa: E402
+from seqviz.s2s_study import LongInputStudy  # noqa: E402
 
 TINY = S2SConfig(task="reverse", min_len=3, max_len=5, hidden_size=16, embed_size=8,
                  batch_size=16, snapshot_every=2)
@@ -291,7 +292,7 @@ def test_config_round_trips_through_the_url():
 
 
 def test_inference_loader_for_beam_search():
-    from seqviz.s2s_experiment import load_seq2seq
+    from seqviz.s2s_checkpoint import load_seq2seq
 
     exp = S2SExperiment.build(TINY)
     exp.trainer.step(2)

@@ -13,9 +13,10 @@ from seqviz.config import live_fields
 from seqviz.figures.attention import (attention_figure, length_figure, metrics_figure,
                                       sharpness_figure)
 from seqviz.figures.training import ema, loss_figure
-from seqviz.s2s_experiment import (TASK_LENGTHS, LongInputStudy, S2SConfig, S2SExperiment,
-                                   Snapshot, describe, effective_config, load_s2s_payload,
-                                   load_studies, pretrained_path, task_spec)
+from seqviz.s2s_checkpoint import effective_config, load_s2s_payload, pretrained_path
+from seqviz.s2s_experiment import (TASK_LENGTHS, S2SConfig, S2SExperiment, Snapshot, describe,
+                                   task_spec)
+from seqviz.s2s_study import LongInputStudy, load_studies
 from seqviz.s2s_tasks import S2SData, TaskSpec, build_task, tokenize
 from seqviz.ui import player
 from seqviz.ui.player import TICK_BUDGET, TICK_SECONDS

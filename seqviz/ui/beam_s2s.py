@@ -6,7 +6,7 @@ import streamlit as st
 
 from seqviz.checkpoint import load_weights, pretrained_path, spec_from_dict
 from seqviz.models.seq2seq import Seq2Seq, Seq2SeqSpec
-from seqviz.s2s_experiment import load_s2s_payload
+from seqviz.s2s_checkpoint import load_s2s_payload
 from seqviz.s2s_tasks import S2SData, TaskSpec, build_task
 from seqviz.search_s2s import s2s_problem
 from seqviz.ui.beam_sources import Source
