@@ -10,7 +10,8 @@ CORE = ["seqviz", "seqviz.config", "seqviz.data", "seqviz.models", "seqviz.model
         "seqviz.probes", "seqviz.neurons", "seqviz.project", "seqviz.hidden_config",
         "seqviz.s2s_experiment", "seqviz.s2s_checkpoint", "seqviz.s2s_study", "seqviz.s2s_tasks",
         "seqviz.models.seq2seq", "seqviz.bleu", "seqviz.search_s2s", "seqviz.embeddings",
-        "seqviz.tsne", "seqviz.export", "seqviz.w2v_experiment", "seqviz.models.word2vec"]
+        "seqviz.tsne", "seqviz.export", "seqviz.w2v_experiment", "seqviz.models.word2vec",
+        "seqviz.s2s_generators"]
 FIGURES = ["seqviz.figures.training", "seqviz.figures.gradients", "seqviz.figures.clipping",
            "seqviz.figures.beam", "seqviz.figures.hidden", "seqviz.figures.text",
            "seqviz.figures.attention", "seqviz.figures.embeddings"]

@@ -6,10 +6,10 @@ import re
 import pytest
 import torch
 
-from seqviz.s2s_tasks import (ADJECTIVES, BOS, DATE_FORMATS, EOS, NOUNS, PAD, PREPOSITIONS,
-                              SPECIALS, UNK, VERBS, S2SBatches, S2SVocab, TaskSpec, build_task,
-                              examples_by_length, format_date, make_batch, ordinal, pad,
-                              tokenize)
+from seqviz.s2s_generators import (ADJECTIVES, DATE_FORMATS, NOUNS, PREPOSITIONS, VERBS,
+                                   format_date, ordinal)
+from seqviz.s2s_tasks import (BOS, EOS, PAD, SPECIALS, UNK, S2SBatches, S2SVocab, TaskSpec,
+                              build_task, examples_by_length, make_batch, pad, tokenize)
 
 SMALL = dict(n_train=400, n_test=60)
 
