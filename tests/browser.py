@@ -76,7 +76,14 @@ def metric(page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
-def step_count(page) -> int:
+def step_count(page, tries: int = 20) -> int:
+    """The "Step" metric as a number. A live fragment redraws the metric every tick, and a read
+    that lands mid-redraw can see an empty or half-replaced element: read again shortly."""
+    for _ in range(tries - 1):
+        text = metric(page, "Step").replace(",", "").strip()
+        if text.isdigit():
+            return int(text)
+        page.wait_for_timeout(100)
     return int(metric(page, "Step").replace(",", ""))
 
 
