@@ -22,7 +22,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
-from seqviz.gradients import bptt, snapshot, why  # noqa: E402
+from seqviz.bptt import _fused_states  # noqa: E402
+from seqviz.gradients import (bptt, histogram_per_step, snapshot, weight_term_stats,  # noqa: E402
+                              why)
 from seqviz.tasks import build_net, build_task  # noqa: E402
 
 
@@ -49,7 +51,15 @@ def bench_cell(cell: str, args) -> dict[str, tuple[float, float]]:
     def analysis() -> None:
         why(bptt(net.rnn, x, net.head_loss(task, y))[1])
 
-    jobs = {"plain step": plain, "capture": capture, "capture + why": analysis}
+    tr = bptt(net.rnn, x, net.head_loss(task, y))[1]
+    h0 = x.new_zeros(x.size(0), args.hidden)
+    parts = {  # where a capture's time goes (their sum is about one capture)
+        "forward": lambda: _fused_states(net.rnn, x, h0, h0 if cell == "lstm" else None),
+        "bptt": lambda: bptt(net.rnn, x, net.head_loss(task, y)),
+        "W_hh terms": lambda: weight_term_stats(tr),
+        "dh hist": lambda: histogram_per_step(tr.dh.reshape(tr.dh.size(0), -1)),
+    }
+    jobs = {"plain step": plain, "capture": capture, "capture + why": analysis, **parts}
     times: dict[str, list[tuple[float, float]]] = {k: [] for k in jobs}
     for i in range(args.warmup + args.reps):
         order = list(jobs) if i % 2 == 0 else list(reversed(jobs))  # interleaved
@@ -59,6 +69,9 @@ def bench_cell(cell: str, args) -> dict[str, tuple[float, float]]:
                 times[name].append(t)
     return {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
             for k, v in times.items()}
+
+
+PARTS = ("forward", "bptt", "W_hh terms", "dh hist")
 
 
 def main(argv=None) -> None:
@@ -75,11 +88,16 @@ def main(argv=None) -> None:
           f"B={args.batch}, median of {args.reps} interleaved repetitions (ms)")
     print(f"{'cell':<6}{'plain wall':>12}{'capture wall':>14}{'ratio':>7}"
           f"{'plain cpu':>11}{'capture cpu':>13}{'ratio':>7}{'why (bptt+why) cpu':>20}")
+    rows = []
     for cell in [c.strip() for c in args.cells.split(",") if c.strip()]:
         r = bench_cell(cell, args)
         (pw, pc), (cw, cc), (_, ac) = r["plain step"], r["capture"], r["capture + why"]
         print(f"{cell:<6}{pw:>12.2f}{cw:>14.2f}{cw / pw:>7.2f}{pc:>11.2f}{cc:>13.2f}"
               f"{cc / pc:>7.2f}{ac:>20.2f}")
+        rows.append((cell, {k: r[k][1] for k in PARTS}))
+    print("where a capture's CPU time goes (ms; 'bptt' includes its forward pass):")
+    for cell, parts in rows:
+        print(f"  {cell:<6}" + "  ".join(f"{k} {v:.2f}" for k, v in parts.items()))
 
 
 if __name__ == "__main__":
