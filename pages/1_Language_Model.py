@@ -7,9 +7,9 @@ import dataclasses
 import streamlit as st
 
 from seqviz.config import LMConfig, check, rebuild_changes
-from seqviz.data import CORPORA, CorpusError, decode_upload
+from seqviz.data import CORPORA, CorpusError
 from seqviz.ui import lm_panel
-from seqviz.ui.controls import integer, ladder, select
+from seqviz.ui.controls import integer, ladder, resolve_upload, select, text_upload
 from seqviz.ui.player import player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
 from seqviz.ui.state import open_config, store_config, widget_values
@@ -29,14 +29,7 @@ sb.header("Data")
 select(K, "corpus", "Corpus", list(CORPORA) + ["upload"],
        fmt=lambda c: "your own .txt file" if c == "upload" else f"{c}: {CORPORA[c]}")
 if ss[f"{K}.w.corpus"] == "upload":
-    upload = sb.file_uploader("Upload a UTF-8 text file (any language)", type=["txt"],
-                              key=f"{K}.upload")
-    if upload is not None and ss.get(f"{K}.upload_name") != (upload.name, upload.size):
-        ss[f"{K}.upload_name"] = (upload.name, upload.size)
-        try:
-            ss[f"{K}.upload_text"], ss[f"{K}.upload_error"] = decode_upload(upload.getvalue()), None
-        except CorpusError as err:
-            ss[f"{K}.upload_text"], ss[f"{K}.upload_error"] = None, str(err)
+    text_upload(K, "Upload a UTF-8 text file (any language)")
 select(K, "level", "Tokens", ["char", "word"], horizontal=True,
        fmt=lambda v: {"char": "characters", "word": "words"}[v])
 sb.header("Model")
@@ -57,14 +50,7 @@ integer(K, "seed", "Seed", 0, 2**31 - 1, help="Same seed, same starting weights 
 # ---- resolve the config the widgets describe ---------------------------------------------------
 lm_panel.sample_controls(K)
 new = dataclasses.replace(cfg, **widget_values(K, cfg))
-upload_text = ss.get(f"{K}.upload_text")
-if new.corpus == "upload" and ss.get(f"{K}.upload_error"):
-    sb.error(ss[f"{K}.upload_error"])
-if new.corpus == "upload" and not upload_text:
-    keep = cfg.corpus if cfg.corpus != "upload" else "prose"
-    st.info(f"Choose a .txt file in the sidebar to train on your own text. Meanwhile the "
-            f"model keeps training on **{keep}**.")
-    new = dataclasses.replace(new, corpus=keep)
+new, upload_text = resolve_upload(K, cfg, new, "prose", "the model")
 problems = check(new)
 if problems:
     st.error("Invalid setting: " + "; ".join(problems))

@@ -7,10 +7,10 @@ import dataclasses
 import streamlit as st
 
 from seqviz.config import check, rebuild_changes
-from seqviz.data import CorpusError, decode_upload
+from seqviz.data import CorpusError
 from seqviz.ui import embeddings_panel as panel
 from seqviz.ui import embeddings_queries as queries
-from seqviz.ui.controls import integer, ladder, select
+from seqviz.ui.controls import integer, ladder, resolve_upload, select, text_upload
 from seqviz.ui.player import player_bar, set_playing, step_and_reset
 from seqviz.ui.setup import setup_page
 from seqviz.ui.state import open_config, store_config, widget_values
@@ -37,13 +37,7 @@ select(K, "corpus", "Corpus", ["grammar", "prose", "upload"],
        fmt={"grammar": "toy grammar (known categories, analogies)",
             "prose": "English prose (Python's docs)", "upload": "your own .txt file"}.get)
 if ss[f"{K}.w.corpus"] == "upload":
-    upload = sb.file_uploader("Upload a UTF-8 text file", type=["txt"], key=f"{K}.upload")
-    if upload is not None and ss.get(f"{K}.upload_name") != (upload.name, upload.size):
-        ss[f"{K}.upload_name"] = (upload.name, upload.size)
-        try:
-            ss[f"{K}.upload_text"], ss[f"{K}.upload_error"] = decode_upload(upload.getvalue()), None
-        except CorpusError as err:
-            ss[f"{K}.upload_text"], ss[f"{K}.upload_error"] = None, str(err)
+    text_upload(K, "Upload a UTF-8 text file")
 select(K, "algorithm", "Model", ["skipgram", "cbow"], horizontal=True,
        fmt={"skipgram": "skip-gram", "cbow": "CBOW"}.get)
 ladder(K, "embed_size", "Embedding size E", [2, 4, 8, 16, 32, 64, 128, 300])
@@ -72,14 +66,7 @@ select(K, "colour", "Colour by", ["category", "frequency"], horizontal=True)
 
 # ---- resolve the config the widgets describe --------------------------------------------------
 new = dataclasses.replace(cfg, **widget_values(K, cfg))
-upload_text = ss.get(f"{K}.upload_text")
-if new.corpus == "upload" and ss.get(f"{K}.upload_error"):
-    sb.error(ss[f"{K}.upload_error"])
-if new.corpus == "upload" and not upload_text:
-    keep = cfg.corpus if cfg.corpus != "upload" else "grammar"
-    st.info(f"Choose a .txt file in the sidebar to train on your own text. Meanwhile word2vec "
-            f"keeps training on **{keep}**.")
-    new = dataclasses.replace(new, corpus=keep)
+new, upload_text = resolve_upload(K, cfg, new, "grammar", "word2vec")
 if new.lm not in panel.lm_choices():
     st.warning(f"No bundled language model named {new.lm[:40]!r}; using this session's live LM.")
     new = dataclasses.replace(new, lm="live")

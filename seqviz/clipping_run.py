@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import copy
 import math
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from seqviz.config import setting
-from seqviz.tasks import CELL_NAMES, TASKS, build_net, build_task, eval_batch, make_trainer
+from seqviz.tasks import (CELL_NAMES, TASKS, LockstepRuns, build_net, build_task, eval_batch,
+                          make_trainer)
 from seqviz.train import Trainer
 
 RUNS = ("without clipping", "with clipping")
@@ -59,14 +58,14 @@ class RunSeries:
         return float(self.clipped[ok].mean()) if ok.any() else 0.0
 
 
-class ClipComparison:
-    """Two trainers from one set of initial weights; ``step`` advances both by one step each."""
+class ClipComparison(LockstepRuns):
+    """Two trainers from one set of initial weights, advanced in lockstep (``LockstepRuns``)."""
 
     def __init__(self, cfg: ClipConfig) -> None:
         self.cfg = cfg
         held_out = eval_batch(build_task(cfg.task, cfg.seq_len, seed=cfg.seed), cfg.seed)
         net = None
-        self.trainers: dict[str, Trainer] = {}
+        trainers: dict[str, Trainer] = {}
         for name in RUNS:
             task = build_task(cfg.task, cfg.seq_len, seed=cfg.seed)  # same batches for both
             if net is None:
@@ -74,14 +73,10 @@ class ClipComparison:
                                 cfg.seed)
             model = copy.deepcopy(net)  # identical initial weights
             clip = cfg.clip if name == "with clipping" else "none"
-            self.trainers[name] = make_trainer(model, task, held_out, optimizer=cfg.optimizer,
-                                               lr=cfg.lr, clip=clip,
-                                               clip_threshold=cfg.clip_threshold, eval_every=25)
-        self.lock = threading.Lock()
-
-    @property
-    def steps(self) -> int:
-        return min(t.steps for t in self.trainers.values())
+            trainers[name] = make_trainer(model, task, held_out, optimizer=cfg.optimizer,
+                                          lr=cfg.lr, clip=clip, clip_threshold=cfg.clip_threshold,
+                                          eval_every=25)
+        super().__init__(trainers)
 
     def apply_live(self, cfg: ClipConfig) -> None:
         """Learning rate for both runs, clip mode and threshold for the clipped one."""
@@ -92,29 +87,6 @@ class ClipComparison:
                     trainer.set_clip(cfg.clip if name == "with clipping" else "none",
                                      cfg.clip_threshold)
             self.cfg = cfg
-
-    def _round(self) -> bool:
-        """One step of each run; True when either diverged."""
-        return any([t.step(1)[0].diverged for t in self.trainers.values()])
-
-    def step(self, n: int = 1) -> None:
-        with self.lock:
-            for _ in range(int(n)):
-                self._round()
-
-    def train_for(self, seconds: float, max_rounds: int = 1000) -> bool | None:
-        """Rounds until ``seconds`` are used; returns whether a run diverged, None when busy."""
-        if not self.lock.acquire(blocking=False):
-            return None
-        try:
-            start, diverged = time.perf_counter(), False
-            for _ in range(max_rounds):
-                diverged |= self._round()
-                if time.perf_counter() - start >= seconds:
-                    break
-            return diverged
-        finally:
-            self.lock.release()
 
     def series(self, name: str) -> RunSeries:
         trainer = self.trainers[name]

@@ -265,3 +265,35 @@ def test_row_norms_survive_float32_overflow_and_underflow():
     assert got.dtype == np.float64
     np.testing.assert_allclose(got[[0, 1, 2, 5, 6]], ref[[0, 1, 2, 5, 6]], rtol=1e-5)
     assert math.isnan(got[3]) and got[4] == math.inf
+
+
+def test_histogram_binned_a_few_rows_at_a_time_equals_numpy(monkeypatch):
+    import seqviz.step_hist as SH
+
+    monkeypatch.setattr(SH, "BIN_CHUNK_ENTRIES", 2500)  # 2 rows of 1000 per call, 4 calls
+    g = torch.Generator().manual_seed(4)
+    v = torch.randn(7, 1000, generator=g) * torch.logspace(-2, 1, 7).unsqueeze(1)
+    h = histogram_per_step(v, bins=9)
+    for t in range(7):
+        ref, _ = np.histogram(v[t].numpy(), h.edges)
+        np.testing.assert_array_equal(h.counts[t], ref)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_float32_onednn_path_matches_float64(cell):
+    """H 128: the LSTM's (and GRU's) W_hh is big enough for the packed oneDNN product, and the
+    gate recomputation runs through oneDNN too; float64 runs the plain torch reference."""
+    from seqviz import onednn
+
+    task, net, x, y = _setup(cell, "tanh", T=20, B=8, H=128, radius=1.0)
+    _, ref = bptt(net.rnn, x, net.head_loss(task, y))
+    net32 = net.float()
+    if cell == "lstm" and onednn.available():
+        with torch.no_grad():
+            assert onednn.Packed(net32.rnn.weight_hh_l0.t().contiguous(), 8).fast
+    _, got = bptt(net32.rnn, x.float(), net32.head_loss(task, y))
+    scale = ref.dh.abs().max()
+    torch.testing.assert_close(got.dh.double() / scale, ref.dh / scale, rtol=1e-4, atol=1e-5)
+    terms, ref_terms = got.weight_hh_terms().double(), ref.weight_hh_terms()
+    top = ref_terms.abs().max()
+    torch.testing.assert_close(terms / top, ref_terms / top, rtol=1e-4, atol=1e-5)

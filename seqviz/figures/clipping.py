@@ -33,6 +33,21 @@ def _positive(values) -> list:
     return [float(v) if math.isfinite(v) and v > 0 else None for v in values]
 
 
+def _run_lines(fig: go.Figure, runs: Mapping[str, tuple[Sequence[int], Sequence[float]]],
+               what: str, back_opacity: float) -> list[float]:
+    """One log-axis line per run (the first one wide and faint, behind); returns the positive
+    finite values drawn, for the axis range."""
+    values = []
+    for i, (name, (steps, ys)) in enumerate(runs.items()):
+        check_same_length(steps=steps, **{what: ys})
+        ys = _positive(ys)
+        values += [v for v in ys if v is not None]
+        fig.add_trace(go.Scatter(x=list(steps), y=ys, mode="lines", name=name,
+                                 line=dict(color=_colour(name, i), width=3 if i else 5),
+                                 opacity=1.0 if i else back_opacity))
+    return values
+
+
 MAX_VLINES = 15  # beyond this many events, marks along the top instead of vertical lines
 
 
@@ -57,14 +72,8 @@ def two_loss_figure(runs: Mapping[str, tuple[Sequence[int], Sequence[float]]], *
                     divergences: Mapping[str, Sequence[int]] | None = None,
                     title: str = "Training loss, same weights and batches") -> go.Figure:
     """One loss curve per run (log axis); dotted verticals where a run diverged."""
-    fig, values = go.Figure(), []
-    for i, (name, (steps, loss)) in enumerate(runs.items()):
-        check_same_length(steps=steps, loss=loss)
-        ys = _positive(loss)
-        values += [v for v in ys if v is not None]
-        fig.add_trace(go.Scatter(x=list(steps), y=ys, mode="lines", name=name,
-                                 line=dict(color=_colour(name, i), width=3 if i else 5),
-                                 opacity=1.0 if i else 0.6))
+    fig = go.Figure()
+    values = _run_lines(fig, runs, "loss", 0.6)
     _divergence_marks(fig, divergences or {}, max(values, default=None))
     fig = styled(fig, title=title, x="training step", y="loss (log)", height=420)
     return wide_log_axis(fig, values) if values else fig
@@ -80,14 +89,8 @@ def clip_norm_figure(runs: Mapping[str, tuple[Sequence[int], Sequence[float]]], 
     ``clipped`` = (steps, norms) of the steps the clipped run actually clipped (drawn as dots).
     In "value" mode the threshold bounds each entry, not the norm: it is named, not drawn.
     """
-    fig, values = go.Figure(), [threshold]
-    for i, (name, (steps, norms)) in enumerate(runs.items()):
-        check_same_length(steps=steps, norms=norms)
-        ys = _positive(norms)
-        values += [v for v in ys if v is not None]
-        fig.add_trace(go.Scatter(x=list(steps), y=ys, mode="lines", name=name,
-                                 line=dict(color=_colour(name, i), width=3 if i else 5),
-                                 opacity=1.0 if i else 0.5))
+    fig = go.Figure()
+    values = [threshold] + _run_lines(fig, runs, "norms", 0.5)
     if clipped is not None and len(clipped[0]):
         check_same_length(steps=clipped[0], norms=clipped[1])
         fig.add_trace(go.Scatter(x=list(clipped[0]), y=_positive(clipped[1]), mode="markers",

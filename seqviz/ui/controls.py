@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import dataclasses
+from typing import Any, Callable, Sequence, TypeVar
 
 import streamlit as st
 
+from seqviz.data import CorpusError, decode_upload
 from seqviz.ui.state import widget_key
+
+C = TypeVar("C")
 
 
 def _with_current(options: Sequence[Any], current: Any) -> list[Any]:
@@ -39,3 +43,36 @@ def integer(key: str, name: str, label: str, lo: int, hi: int, *, where=st.sideb
             help: str | None = None):
     return where.number_input(label, min_value=lo, max_value=hi, step=1,
                               key=widget_key(key, name), help=help)
+
+
+def text_upload(key: str, label: str, *, where=st.sidebar) -> None:
+    """A .txt uploader. Each new file is decoded once; its text, or the reason it was refused,
+    is kept in session state (``{key}.upload_text`` / ``{key}.upload_error``) across reruns."""
+    ss = st.session_state
+    upload = where.file_uploader(label, type=["txt"], key=f"{key}.upload")
+    if upload is not None and ss.get(f"{key}.upload_name") != (upload.name, upload.size):
+        ss[f"{key}.upload_name"] = (upload.name, upload.size)
+        try:
+            ss[f"{key}.upload_text"], ss[f"{key}.upload_error"] = \
+                decode_upload(upload.getvalue()), None
+        except CorpusError as err:
+            ss[f"{key}.upload_text"], ss[f"{key}.upload_error"] = None, str(err)
+
+
+def resolve_upload(key: str, old: C, new: C, default: str, who: str) -> tuple[C, str | None]:
+    """The config to use while ``new.corpus == "upload"``, and the uploaded text (or None).
+
+    A refused file shows its reason; with no usable text yet, ``who`` keeps training on the
+    previous corpus (``default`` if that was the upload too), so the running model is not lost.
+    """
+    text = st.session_state.get(f"{key}.upload_text")
+    if new.corpus != "upload":
+        return new, text
+    if st.session_state.get(f"{key}.upload_error"):
+        st.sidebar.error(st.session_state[f"{key}.upload_error"])
+    if not text:
+        keep = old.corpus if old.corpus != "upload" else default
+        st.info(f"Choose a .txt file in the sidebar to train on your own text. Meanwhile "
+                f"{who} keeps training on **{keep}**.")
+        new = dataclasses.replace(new, corpus=keep)
+    return new, text
