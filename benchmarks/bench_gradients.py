@@ -45,6 +45,10 @@ def bench_cell(cell: str, args) -> dict[str, tuple[float, float]]:
         task.loss(net(x), y).backward()
         opt.step()
 
+    def forward_backward() -> None:  # the plain step without Adam
+        opt.zero_grad(set_to_none=True)
+        task.loss(net(x), y).backward()
+
     def capture() -> None:
         snapshot(net.rnn, x, net.head_loss(task, y), with_why=False)
 
@@ -53,11 +57,18 @@ def bench_cell(cell: str, args) -> dict[str, tuple[float, float]]:
 
     tr = bptt(net.rnn, x, net.head_loss(task, y))[1]
     h0 = x.new_zeros(x.size(0), args.hidden)
+    terms = tr.weight_hh_terms().view(tr.dh.size(0), -1)  # (T, G*H*H)
+    pairs = _pair_slots(terms)
+    n_slots = int(pairs.max()) + 1
     parts = {  # where a capture's time goes (their sum is about one capture)
         "forward": lambda: _fused_states(net.rnn, x, h0, h0 if cell == "lstm" else None),
         "bptt": lambda: bptt(net.rnn, x, net.head_loss(task, y)),
         "W_hh terms": lambda: weight_term_stats(tr),
         "dh hist": lambda: histogram_per_step(tr.dh.reshape(tr.dh.size(0), -1)),
+        # two irreducible pieces of "W_hh terms", each in its fastest form measured here
+        "terms product": lambda: tr.weight_hh_terms(),
+        "terms count": lambda: torch.bincount(pairs, minlength=n_slots),
+        "training fwd+bwd": forward_backward,
     }
     jobs = {"plain step": plain, "capture": capture, "capture + why": analysis, **parts}
     times: dict[str, list[tuple[float, float]]] = {k: [] for k in jobs}
@@ -71,7 +82,18 @@ def bench_cell(cell: str, args) -> dict[str, tuple[float, float]]:
             for k, v in times.items()}
 
 
+def _pair_slots(terms: torch.Tensor, bins: int = 41) -> torch.Tensor:
+    """The bincount input that counting every term entry needs at the least: one slot per
+    (step, bin of entry k, bin of entry k + N/2) pair, as ``step_hist._bin_rows`` forms it."""
+    m = float(terms.abs().max())
+    idx = ((terms + m) * (bins / (2 * m))).clamp_(0, bins).to(torch.int32)
+    half, slots = terms.size(1) // 2, (bins + 1) ** 2
+    pair = idx[:, :half] * (bins + 1) + idx[:, half:2 * half]
+    return (pair + torch.arange(terms.size(0), dtype=torch.int32)[:, None] * slots).flatten()
+
+
 PARTS = ("forward", "bptt", "W_hh terms", "dh hist")
+FLOOR = ("terms product", "terms count")
 
 
 def main(argv=None) -> None:
@@ -94,10 +116,19 @@ def main(argv=None) -> None:
         (pw, pc), (cw, cc), (_, ac) = r["plain step"], r["capture"], r["capture + why"]
         print(f"{cell:<6}{pw:>12.2f}{cw:>14.2f}{cw / pw:>7.2f}{pc:>11.2f}{cc:>13.2f}"
               f"{cc / pc:>7.2f}{ac:>20.2f}")
-        rows.append((cell, {k: r[k][1] for k in PARTS}))
+        rows.append((cell, {k: r[k][1] for k in PARTS}, {k: r[k][1] for k in FLOOR}, pc,
+                     r["training fwd+bwd"][1]))
     print("where a capture's CPU time goes (ms; 'bptt' includes its forward pass):")
-    for cell, parts in rows:
+    for cell, parts, *_ in rows:
         print(f"  {cell:<6}" + "  ".join(f"{k} {v:.2f}" for k, v in parts.items()))
+    print("making the W_hh terms (one batched product) and counting them (one bincount of "
+          "their paired bin slots), alone:")
+    for cell, _, floor, pc, fb in rows:
+        total = sum(floor.values())
+        print(f"  {cell:<6}" + "  ".join(f"{k} {v:.2f}" for k, v in floor.items())
+              + f"  = {total:.2f} ms, {total / pc:.2f}x the plain step; the goal leaves "
+              f"{1.5 - total / pc:.2f}x for the capture's forward and backward, training's "
+              f"own take {fb / pc:.2f}x")
 
 
 if __name__ == "__main__":
