@@ -76,9 +76,14 @@ def test_wide_log_axis_uses_decades_over_many_decades():
 
 def test_why_figures():
     _axes_titled(jacobian_figure([0, 5, 9], [1.2, 1.1, math.nan]))
-    fig = gate_figure([0.7, 0.8, 0.9], [0.72, 0.9, 1.0], gate_name="f")
+    fig = gate_figure([0.5, 0.6, 0.7], [0.42, 0.7, 1.0], gate_name="f")
     _axes_titled(fig)
-    assert fig.layout.yaxis.type == "log"
+    assert fig.layout.yaxis.type == "log"  # the product, over many decades
+    assert fig.data[1].yaxis == "y2" and list(fig.layout.yaxis2.range) == [0, 1.02]
+    assert fig.layout.yaxis2.type == "linear" and list(fig.layout.yaxis2.tickvals) == [0, 0.25, 0.5, 0.75, 1]
+    assert fig.layout.yaxis2.title.text == "mean f_t"  # the gate itself, readable as 0.5
+    assert "mean f over the steps 0.60" in fig.layout.title.text
+    assert "from step 1 to step 3 keeps 0.42" in fig.layout.title.text
     fig = radius_figure([0, 10], {"W_hi": [1.0, 1.1], "W_hf": [1.0, 0.9]})
     assert len(fig.data) == 3
     with pytest.raises(ValueError, match="steps has 2, W_hi has 1"):

@@ -184,17 +184,31 @@ def jacobian_figure(steps: Sequence[int], sigma: Sequence[float], *,
 
 def gate_figure(gate: Sequence[float], carry: Sequence[float], *, gate_name: str,
                 title: str = "Why: the gated carry path") -> go.Figure:
-    """Mean gate per step and the product of gates from each step to the end (log axis)."""
+    """The product of gates from each step to the end on a log axis (left), and the mean gate
+    per step on a linear 0-1 axis (right): a gate of 0.5 reads as 0.5, not as a line near 1."""
     check_same_length(gate=gate, carry=carry)
     t = np.arange(1, len(gate) + 1)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=t, y=_finite_or_none(gate), mode="lines",
-                             name=f"mean {gate_name}_t", line=dict(color=PALETTE[2], width=3)))
     fig.add_trace(go.Scatter(x=t, y=_finite_or_none(carry), mode="lines",
-                             name=f"mean ∏ {gate_name}_k for k > t (gain to the end)",
+                             name=f"mean ∏ {gate_name}_k for k > t: gain to the end (left, log)",
                              line=dict(color=PALETTE[0], width=3)))
-    fig = styled(fig, title=title, x="time step t", y="value (log)", height=400)
-    return wide_log_axis(fig, [v for v in _finite_or_none(list(gate) + list(carry)) if v])
+    shown = [float(v) if math.isfinite(v) else None for v in gate]
+    fig.add_trace(go.Scatter(x=t, y=shown, mode="lines", yaxis="y2",
+                             name=f"mean {gate_name}_t (right, 0 to 1)",
+                             line=dict(color=PALETTE[2], width=3)))
+    finite = [v for v in shown if v is not None]
+    sub = ""
+    if finite:
+        sub = f"<br><sup>mean {gate_name} over the steps {np.mean(finite):.2f}"
+        if len(carry) > 1 and math.isfinite(carry[0]):
+            sub += f"; the carry path from step 1 to step {len(carry)} keeps {carry[0]:.2g}"
+        sub += "</sup>"
+    fig = styled(fig, title=title + sub, x="time step t", y="gain to the end (log)", height=400)
+    fig = wide_log_axis(fig, [v for v in _finite_or_none(carry) if v])
+    # added last: update_yaxes above would otherwise make the gate's axis log too
+    return fig.update_layout(margin=dict(t=90, r=80), yaxis2=dict(
+        title=dict(text=f"mean {gate_name}_t"), overlaying="y", side="right", range=[0, 1.02],
+        showgrid=False, type="linear", tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1]))
 
 
 def radius_figure(steps: Sequence[int], radii: Mapping[str, Sequence[float]], *,
