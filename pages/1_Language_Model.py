@@ -6,13 +6,13 @@ import dataclasses
 
 import streamlit as st
 
-from seqviz.config import LMConfig, check, rebuild_changes
-from seqviz.data import CORPORA, CorpusError
+from seqviz.config import LMConfig
+from seqviz.data import CORPORA
 from seqviz.ui import lm_panel
 from seqviz.ui.controls import integer, ladder, resolve_upload, select, text_upload
 from seqviz.ui.player import player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.state import open_config, store_config, widget_values
+from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
 
 K = "lm"
 setup_page("Language model", "✍️")
@@ -51,31 +51,8 @@ integer(K, "seed", "Seed", 0, 2**31 - 1, help="Same seed, same starting weights 
 lm_panel.sample_controls(K)
 new = dataclasses.replace(cfg, **widget_values(K, cfg))
 new, upload_text = resolve_upload(K, cfg, new, "prose", "the model")
-problems = check(new)
-if problems:
-    st.error("Invalid setting: " + "; ".join(problems))
-    new = cfg
-
-exp = ss.get(f"{K}.exp")
-changed = rebuild_changes(cfg, new) if exp is not None else ["start"]
-if changed or exp is None:
-    try:
-        exp = lm_panel.build(new, upload_text)
-    except CorpusError as err:
-        st.error(f"Cannot train on this text: {err}")
-        if exp is None:  # the very first build: fall back to the default corpus
-            new = dataclasses.replace(new, corpus="prose")
-            exp = lm_panel.build(new, None)
-        else:
-            new = cfg
-    else:
-        if ss.get(f"{K}.exp") is not None:
-            st.toast(f"Model rebuilt because {', '.join(changed)} changed.")
-        ss[f"{K}.exp"] = exp
-elif new != cfg:
-    with exp.trainer.lock:
-        exp.apply_live(new)
-store_config(K, new)
+rebuild_or_apply(K, cfg, checked(cfg, new), lambda c: lm_panel.build(c, upload_text), "Model",
+                 fallback=lambda c: dataclasses.replace(c, corpus="prose"))
 
 
 # ---- player and live panel -------------------------------------------------------------------

@@ -6,13 +6,12 @@ import dataclasses
 
 import streamlit as st
 
-from seqviz.config import check, rebuild_changes
 from seqviz.tasks import GFConfig
 from seqviz.ui import gradient_panel
 from seqviz.ui.controls import integer, ladder, select
-from seqviz.ui.player import player_bar, set_playing
+from seqviz.ui.player import player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.state import open_config, store_config, widget_values
+from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
 
 K = "gf"
 CELLS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
@@ -49,34 +48,11 @@ select(K, "scale", "Histogram value axis (live)", ["linear", "log"], horizontal=
 integer(K, "seed", "Seed", 0, 2**31 - 1, help="Same seed, same weights and batches.")
 
 # ---- resolve the config the widgets describe ---------------------------------------------------
-new = dataclasses.replace(cfg, **widget_values(K, cfg))
-problems = check(new)
-if problems:
-    st.error("Invalid setting: " + "; ".join(problems))
-    new = cfg
-lab = ss.get(f"{K}.exp")
-changed = rebuild_changes(cfg, new) if lab is not None else ["start"]
-if changed:
-    if lab is not None:
-        st.toast(f"Runs rebuilt because {', '.join(changed)} changed.")
-    with st.spinner("Building the three runs…"):
-        lab = gradient_panel.build(new)
-    ss[f"{K}.exp"] = lab
-elif new != lab.cfg:
-    lab.apply_live(new)
-store_config(K, new)
+new = checked(cfg, dataclasses.replace(cfg, **widget_values(K, cfg)))
+rebuild_or_apply(K, cfg, new, gradient_panel.build, "Runs", busy="Building the three runs…")
 
 
 # ---- player and live panel -------------------------------------------------------------------
-def _step() -> None:
-    set_playing(K, False)
-    ss[f"{K}.exp"].runs.step(1)
-
-
-def _reset() -> None:
-    set_playing(K, False)
-    ss[f"{K}.exp"] = gradient_panel.build(ss[f"{K}.config"])
-
-
+_step, _reset = step_and_reset(K, lambda: gradient_panel.build(ss[f"{K}.config"]))
 playing = player_bar(K, _step, _reset)
 gradient_panel.live_panel(K, playing)

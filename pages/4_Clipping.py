@@ -7,12 +7,11 @@ import dataclasses
 import streamlit as st
 
 from seqviz.clipping_run import ClipConfig
-from seqviz.config import check, rebuild_changes
 from seqviz.ui import clipping_panel
 from seqviz.ui.controls import integer, ladder, select
-from seqviz.ui.player import player_bar, set_playing
+from seqviz.ui.player import player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.state import open_config, store_config, widget_values
+from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
 
 K = "clip"
 setup_page("Gradient clipping", "✂️")
@@ -47,34 +46,12 @@ ladder(K, "cliff_lr", "Cliff: learning rate", [0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2
 ladder(K, "cliff_threshold", "Cliff: clip threshold", [0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0])
 
 # ---- resolve the config the widgets describe ---------------------------------------------------
-new = dataclasses.replace(cfg, **widget_values(K, cfg))
-problems = check(new)
-if problems:
-    st.error("Invalid setting: " + "; ".join(problems))
-    new = cfg
-comp = ss.get(f"{K}.exp")
-changed = rebuild_changes(cfg, new) if comp is not None else ["start"]
-if changed:
-    if comp is not None:
-        st.toast(f"Both runs rebuilt because {', '.join(changed)} changed.")
-    comp = clipping_panel.build(new)
-    ss[f"{K}.exp"] = comp
-elif new != comp.cfg:
-    comp.apply_live(new)
-store_config(K, new)
+new = checked(cfg, dataclasses.replace(cfg, **widget_values(K, cfg)))
+rebuild_or_apply(K, cfg, new, clipping_panel.build, "Both runs")
 
 
 # ---- player, live panel, cliff ---------------------------------------------------------------
-def _step() -> None:
-    set_playing(K, False)
-    ss[f"{K}.exp"].step(1)
-
-
-def _reset() -> None:
-    set_playing(K, False)
-    ss[f"{K}.exp"] = clipping_panel.build(ss[f"{K}.config"])
-
-
+_step, _reset = step_and_reset(K, lambda: clipping_panel.build(ss[f"{K}.config"]))
 playing = player_bar(K, _step, _reset)
 clipping_panel.live_panel(K, playing)
 clipping_panel.cliff_section(K, new)

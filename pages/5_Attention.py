@@ -11,7 +11,7 @@ from seqviz.s2s_experiment import PRETRAINED, S2SConfig, describe
 from seqviz.s2s_tasks import ALPHABETS, TASKS
 from seqviz.ui import attention_panel as panel
 from seqviz.ui.controls import integer, ladder, select
-from seqviz.ui.player import player_bar, set_playing
+from seqviz.ui.player import player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
 from seqviz.ui.state import open_config, store_config, widget_key
 from seqviz.ui.state import widget_values
@@ -80,17 +80,12 @@ if exp.cfg.pretrained != "none":
 
 
 # ---- player, live panel, typed input, long inputs -----------------------------------------------
-def _step() -> None:
-    set_playing(K, False)
-    ss[f"{K}.exp"].trainer.step(1)
+def _fresh():
+    ss.pop(f"{K}.timeline", None)  # the attention timeline belongs to the old model
+    return panel.build(ss[f"{K}.config"])
 
 
-def _reset() -> None:
-    set_playing(K, False)
-    ss[f"{K}.exp"] = panel.build(ss[f"{K}.config"])
-    ss.pop(f"{K}.timeline", None)
-
-
+_step, _reset = step_and_reset(K, _fresh)
 playing = player_bar(K, _step, _reset)
 panel.live_panel(K, playing)
 panel.input_section(K)

@@ -6,14 +6,12 @@ import dataclasses
 
 import streamlit as st
 
-from seqviz.config import check, rebuild_changes
-from seqviz.data import CorpusError
 from seqviz.ui import embeddings_panel as panel
 from seqviz.ui import embeddings_queries as queries
 from seqviz.ui.controls import integer, ladder, resolve_upload, select, text_upload
 from seqviz.ui.player import player_bar, set_playing, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.state import open_config, store_config, widget_values
+from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
 from seqviz.w2v_experiment import EmbConfig, probe_words
 
 K = "emb"
@@ -70,31 +68,8 @@ new, upload_text = resolve_upload(K, cfg, new, "grammar", "word2vec")
 if new.lm not in panel.lm_choices():
     st.warning(f"No bundled language model named {new.lm[:40]!r}; using this session's live LM.")
     new = dataclasses.replace(new, lm="live")
-problems = check(new)
-if problems:
-    st.error("Invalid setting: " + "; ".join(problems))
-    new = cfg
-
-exp = ss.get(f"{K}.exp")
-changed = rebuild_changes(cfg, new) if exp is not None else ["start"]
-if changed:
-    try:
-        built = panel.build(new, upload_text)
-    except CorpusError as err:
-        st.error(f"Cannot train on this text: {err}")
-        if exp is None:  # the very first build: fall back to the default corpus
-            new = dataclasses.replace(new, corpus="grammar")
-            exp = ss[f"{K}.exp"] = panel.build(new, None)
-        else:
-            new = dataclasses.replace(new, **{f: getattr(cfg, f) for f in changed})
-    else:
-        if exp is not None:
-            st.toast(f"word2vec rebuilt because {', '.join(changed)} changed.")
-        exp = ss[f"{K}.exp"] = built
-if exp.cfg != new:
-    with exp.trainer.lock:
-        exp.apply_live(new)
-store_config(K, new)
+exp, new = rebuild_or_apply(K, cfg, checked(cfg, new), lambda c: panel.build(c, upload_text),
+                            "word2vec", fallback=lambda c: dataclasses.replace(c, corpus="grammar"))
 
 
 # ---- player, map and queries ---------------------------------------------------------------------

@@ -93,9 +93,13 @@ class LMExperiment:
 
     def apply_live(self, cfg: LMConfig) -> None:
         """Learning rate and clipping act on the next step; nothing else changes."""
-        self.trainer.set_lr(cfg.lr)
-        self.trainer.set_clip(cfg.clip, cfg.clip_threshold)
-        self.cfg = cfg
+        with self.trainer.lock:
+            self.trainer.set_lr(cfg.lr)
+            self.trainer.set_clip(cfg.clip, cfg.clip_threshold)
+            self.cfg = cfg
+
+    def step(self, n: int = 1) -> None:
+        self.trainer.step(n)
 
     def sample(self, prompt: str, length: int = 200, temperature: float | None = None,
                top_k: int = 0, seed: int | None = None) -> tuple[str, int]:

@@ -214,9 +214,13 @@ class S2SExperiment:
         self.model.train(was_training)
 
     def apply_live(self, cfg: S2SConfig) -> None:
-        self.trainer.set_lr(cfg.lr)
-        self.trainer.set_clip(cfg.clip, cfg.clip_threshold)
-        self.cfg = replace(self.cfg, **{k: getattr(cfg, k) for k in live_fields(S2SConfig)})
+        with self.trainer.lock:
+            self.trainer.set_lr(cfg.lr)
+            self.trainer.set_clip(cfg.clip, cfg.clip_threshold)
+            self.cfg = replace(self.cfg, **{k: getattr(cfg, k) for k in live_fields(S2SConfig)})
+
+    def step(self, n: int = 1) -> None:
+        self.trainer.step(n)
 
     def run_input(self, text: str) -> InputResult:
         with self.trainer.lock:

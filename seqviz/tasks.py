@@ -297,6 +297,9 @@ class GradientLab:
                 trainer.set_lr(cfg.lr)
             self.cfg = cfg
 
+    def step(self, n: int = 1) -> None:
+        self.runs.step(n)
+
     def snapshot(self, cell: str, detail: bool = True) -> GradientSnapshot:
         net, trainer = self.nets[cell], self.runs.trainers[cell]
         x, y = self.probe

@@ -106,8 +106,12 @@ class W2VExperiment:
         return exp
 
     def apply_live(self, cfg: EmbConfig) -> None:
-        self.trainer.set_lr(cfg.lr)
-        self.cfg = cfg
+        with self.trainer.lock:
+            self.trainer.set_lr(cfg.lr)
+            self.cfg = cfg
+
+    def step(self, n: int = 1) -> None:
+        self.trainer.step(n)
 
     @property
     def has_analogies(self) -> bool:

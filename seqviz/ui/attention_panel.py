@@ -78,8 +78,7 @@ def resolve(key: str, cfg: S2SConfig, new: S2SConfig) -> S2SConfig:
             ss[f"{key}.exp"] = fresh
             ss.pop(f"{key}.timeline", None)
         elif exp.cfg != target:
-            with exp.trainer.lock:
-                exp.apply_live(target)
+            exp.apply_live(target)
         return new
     except (ValueError, CheckpointError) as err:
         st.error(f"Cannot use these settings: {err}", icon="🚫")

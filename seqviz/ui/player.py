@@ -72,7 +72,7 @@ def step_and_reset(key: str, build: Callable[[], Any]) -> tuple[Callable[[], Non
 
     def step() -> None:
         set_playing(key, False)
-        st.session_state[f"{key}.exp"].trainer.step(1)
+        st.session_state[f"{key}.exp"].step(1)
 
     def reset() -> None:
         set_playing(key, False)

@@ -7,12 +7,15 @@ widgets from it, and writes it back to the URL so the address bar is always a wo
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from dataclasses import fields
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 import streamlit as st
 
-from seqviz.config import from_query, to_query
+from seqviz.config import check, from_query, rebuild_changes, to_query
+from seqviz.data import CorpusError
 
 C = TypeVar("C")
 
@@ -84,3 +87,48 @@ def open_config(cls: type[C], key: str, *, seed: bool = True) -> C:
     if seed:
         seed_widgets(key, cfg)
     return cfg
+
+
+def checked(cfg: C, new: C) -> C:
+    """``new`` when every setting is valid; else an error on the page and the old ``cfg``."""
+    problems = check(new)
+    if problems:
+        st.error("Invalid setting: " + "; ".join(problems))
+        return cfg
+    return new
+
+
+def rebuild_or_apply(key: str, cfg: C, new: C, build: Callable[[C], Any], what: str, *,
+                     fallback: Callable[[C], C] | None = None, busy: str | None = None
+                     ) -> tuple[Any, C]:
+    """The page's experiment (``session_state[key.exp]``) for ``new``; returns (it, config kept).
+
+    A change to a rebuild field builds it again (a toast names the fields); live fields go to
+    ``apply_live`` of the running one. With ``fallback``, text that cannot be trained on
+    (``CorpusError``) is reported: the first build retries with ``fallback(new)``, a later one
+    keeps the running experiment and the old values of the fields that changed.
+    """
+    ss = st.session_state
+    exp = ss.get(f"{key}.exp")
+    changed = rebuild_changes(cfg, new) if exp is not None else ["start"]
+    if changed:
+        try:
+            with st.spinner(busy) if busy else contextlib.nullcontext():
+                built = build(new)
+        except CorpusError as err:
+            if fallback is None:
+                raise
+            st.error(f"Cannot train on this text: {err}")
+            if exp is None:
+                new = fallback(new)
+                built = build(new)
+            else:
+                new, built = dataclasses.replace(new, **{f: getattr(cfg, f) for f in changed}), None
+        if built is not None:
+            if exp is not None:
+                st.toast(f"{what} rebuilt because {', '.join(changed)} changed.")
+            exp = ss[f"{key}.exp"] = built
+    if exp.cfg != new:
+        exp.apply_live(new)
+    store_config(key, new)
+    return exp, new

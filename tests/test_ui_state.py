@@ -1,0 +1,74 @@
+"""``seqviz.ui.state.rebuild_or_apply`` and ``checked``: the config-to-experiment step every
+training page shares (language model, gradient flow, clipping, embeddings)."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def _page():
+    import dataclasses
+
+    import streamlit as st
+
+    from seqviz.config import LMConfig
+    from seqviz.data import CorpusError
+    from seqviz.ui.state import checked, rebuild_or_apply
+
+    class Fake:  # an experiment: built from a config, takes live changes
+        def __init__(self, cfg):
+            if cfg.corpus == "upload":
+                raise CorpusError("no text to train on")
+            self.cfg, self.applied = cfg, []
+
+        def apply_live(self, cfg):
+            self.applied.append(cfg)
+            self.cfg = cfg
+
+    cfg = st.session_state.get("t.config", LMConfig())
+    new = dataclasses.replace(cfg, **st.session_state.get("want", {}))
+    exp, kept = rebuild_or_apply("t", cfg, checked(cfg, new), Fake, "Model",
+                                 fallback=lambda c: dataclasses.replace(c, corpus="prose"))
+    st.session_state["kept"] = kept
+    assert st.session_state["t.exp"] is exp and st.session_state["t.config"] == kept
+
+
+def _run(at: AppTest, **want) -> AppTest:
+    at.session_state["want"] = want
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_first_build_on_untrainable_text_falls_back_and_says_why():
+    at = _run(AppTest.from_function(_page), corpus="upload")
+    assert "Cannot train on this text: no text to train on" in at.error[0].value
+    assert at.session_state["kept"].corpus == "prose" == at.session_state["t.exp"].cfg.corpus
+
+
+def test_live_change_applies_rebuild_change_rebuilds_with_a_toast():
+    at = _run(AppTest.from_function(_page), corpus="grammar")
+    first = at.session_state["t.exp"]
+    _run(at, lr=0.01)
+    assert at.session_state["t.exp"] is first and first.applied[-1].lr == 0.01
+    assert len(at.toast) == 0
+    _run(at, hidden_size=64)
+    assert at.session_state["t.exp"] is not first
+    assert at.toast[0].value == "Model rebuilt because hidden_size changed."
+
+
+def test_later_build_failure_keeps_the_run_and_the_old_values():
+    at = _run(AppTest.from_function(_page), corpus="grammar")
+    first = at.session_state["t.exp"]
+    _run(at, corpus="upload", lr=0.02)  # a rebuild field that fails with a live one
+    assert at.session_state["t.exp"] is first
+    kept = at.session_state["kept"]
+    assert kept.corpus == "grammar" and kept.lr == 0.02 and first.cfg == kept
+    assert "Cannot train on this text" in at.error[0].value
+
+
+def test_invalid_setting_is_reported_and_the_old_config_kept():
+    at = _run(AppTest.from_function(_page), corpus="grammar")
+    before = at.session_state["kept"]
+    _run(at, lr=-1.0)
+    assert "Invalid setting" in at.error[0].value and at.session_state["kept"] == before
