@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from playwright.sync_api import expect
 
 from seqviz.s2s_checkpoint import pretrained_path
-from tests.browser import no_exception, shot, step_count, wait_ready
+from tests.browser import no_exception, play_until, shot, step_count, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -42,14 +40,7 @@ def test_live_training_draws_heatmap(server, page):
     expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=90_000)
     wait_ready(page)
     no_exception(page)
-    page.get_by_role("button", name="▶ Play").click()
-    deadline = time.time() + 90
-    while time.time() < deadline and step_count(page) < 60:
-        page.wait_for_timeout(500)
-    assert step_count(page) >= 60, "the step counter did not rise while playing"
-    page.get_by_role("button", name="⏸ Pause").click()
-    wait_ready(page)
-    page.wait_for_timeout(1500)
+    assert play_until(page, 60)[0] >= 60, "the step counter did not rise while playing"
     no_exception(page)
     assert _heatmap_cells(page) >= 1
     expect(page.get_by_text("Replay the heatmap at training step")).to_be_visible()

@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import metric, no_exception, shot, step_count, wait_ready
+from tests.browser import metric, no_exception, play_until, shot, step_count, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -17,14 +17,7 @@ def test_embeddings_train_and_labelled_map(server, page):
     wait_ready(page)
     no_exception(page)
     assert step_count(page) == 0
-    page.get_by_role("button", name="▶ Play").click()
-    deadline = time.time() + 60
-    while time.time() < deadline and step_count(page) < 300:
-        page.wait_for_timeout(500)
-    assert step_count(page) >= 300, "the step counter did not rise while playing"
-    page.get_by_role("button", name="⏸ Pause").click()
-    wait_ready(page)
-    page.wait_for_timeout(1000)
+    assert play_until(page, 300, timeout=60)[0] >= 300, "the step counter did not rise"
     assert int(metric(page, "Analogy accuracy").rstrip("%")) >= 50  # 98% by step 400
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     assert chart.locator("g.textpoint text").count() >= 30, "the map needs readable word labels"
