@@ -12,16 +12,19 @@ from __future__ import annotations
 import io
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
 import torch
 
 from seqviz.data import Vocab
+from seqviz.i18n import _
+from seqviz.limits import MAX_CHECKPOINT_BYTES, MAX_PARAMETERS, MAX_SPEC
 from seqviz.models.lm import LanguageModel, LMSpec
 
 FORMAT = "seqviz/1"
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
-MAX_BYTES = 50_000_000
+MAX_BYTES = MAX_CHECKPOINT_BYTES
+CELLS = ("rnn", "gru", "lstm")
 
 
 class CheckpointError(ValueError):
@@ -39,25 +42,71 @@ def save_checkpoint(dest: str | Path | BinaryIO, kind: str, spec: dict, state_di
 def load_checkpoint(src: str | Path | bytes | BinaryIO, kind: str) -> dict:
     """Read and check a checkpoint of ``kind``; raises CheckpointError with a clear message."""
     if isinstance(src, (bytes, bytearray)):
+        if not src:
+            raise CheckpointError(_("The file is empty: upload a checkpoint saved by seqviz."))
         if len(src) > MAX_BYTES:
-            raise CheckpointError(f"The file is {len(src):,} bytes; checkpoints are limited to "
-                                  f"{MAX_BYTES:,}.")
+            raise CheckpointError(_("The file is {n} bytes; checkpoints are limited to {most} "
+                                    "bytes.").format(n=f"{len(src):,}", most=f"{MAX_BYTES:,}"))
         src = io.BytesIO(src)
     try:
         payload = torch.load(src, map_location="cpu", weights_only=True)
     except FileNotFoundError as err:
-        raise CheckpointError(f"No checkpoint at {err.filename}.") from err
+        raise CheckpointError(_("No checkpoint at {path}.").format(path=err.filename)) from err
     except Exception as err:  # torch raises many types for a non-checkpoint file
-        raise CheckpointError("This is not a seqviz checkpoint (it could not be read as a "
-                              "weights-only PyTorch file).") from err
+        raise CheckpointError(_("This is not a seqviz checkpoint: it could not be read as a "
+                                "weights-only PyTorch file (a damaged or truncated file, a "
+                                "pickle of arbitrary objects, or another kind of file)."
+                                )) from err
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError("This file is not a seqviz checkpoint (format tag missing).")
+        raise CheckpointError(_("This file is not a seqviz checkpoint: its format tag is "
+                                "missing."))
     if payload.get("kind") != kind:
-        raise CheckpointError(f"This checkpoint holds a {payload.get('kind')!r} model; this page "
-                              f"needs a {kind!r} model.")
+        raise CheckpointError(_("This checkpoint holds a {have!r} model; this page needs a "
+                                "{want!r} model.").format(have=payload.get("kind"), want=kind))
     if not isinstance(payload.get("state_dict"), dict) or not isinstance(payload.get("spec"), dict):
-        raise CheckpointError("The checkpoint is incomplete (no spec or weights).")
+        raise CheckpointError(_("The checkpoint is incomplete: it has no model description or "
+                                "no weights."))
+    check_spec(payload["spec"])
     return payload
+
+
+def check_spec(spec: dict) -> None:
+    """Refuse a model description outside ``seqviz.limits`` before anything is built from it
+    (a 3 kB file saying ``hidden_size = 8000`` must not allocate gigabytes)."""
+    problems = []
+    for key, most in MAX_SPEC.items():
+        if key not in spec:
+            continue
+        value = spec[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(_("{name} must be a whole number, not {value!r}").format(
+                name=key, value=value))
+        elif not 1 <= value <= most:
+            problems.append(_("{name} = {value:,} is outside 1 … {most:,}").format(
+                name=key, value=value, most=most))
+    cell = spec.get("cell", "lstm")
+    if cell not in CELLS:
+        problems.append(_("cell {value!r} is not one of {choices}").format(
+            value=cell, choices=", ".join(CELLS)))
+    dropout = spec.get("dropout", 0.0)
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+            or not 0.0 <= dropout < 1.0:
+        problems.append(_("dropout {value!r} is not a number in [0, 1)").format(value=dropout))
+    if problems:
+        raise CheckpointError(_("The checkpoint's model description is out of bounds: "
+                                "{problems}.").format(problems="; ".join(problems)))
+
+
+def check_size(build: Callable[[], torch.nn.Module]) -> None:
+    """Count the parameters ``build()`` would make, on the meta device (no memory), and refuse
+    more than ``MAX_PARAMETERS``."""
+    with torch.device("meta"):
+        model = build()
+    n = sum(p.numel() for p in model.parameters())
+    if n > MAX_PARAMETERS:
+        raise CheckpointError(_("The checkpoint describes a model with {n:,} parameters; this "
+                                "server loads at most {most:,}.").format(n=n,
+                                                                        most=MAX_PARAMETERS))
 
 
 def spec_from_dict(cls: type, data: dict) -> Any:
@@ -66,15 +115,34 @@ def spec_from_dict(cls: type, data: dict) -> Any:
     try:
         return cls(**{k: v for k, v in data.items() if k in names})
     except TypeError as err:
-        raise CheckpointError(f"The checkpoint's model description is incomplete: {err}") from err
+        raise CheckpointError(_("The checkpoint's model description is incomplete: {error}"
+                                ).format(error=err)) from err
 
 
 def load_weights(model: torch.nn.Module, state_dict: dict) -> None:
+    """Load ``state_dict`` into ``model``, or say exactly what does not fit: missing and
+    unexpected weights and wrong shapes, counted and named (the first few)."""
+    want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    have = {k: tuple(v.shape) if isinstance(v, torch.Tensor) else None
+            for k, v in state_dict.items()}
+    missing = [k for k in want if k not in have]
+    unexpected = [k for k in have if k not in want]
+    wrong = [f"{k} {have[k]} ≠ {want[k]}" for k in want if k in have and have[k] != want[k]]
+    if missing or unexpected or wrong:
+        parts = []
+        for label, names in ((_("missing"), missing), (_("unexpected"), unexpected),
+                             (_("of the wrong shape"), wrong)):
+            if names:
+                shown = ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
+                parts.append(_("{n} {what} ({names})").format(n=len(names), what=label,
+                                                               names=shown))
+        raise CheckpointError(_("The weights do not fit the model described in the same "
+                                "file: {parts}.").format(parts="; ".join(parts)))
     try:
         model.load_state_dict(state_dict, strict=True)
-    except RuntimeError as err:
-        first = str(err).splitlines()[0]
-        raise CheckpointError(f"The weights do not fit the model: {first}") from err
+    except (RuntimeError, TypeError) as err:
+        raise CheckpointError(_("The weights could not be loaded: {error}").format(
+            error=" ".join(str(err).split())[:300])) from err
 
 
 # ---- language models ------------------------------------------------------------------------
@@ -92,17 +160,20 @@ def load_lm(src: str | Path | bytes | BinaryIO, device: str | torch.device = "cp
     try:
         vocab = Vocab.from_dict(payload["vocab"])
     except Exception as err:
-        raise CheckpointError("The checkpoint's vocabulary is missing or damaged.") from err
+        raise CheckpointError(_("The checkpoint's vocabulary is missing or damaged.")) from err
     if len(vocab) != spec.vocab_size:
-        raise CheckpointError(f"The vocabulary has {len(vocab)} tokens but the model expects "
-                              f"{spec.vocab_size}.")
+        raise CheckpointError(_("The vocabulary has {n} tokens but the model expects {want}."
+                                ).format(n=len(vocab), want=spec.vocab_size))
     level = payload.get("level")
     if level not in ("char", "word"):
-        raise CheckpointError(f"Unknown tokenisation level {level!r} in the checkpoint.")
+        raise CheckpointError(_("Unknown tokenisation level {level!r} in the checkpoint."
+                                ).format(level=level))
     try:
+        check_size(lambda: LanguageModel(spec))
         model = LanguageModel(spec)
     except (ValueError, RuntimeError, TypeError) as err:
-        raise CheckpointError(f"The checkpoint's model description is invalid: {err}") from err
+        raise CheckpointError(_("The checkpoint's model description is invalid: {error}"
+                                ).format(error=err)) from err
     load_weights(model, payload["state_dict"])
     return model.to(device).eval(), vocab, level, dict(payload.get("meta", {}))
 

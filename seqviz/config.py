@@ -14,21 +14,37 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field, fields
+import re
+from dataclasses import field, fields
 from typing import Any, Mapping, TypeVar
 
+from seqviz.i18n import _
+
 C = TypeVar("C")
+MAX_VALUE_CHARS = 200  # a URL value longer than this is refused before it is parsed
+_INT = re.compile(r"[+-]?[0-9]+")  # ASCII only: "１２" (full-width) and "1e2" are refused
+_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def setting(default: Any, *, live: bool = False, choices: tuple | None = None,
-            lo: float | None = None, hi: float | None = None, label: str = "") -> Any:
-    """A dataclass field with the metadata the query-string parser and the UI read."""
-    meta = {"live": live, "choices": choices, "lo": lo, "hi": hi, "label": label}
+            lo: float | None = None, hi: float | None = None, label: str = "",
+            max_len: int | None = None, pattern: str | None = None) -> Any:
+    """A dataclass field with the metadata the query-string parser and the UI read.
+
+    ``max_len`` caps a text field (a URL cannot get past a widget's cap); ``pattern`` is a
+    regular expression a non-empty text value must match in full."""
+    meta = {"live": live, "choices": choices, "lo": lo, "hi": hi, "label": label,
+            "max_len": max_len, "pattern": pattern}
     return field(default=default, metadata=meta)
 
 
 def _parse(raw: str, default: Any) -> Any:
-    """Parse one query value to the type of ``default``; raises ValueError on bad input."""
+    """Parse one query value to the type of ``default``; raises ValueError on bad input.
+
+    Strict on purpose: ASCII digits only (Python's ``int`` would take full-width digits),
+    integers without exponents, finite floats, strings of at most ``MAX_VALUE_CHARS``."""
+    if len(raw) > MAX_VALUE_CHARS:
+        raise ValueError(raw)
     if isinstance(default, bool):
         low = raw.strip().lower()
         if low in ("1", "true", "yes", "on"):
@@ -37,9 +53,13 @@ def _parse(raw: str, default: Any) -> Any:
             return False
         raise ValueError(raw)
     if isinstance(default, int):
-        return int(float(raw)) if float(raw).is_integer() else int(raw)
+        if not _INT.fullmatch(raw.strip()):
+            raise ValueError(raw)
+        return int(raw.strip())
     if isinstance(default, float):
-        value = float(raw)
+        if not _FLOAT.fullmatch(raw.strip()):
+            raise ValueError(raw)
+        value = float(raw.strip())
         if not math.isfinite(value):
             raise ValueError(raw)
         return value
@@ -48,15 +68,29 @@ def _parse(raw: str, default: Any) -> Any:
 
 def check(cfg: Any) -> list[str]:
     """Names every field of ``cfg`` that is outside its allowed choices or range."""
+    return [problem for _name, problem in _problems(cfg)]
+
+
+def _problems(cfg: Any) -> list[tuple[str, str]]:
     bad = []
     for f in fields(cfg):
         value, meta = getattr(cfg, f.name), f.metadata
         if meta.get("choices") and value not in meta["choices"]:
-            bad.append(f"{f.name}={value!r} is not one of {', '.join(map(str, meta['choices']))}")
+            bad.append((f.name, _("{name}={value!r} is not one of {choices}").format(
+                name=f.name, value=value, choices=", ".join(map(str, meta["choices"])))))
         if meta.get("lo") is not None and value < meta["lo"]:
-            bad.append(f"{f.name}={value} is below the minimum {meta['lo']}")
+            bad.append((f.name, _("{name}={value} is below the minimum {lo}").format(
+                name=f.name, value=value, lo=meta["lo"])))
         if meta.get("hi") is not None and value > meta["hi"]:
-            bad.append(f"{f.name}={value} is above the maximum {meta['hi']}")
+            bad.append((f.name, _("{name}={value} is above the maximum {hi}").format(
+                name=f.name, value=value, hi=meta["hi"])))
+        if meta.get("max_len") is not None and len(value) > meta["max_len"]:
+            bad.append((f.name, _("{name} is {n} characters long; at most {most} are "
+                                  "allowed").format(name=f.name, n=len(value),
+                                                    most=meta["max_len"])))
+        if meta.get("pattern") and value and not re.fullmatch(meta["pattern"], value):
+            bad.append((f.name, _("{name}={value!r} is not a valid value").format(
+                name=f.name, value=value[:40])))
     return bad
 
 
@@ -87,13 +121,12 @@ def from_query(cls: type[C], params: Mapping[str, Any]) -> tuple[C, list[str]]:
         try:
             value = _parse(str(raw), default)
             trial = dataclasses.replace(defaults, **{f.name: value})
-            problems = check(trial)
-            problem = next((p for p in problems if p.startswith(f.name + "=")), None)
-            if problem:
-                raise ValueError(problem)
+            if any(name == f.name for name, _problem in _problems(trial)):
+                raise ValueError(raw)
         except (ValueError, TypeError, OverflowError):
-            notices.append(f"Ignored URL parameter {f.name}={str(raw)[:40]!r}: "
-                           f"using the default {default!r}.")
+            shown = str(raw) if len(str(raw)) <= 40 else str(raw)[:40] + "…"
+            notices.append(_("Ignored URL parameter {name}={value!r}: using the default "
+                             "{default!r}.").format(name=f.name, value=shown, default=default))
             continue
         values[f.name] = value
     return dataclasses.replace(defaults, **values), notices
@@ -109,39 +142,3 @@ def rebuild_changes(old: Any, new: Any) -> list[str]:
     live = live_fields(type(old))
     return [f.name for f in fields(old)
             if f.name not in live and getattr(old, f.name) != getattr(new, f.name)]
-
-
-@dataclass(frozen=True)
-class LMConfig:
-    """The language-model page: corpus, model shape, optimiser and live knobs."""
-
-    corpus: str = setting("prose", choices=("prose", "python", "grammar", "upload"))
-    level: str = setting("char", choices=("char", "word"))
-    cell: str = setting("lstm", choices=("rnn", "gru", "lstm"))
-    hidden_size: int = setting(128, lo=8, hi=512)
-    num_layers: int = setting(1, lo=1, hi=3)
-    embed_size: int = setting(64, lo=4, hi=256)
-    seq_len: int = setting(64, lo=4, hi=256)
-    batch_size: int = setting(32, lo=1, hi=128)
-    optimizer: str = setting("adam", choices=("adam", "sgd"))
-    lr: float = setting(0.003, live=True, lo=1e-5, hi=10.0)
-    clip: str = setting("norm", live=True, choices=("none", "norm", "value"))
-    clip_threshold: float = setting(1.0, live=True, lo=0.01, hi=100.0)
-    temperature: float = setting(0.8, live=True, lo=0.0, hi=2.0)
-    seed: int = setting(0, lo=0, hi=2**31 - 1)
-
-
-@dataclass(frozen=True)
-class BeamConfig:
-    """The beam-search page. ``source`` names a model: a bundled checkpoint's file name
-    (``lm_*`` / ``seq2seq_*``), ``live_lm`` or ``live_s2s``; "auto" picks the first available."""
-
-    source: str = setting("auto")
-    text: str = setting("")  # the input (seq2seq) or prompt (LM); "" = a ready-made example
-    reference: str = setting("")  # y* for the error analysis; "" = the example's own target
-    beam_width: int = setting(3, live=True, lo=1, hi=10)
-    max_len: int = setting(30, live=True, lo=1, hi=60)
-    alpha: float = setting(0.6, live=True, lo=0.0, hi=1.0)
-    expand: int = setting(3, live=True, lo=1, hi=10)
-    temperature: float = setting(1.0, live=True, lo=0.05, hi=2.0)
-    seed: int = setting(0, lo=0, hi=2**31 - 1)

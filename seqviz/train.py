@@ -8,13 +8,15 @@ threshold) change between steps without a rebuild; optimiser state persists, so
 
 Clipping follows Pascanu, Mikolov and Bengio (2013): rescale the whole gradient when its global
 L2 norm exceeds a threshold (or clamp each entry, "by value"). A non-finite loss or gradient is
-treated as divergence: the update is skipped, the last good weights and optimiser state are
-restored and the event is recorded, so a run is never corrupted by NaN.
+treated as divergence: the update is skipped and the run is rolled back to its last good step
+(a non-finite or exploding loss also undoes the update whose weights produced it, weights,
+optimiser state, batch position and history alike); a diverged attempt is not counted as a step
+and never enters the loss history, so a run is never corrupted by NaN and its curves stay
+clean.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import threading
 import time
@@ -24,6 +26,8 @@ from typing import Any, Callable, Iterable, Protocol
 
 import torch
 from torch import nn
+
+from seqviz.i18n import N_, Msg
 
 CLIP_MODES = ("none", "norm", "value")
 OPTIMIZERS = ("adam", "sgd")
@@ -48,8 +52,22 @@ class StepStats:
 @dataclass(frozen=True)
 class Divergence:
     step: int
-    reason: str
+    reason: Msg  # translated where it is shown
     restored_to: int  # step whose weights were restored
+
+
+class DivergenceWatch:
+    """For an engine run's ``halt()``: the reason of a divergence not reported yet, else None."""
+
+    def __init__(self, trainer: "Trainer"):
+        self.trainer, self.seen = trainer, len(trainer.divergences)
+
+    def __call__(self) -> str | None:
+        divs = self.trainer.divergences
+        if len(divs) > self.seen:
+            self.seen = len(divs)
+            return divs[-1].reason
+        return None
 
 
 def global_norm(grads: Iterable[torch.Tensor]) -> torch.Tensor:
@@ -96,13 +114,92 @@ def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float) -> torc
     raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
 
 
+class LastGood:
+    """The run before its latest update: weights, optimiser state, batch position, history
+    length. Kept in buffers allocated once and refilled in place each step (one copy of the
+    weights and the optimiser's moments: 1.4 MB for the LM page's default model), so a
+    divergence rolls back exactly one update instead of to a snapshot many steps old."""
+
+    def __init__(self):
+        self.step: int | None = None
+        self._weights: list[torch.Tensor] = []
+        self._moments: list[torch.Tensor] = []
+        self._other: list[tuple[Any, str, Any]] = []
+        self._sampler = None
+        self._had_state: set = set()
+
+    @staticmethod
+    def _tensors(optimizer) -> tuple[list[torch.Tensor], list[tuple[Any, str, Any]]]:
+        tensors, other = [], []
+        for param, state in optimizer.state.items():
+            for name in sorted(state):
+                value = state[name]
+                if isinstance(value, torch.Tensor):
+                    tensors.append(value)
+                else:
+                    other.append((param, name, value))
+        return tensors, other
+
+    @staticmethod
+    def _refill(buffers: list[torch.Tensor], sources: list[torch.Tensor]) -> list[torch.Tensor]:
+        if len(buffers) != len(sources) or any(b.shape != s.shape or b.dtype != s.dtype
+                                               for b, s in zip(buffers, sources)):
+            return [s.detach().clone() for s in sources]
+        if buffers:
+            with torch.no_grad():
+                torch._foreach_copy_(buffers, [s.detach() for s in sources])
+        return buffers
+
+    def save(self, step: int, model: nn.Module, optimizer, sampler_state) -> None:
+        self.step = step
+        self._weights = self._refill(self._weights, list(model.parameters()))
+        moments, self._other = self._tensors(optimizer)
+        self._moments = self._refill(self._moments, moments)
+        self._had_state = set(optimizer.state)
+        self._sampler = sampler_state
+
+    def restore_weights(self, model: nn.Module, optimizer) -> None:
+        """Weights and optimiser state as before the latest update (batches and history
+        untouched)."""
+        with torch.no_grad():
+            for param, saved in zip(model.parameters(), self._weights):
+                param.copy_(saved)
+        for param in [p for p in optimizer.state if p not in self._had_state]:
+            del optimizer.state[param]  # state the rolled-back update created (first step)
+        moments, _other = self._tensors(optimizer)
+        if moments:
+            with torch.no_grad():
+                torch._foreach_copy_(moments, self._moments)
+        for param, name, value in self._other:
+            optimizer.state[param][name] = value
+
+    def restore(self, model: nn.Module, optimizer, batches, history: deque,
+                evals: deque) -> int:
+        """The whole run as at its last good step: weights, optimiser, batches, history."""
+        self.restore_weights(model, optimizer)
+        if self._sampler is not None:
+            batches.load_state_dict(self._sampler)
+        while history and history[-1].step > self.step:
+            history.pop()
+        while evals and evals[-1][0] > self.step:
+            evals.pop()
+        return int(self.step)
+
+
 class Trainer:
     """One model, one optimiser, one batch stream; ``step(n)`` applies n updates.
 
     ``loss_fn(model, batch) -> scalar tensor``. A loss above ``max_loss`` (e.g. ten times that
     of a uniform guess) is treated like NaN: float32 rarely overflows, yet such a run has blown up. ``evaluate(model) -> float`` (e.g. validation
-    perplexity) runs after every ``eval_every``-th step. A ``threading.Lock`` guards all state:
+    perplexity) runs after every ``eval_every``-th step, and after each step in ``eval_early``
+    (so a curve moves in the first seconds of Play). A ``threading.Lock`` guards all state:
     Streamlit can run two script threads of one session at once.
+
+    ``rewind=False`` is for runs compared in lockstep (the clipping and gradient-flow pages): a
+    divergence still restores the last good weights and optimiser state, but the batch stream
+    and the step counter go on (step k of every run sees batch k), and the diverged attempt is
+    kept in the history as a marked gap. Rewinding those runs would replay the same batch on
+    the same weights and diverge again forever.
     """
 
     def __init__(self, model: nn.Module, batches: BatchSource,
@@ -110,21 +207,24 @@ class Trainer:
                  optimizer: str = "adam", lr: float = 3e-3, clip: str = "norm",
                  clip_threshold: float = 1.0,
                  evaluate: Callable[[nn.Module], float] | None = None, eval_every: int = 100,
-                 snapshot_every: int = 25, history: int = 2000, max_loss: float = math.inf):
+                 eval_early: Iterable[int] = (), history: int = 2000,
+                 max_loss: float = math.inf, rewind: bool = True):
+        self.rewind = rewind
         self.model, self.batches, self.loss_fn = model, batches, loss_fn
         self.optimizer_name = optimizer
         self.optimizer = make_optimizer(optimizer, model.parameters(), lr)
         self.lr = lr
         self.set_clip(clip, clip_threshold)
         self.evaluate_fn, self.eval_every = evaluate, max(1, int(eval_every))
-        self.snapshot_every = max(1, int(snapshot_every))
+        self.eval_early = frozenset(int(s) for s in eval_early)
         self.max_loss = max_loss  # a finite loss above this also counts as divergence
         self.lock = threading.Lock()
         self.steps = 0
         self.history: deque[StepStats] = deque(maxlen=history)
         self.evals: deque[tuple[int, float]] = deque(maxlen=history)
         self.divergences: list[Divergence] = []
-        self._snapshot = self._take_snapshot()
+        self._good = LastGood()  # the run as it was before its latest update
+        self._weights_step = 0  # the step whose update made the current weights
 
     # -- live settings ---------------------------------------------------------------------
     def set_lr(self, lr: float) -> None:
@@ -140,6 +240,10 @@ class Trainer:
         if not (threshold > 0 and math.isfinite(threshold)):
             raise ValueError(f"clip threshold must be a positive number, got {threshold}")
         self.clip, self.clip_threshold = mode, float(threshold)
+
+    def resume_at(self, step: int) -> None:
+        """Count on from ``step`` (a model loaded from a checkpoint trained that far)."""
+        self.steps = self._weights_step = int(step)
 
     # -- stepping --------------------------------------------------------------------------
     def step(self, n: int = 1) -> list[StepStats]:
@@ -171,44 +275,104 @@ class Trainer:
             self.lock.release()
 
     def _one_step(self) -> StepStats:
+        """One attempt. A diverged attempt is not a step: it is not counted, not in the history
+        (so smoothed curves never see it), and the run is rolled back to its last good step."""
         start = time.perf_counter()
         self.model.train()
+        sampler_before = self._sampler_state()
         batch = self.batches.next()
         self.optimizer.zero_grad(set_to_none=True)
         loss = self.loss_fn(self.model, batch)
         loss_value = float(loss.detach())
-        self.steps += 1
-        if not math.isfinite(loss_value):
-            return self._diverge(start, loss_value, math.nan, "loss is " + str(loss_value))
-        if loss_value > self.max_loss:
-            return self._diverge(start, loss_value, math.nan,
-                                 f"loss {loss_value:.3g} exceeds the limit {self.max_loss:.3g}")
+        attempt = self.steps + 1
+        if not math.isfinite(loss_value) or loss_value > self.max_loss:
+            # The weights of the last update produce this loss: that update goes too.
+            reason = Msg(N_("loss is {value}"), value=str(loss_value)) \
+                if not math.isfinite(loss_value) else \
+                Msg(N_("loss {value} exceeds the limit {limit}"), value=f"{loss_value:.3g}",
+                    limit=f"{self.max_loss:.3g}")
+            return self._diverge(start, attempt, loss_value, math.nan, reason, undo_last=True)
         loss.backward()
         params = [p for p in self.model.parameters() if p.requires_grad]
         before, after, clipped = clip_gradients(params, self.clip, self.clip_threshold)
         if not math.isfinite(before):
-            return self._diverge(start, loss_value, before, f"gradient norm is {before}")
+            # The weights are fine (their loss is): only this update is skipped.
+            return self._diverge(start, attempt, loss_value, before,
+                                 Msg(N_("gradient norm is {value}"), value=str(before)),
+                                 undo_last=False)
+        self._good.save(self.steps, self.model, self.optimizer, sampler_before)
         self.optimizer.step()
+        self.steps = self._weights_step = attempt
         stats = StepStats(self.steps, loss_value, before, after, clipped, self.lr, False,
                           time.perf_counter() - start)
         self.history.append(stats)
-        if self.steps % self.snapshot_every == 0:
-            self._snapshot = self._take_snapshot()
-        if self.evaluate_fn is not None and self.steps % self.eval_every == 0:
+        if self.evaluate_fn is not None and (self.steps % self.eval_every == 0
+                                             or self.steps in self.eval_early):
             self.evaluate_now()
         return stats
 
-    def _diverge(self, start: float, loss: float, norm: float, reason: str) -> StepStats:
-        """Skip the update, restore the last good weights and record the event."""
+    def _diverge(self, start: float, attempt: int, loss: float, norm: float, reason: Msg, *,
+                 undo_last: bool) -> StepStats:
+        """Skip the update; with ``undo_last`` also roll back the previous one (weights,
+        optimiser state, batches, history): the run is exactly as at its last good step."""
         self.optimizer.zero_grad(set_to_none=True)
-        restored = self._restore_snapshot()
-        self.divergences.append(Divergence(self.steps, reason, restored))
-        stats = StepStats(self.steps, loss, norm, norm, False, self.lr, True,
+        if undo_last and self._good.step is not None:
+            if self.rewind:
+                self.steps = self._good.restore(self.model, self.optimizer, self.batches,
+                                                self.history, self.evals)
+            else:
+                self._good.restore_weights(self.model, self.optimizer)
+            self._weights_step = int(self._good.step)
+            self.set_lr(self.lr)  # the restored optimiser state carries no learning rate
+        self.divergences.append(Divergence(attempt, reason, self._weights_step))
+        stats = StepStats(attempt, loss, norm, norm, False, self.lr, True,
                           time.perf_counter() - start)
-        self.history.append(stats)
+        if not self.rewind:  # the batch clock goes on; the gap stays visible
+            self.steps = attempt
+            self.history.append(stats)
         return stats
 
-    # -- evaluation and snapshots ------------------------------------------------------------
+    def _sampler_state(self):
+        get = getattr(self.batches, "state_dict", None)
+        return get() if get is not None else None
+
+    # -- the whole run, for a copy (a student's fork of a shared run) ------------------------
+    def state_dict(self) -> dict:
+        """Everything the next steps depend on, copied: weights, optimiser state, batch
+        position, step count, live settings, history, evaluations, divergences. A trainer of
+        the same build given ``load_state_dict(state)`` makes the same next steps."""
+        with self.lock:
+            return {
+                "model": {k: v.detach().clone() for k, v in self.model.state_dict().items()},
+                "optimizer": _clone(self.optimizer.state_dict()),
+                "optimizer_name": self.optimizer_name,
+                "sampler": _clone(self._sampler_state()),
+                "steps": self.steps, "weights_step": self._weights_step,
+                "lr": self.lr, "clip": self.clip, "clip_threshold": self.clip_threshold,
+                "history": list(self.history), "evals": list(self.evals),
+                "divergences": list(self.divergences),
+            }
+
+    def load_state_dict(self, state: dict) -> None:
+        if state["optimizer_name"] != self.optimizer_name:
+            raise ValueError(f"the state is of a {state['optimizer_name']} run, this trainer "
+                             f"uses {self.optimizer_name}")
+        with self.lock:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(_clone(state["optimizer"]))
+            if state["sampler"] is not None:
+                self.batches.load_state_dict(_clone(state["sampler"]))
+            self.steps, self._weights_step = int(state["steps"]), int(state["weights_step"])
+            self.set_lr(state["lr"])
+            self.set_clip(state["clip"], state["clip_threshold"])
+            self.history.clear()
+            self.history.extend(state["history"])
+            self.evals.clear()
+            self.evals.extend(state["evals"])
+            self.divergences[:] = state["divergences"]
+            self._good = LastGood()
+
+    # -- evaluation ------------------------------------------------------------------------
     def evaluate_now(self) -> float | None:
         if self.evaluate_fn is None:
             return None
@@ -220,20 +384,20 @@ class Trainer:
         self.evals.append((self.steps, value))
         return value
 
-    def _take_snapshot(self) -> dict:
-        return {"step": self.steps,
-                "model": copy.deepcopy(self.model.state_dict()),
-                "optimizer": copy.deepcopy(self.optimizer.state_dict())}
-
-    def _restore_snapshot(self) -> int:
-        self.model.load_state_dict(self._snapshot["model"])
-        self.optimizer.load_state_dict(copy.deepcopy(self._snapshot["optimizer"]))
-        self.set_lr(self.lr)  # the restored optimiser state carries the old learning rate
-        return int(self._snapshot["step"])
-
     @property
     def last_loss(self) -> float | None:
         for stats in reversed(self.history):
             if not stats.diverged:
                 return stats.loss
         return None
+
+
+def _clone(value: Any) -> Any:
+    """A deep copy of nested dicts / lists / tuples whose tensors are cloned (state dicts)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_clone(v) for v in value)
+    return value

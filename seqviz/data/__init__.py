@@ -11,7 +11,7 @@ from seqviz.data.batching import (
     min_tokens,
     split_ids,
 )
-from seqviz.data.corpora import CORPORA, CorpusError, decode_upload, load_corpus
+from seqviz.data.corpora import CORPORA, CORPUS_NAMES, CorpusError, decode_upload, load_corpus
 from seqviz.data.grammar import (
     ANALOGIES,
     CATEGORIES,
@@ -27,6 +27,7 @@ __all__ = [
     "ANALOGIES",
     "CATEGORIES",
     "CORPORA",
+    "CORPUS_NAMES",
     "GENDER_PAIRS",
     "LEVELS",
     "PLURAL_PAIRS",

@@ -22,9 +22,13 @@ import torch
 from seqviz.data.corpora import CorpusError
 from seqviz.data.tokenize import LEVELS, tokenize
 from seqviz.data.vocab import Vocab
+from seqviz.i18n import _
+from seqviz.limits import MAX_CHAR_VOCAB, MAX_WORD_VOCAB
 
 _MIN_PART_TOKENS = 2  # train and validation each need at least one (input, target) pair
-_DEFAULT_MAX_VOCAB = {"char": None, "word": 10_000}
+# A vocabulary is capped before it costs anything: 30,000 distinct CJK characters would make a
+# 30,001-way softmax (15 s a step, 1 GB); rare tokens beyond the cap read as <unk>.
+_DEFAULT_MAX_VOCAB = {"char": MAX_CHAR_VOCAB, "word": MAX_WORD_VOCAB}
 
 
 def _as_ids(ids: Sequence[int] | torch.Tensor) -> torch.Tensor:
@@ -58,6 +62,8 @@ class TextData:
     vocab: Vocab
     train: torch.Tensor  # (N_train,) int64
     val: torch.Tensor  # (N_val,) int64
+    dropped_types: int = 0  # distinct training tokens beyond the vocabulary cap (now <unk>)
+    dropped_share: float = 0.0  # share of training tokens they made up
 
     @property
     def vocab_size(self) -> int:
@@ -73,7 +79,9 @@ def build_text_data(
 ) -> TextData:
     """Tokenise, split, build the vocabulary on the training part, encode both parts.
 
-    ``max_vocab`` defaults to no limit for ``"char"`` and 10,000 for ``"word"``.
+    ``max_vocab`` defaults to ``seqviz.limits.MAX_CHAR_VOCAB`` / ``MAX_WORD_VOCAB``; the
+    rarest tokens beyond it map to ``<unk>`` and are counted in ``dropped_types`` /
+    ``dropped_share`` (for a notice on the page).
     Raises :class:`CorpusError` if either part would have fewer than 2 tokens.
     """
     if level not in LEVELS:
@@ -87,19 +95,19 @@ def build_text_data(
     n_val = _n_val(n, val_fraction)
     if n_val < _MIN_PART_TOKENS or n - n_val < _MIN_PART_TOKENS:
         need = _min_total_tokens(val_fraction)
-        raise CorpusError(
-            f"The text is too short: it has {n} {level}-level tokens, but at least {need} are "
-            f"needed so that training and validation ({val_fraction:.0%}) each get "
-            f"{_MIN_PART_TOKENS}. Use a longer text."
-        )
+        raise CorpusError(_(
+            "The text is too short: it has {n} tokens at this level, but at least {need} are "
+            "needed so that training and validation ({share}) each get {each}. Use a longer "
+            "text.").format(n=n, need=need, share=f"{val_fraction:.0%}", each=_MIN_PART_TOKENS))
     train_tokens, val_tokens = tokens[: n - n_val], tokens[n - n_val :]
     vocab = Vocab.build(train_tokens, max_size=max_vocab, min_freq=min_freq)
-    return TextData(
-        level=level,
-        vocab=vocab,
-        train=torch.tensor(vocab.encode(train_tokens), dtype=torch.long),
-        val=torch.tensor(vocab.encode(val_tokens), dtype=torch.long),
-    )
+    train = torch.tensor(vocab.encode(train_tokens), dtype=torch.long)
+    distinct = len(set(train_tokens) - {Vocab.UNK})
+    dropped = max(distinct - (len(vocab) - 1), 0)
+    share = float((train == vocab.unk_id).float().mean()) if dropped else 0.0
+    return TextData(level=level, vocab=vocab, train=train,
+                    val=torch.tensor(vocab.encode(val_tokens), dtype=torch.long),
+                    dropped_types=dropped, dropped_share=share)
 
 
 def _min_total_tokens(val_fraction: float) -> int:
@@ -131,11 +139,10 @@ class BatchSampler:
         self.ids = _as_ids(ids)
         need = min_tokens(seq_len)
         if len(self.ids) < need:
-            raise CorpusError(
-                f"The text is too short for sequences of length {seq_len}: {need} tokens are "
-                f"needed, but the training text has {len(self.ids)}. Use a longer text or a "
-                f"shorter sequence length."
-            )
+            raise CorpusError(_(
+                "The text is too short for sequences of length {t}: {need} tokens are needed, "
+                "but the training text has {n}. Use a longer text or a shorter sequence "
+                "length.").format(t=seq_len, need=need, n=len(self.ids)))
         self.batch_size, self.seq_len, self.seed = int(batch_size), int(seq_len), int(seed)
         self.n_windows = len(self.ids) - seq_len  # valid start offsets 0 .. n - T - 1
         self.generator = torch.Generator().manual_seed(self.seed)

@@ -24,11 +24,24 @@ from pathlib import Path
 from typing import Iterator
 
 from seqviz.data.grammar import generate_grammar_corpus
+from seqviz.data.grammar_zh import generate_grammar_zh
+from seqviz.i18n import N_, _
+from seqviz.limits import MAX_TEXT_BYTES
 
-CORPORA: dict[str, str] = {
-    "prose": "English prose: the help topics of the Python reference manual (ships with Python)",
-    "python": "Python source code from the standard library (Karpathy 2015's code experiment)",
-    "grammar": "Sentences from a small probabilistic grammar with known word categories",
+CORPUS_NAMES: dict[str, str] = {  # name -> a short label for a select box (translated there)
+    "prose": N_("English prose (Python's manual)"),
+    "python": N_("Python source code"),
+    "grammar": N_("Toy grammar (English)"),
+    "grammar_zh": N_("Toy grammar (Chinese)"),
+}
+CORPORA: dict[str, str] = {  # name -> description (an English source string, translated where shown)
+    "prose": N_("English prose: the help topics of the Python reference manual (ships with "
+                "Python)"),
+    "python": N_("Python source code from the standard library (Karpathy 2015's code "
+                 "experiment)"),
+    "grammar": N_("Sentences from a small probabilistic grammar with known word categories"),
+    "grammar_zh": N_("Chinese sentences from a small grammar with word categories and analogy "
+                     "pairs (国王/王后, 狗/小狗)"),
 }
 
 # Standard-library folders that are not representative hand-written code (tests, the IDE, the
@@ -59,7 +72,8 @@ def load_corpus(name: str, max_chars: int = 400_000) -> str:
     """The built-in corpus ``name`` (a key of :data:`CORPORA`), at most ``max_chars`` long."""
     if name not in CORPORA:
         valid = ", ".join(repr(k) for k in CORPORA)
-        raise CorpusError(f"Unknown corpus {name!r}. Choose one of: {valid}.")
+        raise CorpusError(_("Unknown corpus {name!r}. Choose one of: {valid}.").format(
+            name=name, valid=valid))
     if int(max_chars) < 1:
         raise CorpusError(f"max_chars must be at least 1, got {max_chars}.")
     return _load_cached(name, int(max_chars))
@@ -72,6 +86,9 @@ def _load_cached(name: str, max_chars: int) -> str:
         text = _prose_text()
     elif name == "python":
         text = _python_text(max_chars)
+    elif name == "grammar_zh":
+        # Sentences average ~11 characters; generation is sequential, as for "grammar".
+        text = generate_grammar_zh(n_sentences=max(20_000, max_chars // 8 + 1))
     else:
         # Sentences average ~30 characters; generation is sequential, so asking for more
         # sentences only appends to the same text (the default size gives the default corpus).
@@ -134,20 +151,56 @@ def _looks_binary(text: str) -> bool:
     return controls > _BINARY_CONTROL_SHARE * len(sample)
 
 
-def _decode_bytes(data: bytes) -> str | None:
-    """Decode by BOM (UTF-8-sig, UTF-16 LE/BE) or as plain UTF-8; ``None`` if impossible."""
+# Magic numbers of common binary files a student might pick by mistake.
+_BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b",
+                 b"\x7fELF", b"BZh", b"\xfd7zXZ", b"Rar!", b"\x80\x02", b"\x80\x04", b"\x80\x05")
+
+
+_PREFERRED = ["gb18030", "gbk", "gb2312", "big5", "shift_jis", "euc_jp", "euc_kr", "cp1252",
+              "latin_1", "iso8859_15", "cp1251", "koi8_r", "cp1250"]
+# Encodings text files are actually written in; without this list a short text can come out as
+# a rare code page that happens to score better (hp_roman8, mac_latin2 ...).
+_CANDIDATES = ["gb18030", "gbk", "big5", "big5hkscs", "shift_jis", "cp932", "euc_jp", "euc_kr",
+               "cp949", "cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "cp1251",
+               "koi8_r", "iso8859_5", "cp1253", "iso8859_7", "cp1254", "cp1255", "cp1256",
+               "cp1257", "cp1258", "tis_620"]
+_UTF8_SLACK = 0.001  # share of undecodable bytes still read as damaged UTF-8 (one bad sector)
+
+
+def _decode_bytes(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding): UTF-8 (with or without BOM) and UTF-16 with BOM exactly; any other
+    encoding (GBK, GB18030, Big5, Shift-JIS, Latin-1 ...) as charset-normalizer detects it;
+    ``None`` for binary data."""
+    if data.startswith(_BINARY_MAGIC):
+        return None
     if data.startswith(b"\xef\xbb\xbf"):
         encoding, body = "utf-8", data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding, body = "utf-16", data  # the codec reads and drops the BOM
     else:
-        if b"\x00" in data:  # NUL bytes never occur in UTF-8 text
-            return None
         encoding, body = "utf-8", data
     try:
-        return body.decode(encoding)
+        return body.decode(encoding), encoding
     except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:  # NUL bytes: UTF-16/32 without a BOM, or binary
         return None
+    if encoding == "utf-8":  # UTF-8 cut mid-character or with a few damaged bytes
+        text = body.decode("utf-8", errors="replace")
+        if text.count("\ufffd") <= max(1, _UTF8_SLACK * len(text)):
+            return text.rstrip("\ufffd"), "utf-8"
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data, cp_isolation=_CANDIDATES)
+    best = matches.best()
+    if best is None:
+        return None
+    # Short texts can fit several code pages equally well (cp1250 and cp1252 for "café"):
+    # among the equally good, prefer the ones most text is written in.
+    ties = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    best = min(ties, key=lambda m: _PREFERRED.index(m.encoding) if m.encoding in _PREFERRED
+               else len(_PREFERRED))
+    return str(best), best.encoding
 
 
 def _human_size(n: int) -> str:
@@ -158,26 +211,30 @@ def _human_size(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB"
 
 
-def decode_upload(data: bytes, max_bytes: int = 5_000_000) -> str:
-    """Text of an uploaded ``.txt`` file, in any language; raise :class:`CorpusError` if unusable.
+def decode_upload(data: bytes, max_bytes: int = MAX_TEXT_BYTES) -> str:
+    """Text of an uploaded ``.txt`` file, in any language and encoding; raise
+    :class:`CorpusError` (a complete, translated message) if it is unusable.
 
-    Accepts UTF-8 (with or without BOM) and UTF-16 with BOM. The BOM is stripped and line endings
-    are normalised to ``"\\n"``.
+    UTF-8 and UTF-16 with a BOM are read exactly; other encodings (GBK, GB18030, Big5,
+    Shift-JIS, Latin-1 ...) are detected by charset-normalizer; binary files (images, archives,
+    pickles, executables) are refused. The BOM is stripped and line endings normalised to
+    ``"\\n"``. The size is checked first, before anything is decoded.
     """
     if not data:
-        raise CorpusError("The file is empty. Upload a .txt file that contains some text.")
+        raise CorpusError(_("The file is empty. Upload a .txt file that contains some text."))
     if len(data) > max_bytes:
-        raise CorpusError(
-            f"The file is too large: {_human_size(len(data))} ({len(data):,} bytes); the limit is "
-            f"{_human_size(max_bytes)} ({max_bytes:,} bytes). Upload a shorter excerpt."
-        )
-    text = _decode_bytes(bytes(data))
-    if text is None or _looks_binary(text):
-        raise CorpusError(
-            "The file looks binary, not like text (or it is not UTF-8/UTF-16 encoded). "
-            "Upload a plain .txt file saved as UTF-8."
-        )
-    text = normalize_newlines(text.lstrip("\ufeff"))
+        raise CorpusError(_(
+            "The file is too large: {size} ({n} bytes); the limit is {limit} ({most} bytes). "
+            "Upload a shorter excerpt.").format(size=_human_size(len(data)), n=f"{len(data):,}",
+                                                limit=_human_size(max_bytes),
+                                                most=f"{max_bytes:,}"))
+    decoded = _decode_bytes(bytes(data))
+    if decoded is None or _looks_binary(decoded[0]):
+        raise CorpusError(_(
+            "The file is not text: it looks like binary data (an image, an archive or a program, "
+            "for example). Upload a plain .txt file."))
+    text = normalize_newlines(decoded[0].lstrip("\ufeff"))
     if not text.strip():
-        raise CorpusError("The file is empty: it contains only white space. Upload some text.")
+        raise CorpusError(_("The file is empty: it contains only white space. Upload some "
+                            "text."))
     return text

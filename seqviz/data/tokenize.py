@@ -3,10 +3,11 @@
 Character level is exact: ``detokenize(tokenize(t, "char"), "char") == t`` for every string.
 Word level splits text into words (letters, digits, ``_`` and inner apostrophes: ``don't``,
 ``max_chars``), numbers (``3.14``, ``1,000``), single punctuation marks or symbols, and a
-``"\\n"`` token per line break, so word-level text keeps its lines. Scripts written without
-spaces (CJK ideographs, Hiragana, Katakana, CJK punctuation) give one token per character, so
-Chinese and Japanese work at word level too. Other white space is dropped; ``detokenize``
-rebuilds readable text (not byte-exact: spacing is normalised).
+``"\\n"`` token per line break, so word-level text keeps its lines. Chinese, written without
+spaces, is segmented into words by jieba (``seqviz.data.segment``: a run of ideographs becomes
+国王 / 在 / 宫殿 ...); Hiragana, Katakana and CJK punctuation give one token per character. Other
+white space is dropped; ``detokenize`` rebuilds readable text (not byte-exact: spacing is
+normalised).
 """
 
 from __future__ import annotations
@@ -41,10 +42,12 @@ def _mark_class() -> str:
 # Combining marks (Devanagari vowel signs, accents, variation selectors) and emoji skin tones
 # stay attached to the character before them.
 _MARKS = _mark_class() + "\U0001f3fb-\U0001f3ff"
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"  # ideographs
 _TOKEN_RE = re.compile(
     rf"""
       \n                                        # a line break is a token
-    | [{_CJK}]                                  # one ideograph / kana / CJK mark per token
+    | [{_HAN}]+                                 # a run of ideographs: segmented into words
+    | [{_CJK}]                                  # one kana / CJK mark per token
     | \d+(?:[.,]\d+)*                           # numbers: 42, 3.14, 1,000
     | [^\W\d{_CJK}](?:[^\W{_CJK}]|[{_MARKS}])*  # words: letters, digits, _, marks ...
       (?:['’](?:[^\W{_CJK}]|[{_MARKS}])+)*      #   ... with inner apostrophes (don't)
@@ -53,6 +56,7 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 _CJK_RE = re.compile(rf"[{_CJK}]")
+_HAN_RUN = re.compile(rf"[{_HAN}]+")
 _NO_SPACE_BEFORE = frozenset(".,;:!?)]}%…")
 _NO_SPACE_AFTER = frozenset("([{")
 
@@ -68,11 +72,19 @@ def tokenize(text: str, level: str) -> list[str]:
     if level == "char":
         return list(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _TOKEN_RE.findall(text)
+    out: list[str] = []
+    for tok in _TOKEN_RE.findall(text):
+        if len(tok) > 1 and _HAN_RUN.fullmatch(tok):
+            from seqviz.data.segment import segment  # jieba loads only for Chinese text
+
+            out.extend(segment(tok))
+        else:
+            out.append(tok)
+    return out
 
 
 def _is_cjk(token: str) -> bool:
-    return len(token) == 1 and _CJK_RE.match(token) is not None
+    return bool(token) and all(_CJK_RE.match(ch) for ch in token)
 
 
 def _needs_space(prev: str, tok: str) -> bool:

@@ -1,6 +1,15 @@
-"""House style for every figure: large type for the back row, labelled axes, one palette."""
+"""House style for every figure: large type for the back row, labelled axes, one palette.
+
+Two type profiles: ``normal`` and ``present`` (presenter mode: ticks and legends >= 20 px,
+titles >= 26 px, readable on a projector). Builders stay pure functions of their inputs plus the
+current profile, which the UI sets per session (``set_profile_resolver``), as it sets the
+language; ``font_size()`` is the base size of the current profile.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -8,23 +17,53 @@ import plotly.io as pio
 # Set once: a per-figure ``template=`` deep-copies the template (~20 ms a figure, per redraw).
 pio.templates.default = "plotly_white"
 
-FONT_SIZE = 16
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    font: int  # ticks, legends, hover, annotations (px)
+    title: int  # figure titles (px)
+    axis_title: int  # axis titles (px)
+
+
+PROFILES = {"normal": Profile("normal", 16, 20, 17), "present": Profile("present", 20, 26, 22)}
+_profile_resolver: Callable[[], str] | None = None
+
+
+def set_profile_resolver(resolver: Callable[[], str] | None) -> None:
+    """Register how to find the current session's profile (the UI: presenter mode or not)."""
+    global _profile_resolver
+    _profile_resolver = resolver
+
+
+def profile() -> Profile:
+    name = _profile_resolver() if _profile_resolver is not None else "normal"
+    return PROFILES.get(name, PROFILES["normal"])
+
+
+def font_size() -> int:
+    """Base font size (px) of the current profile."""
+    return profile().font
+
+
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
 BASELINE_COLOURS = ("#7f7f7f", "#bcbd22", "#17becf", "#8c564b", "#e377c2")
 
 
 def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440) -> go.Figure:
     """Apply the house layout: a title, axis titles, large fonts, a legend under the plot."""
+    p = profile()
     fig.update_layout(
-        title=dict(text=title, font=dict(size=FONT_SIZE + 4), x=0, xanchor="left"),
-        font=dict(size=FONT_SIZE),
-        height=height,
-        margin=dict(l=80, r=20, t=60, b=40),
-        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+        title=dict(text=title, font=dict(size=p.title), x=0, xanchor="left"),
+        font=dict(size=p.font),
+        height=height + (60 if p.name == "present" else 0),
+        margin=dict(l=80, r=20, t=60 + (p.title - 20), b=40),
+        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0,
+                    font=dict(size=p.font)),
         hovermode="x unified",
     )
-    fig.update_xaxes(title_text=x)
-    fig.update_yaxes(title_text=y)
+    fig.update_xaxes(title_text=x, title_font=dict(size=p.axis_title), tickfont=dict(size=p.font))
+    fig.update_yaxes(title_text=y, title_font=dict(size=p.axis_title), tickfont=dict(size=p.font))
     return fig
 
 
@@ -55,7 +94,8 @@ def log_axis(fig: go.Figure, values, axis: str = "y") -> go.Figure:
     """Log scale with readable 1-2-5 ticks for the finite positive ``values``."""
     import numpy as np
 
-    arr = np.asarray([v for v in values if v is not None], dtype=float)
+    arr = values if isinstance(values, np.ndarray) else \
+        np.asarray([v for v in values if v is not None], dtype=float)
     arr = arr[np.isfinite(arr) & (arr > 0)]
     update = fig.update_yaxes if axis == "y" else fig.update_xaxes
     ticks = log_ticks(float(arr.min()), float(arr.max())) if arr.size else []

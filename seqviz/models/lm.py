@@ -7,7 +7,7 @@ cross-entropy, whose exponential is the perplexity.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 import torch
@@ -15,29 +15,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqviz.models import build_recurrent
+from seqviz.models.fflm import FeedForwardLM
+from seqviz.models.lm_spec import LMRun, LMSpec
 from seqviz.models.seeding import seeded
 
-
-@dataclass(frozen=True)
-class LMSpec:
-    """Everything needed to rebuild the architecture (saved in checkpoints)."""
-
-    vocab_size: int
-    embed_size: int = 64
-    hidden_size: int = 128
-    num_layers: int = 1
-    cell: str = "lstm"
-    nonlinearity: str = "tanh"
-    dropout: float = 0.0
-
-
-@dataclass
-class LMRun:
-    """One pass of the model: logits (B, T, V), final state, and optional per-step internals."""
-
-    logits: torch.Tensor
-    state: Any
-    internals: Any = None
+__all__ = ["FEED_FORWARD", "FeedForwardLM", "LMRun", "LMSpec", "LanguageModel", "build_lm",
+           "default_device", "make_lm", "spec_dict"]
 
 
 class LanguageModel(nn.Module):
@@ -75,10 +58,21 @@ class LanguageModel(nn.Module):
         return self.head.weight.device
 
 
+FEED_FORWARD = "ff"  # LMSpec.cell of the feed-forward LM (seqviz.models.fflm)
+
+
+def make_lm(spec: LMSpec) -> nn.Module:
+    """The module a spec describes: a recurrent ``LanguageModel`` or, for cell "ff", the
+    feed-forward ``FeedForwardLM`` (same ``run`` / ``forward`` interface)."""
+    if spec.cell == FEED_FORWARD:
+        return FeedForwardLM(spec)
+    return LanguageModel(spec)
+
+
 def build_lm(spec: LMSpec, seed: int = 0, device: str | torch.device | None = None) -> LanguageModel:
     """Seeded construction: the same spec and seed give the same initial weights."""
     with seeded(seed):
-        model = LanguageModel(spec)
+        model = make_lm(spec)
     return model.to(device or default_device())
 
 

@@ -34,7 +34,7 @@ from typing import Sequence
 import numpy as np
 
 SMOOTHINGS = ("kn", "add-k")
-MAX_ORDER = 5
+MAX_ORDER = 9  # the feed-forward LM of the LM page reads up to 8 tokens: its n-gram is 9
 
 
 def _as_array(ids) -> np.ndarray:

@@ -33,7 +33,7 @@ from seqviz.models.attention import SCORES, Attention
 from seqviz.models.seeding import seeded
 
 ATTENTIONS = ("none",) + SCORES
-PAD, BOS, EOS = 0, 2, 3  # as in seqviz.s2s_tasks
+PAD, BOS, EOS = 0, 2, 3  # as in seqviz.attention.tasks
 
 
 @dataclass(frozen=True)

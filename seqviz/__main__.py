@@ -1,0 +1,5 @@
+"""``python -m seqviz run`` does what the ``seqviz`` command does."""
+
+from seqviz.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""Embedding figures: word2vec loss, analogy accuracy, neighbour tables (the 2-D map is in
+``mapfigures``).
+
+Pure builders (arrays in, ``go.Figure`` or rows out); every text is translated (``_``).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from seqviz.figures.style import PALETTE, check_same_length, profile, styled
+from seqviz.figures.training import ema
+from seqviz.i18n import _
+
+MAX_CURVE = 2000  # points per curve; longer histories are thinned evenly
+
+
+def _thin(*arrays: Sequence, limit: int = MAX_CURVE) -> list[np.ndarray]:
+    n = len(arrays[0])
+    idx = np.unique(np.linspace(0, n - 1, limit).astype(int)) if n > limit else np.arange(n)
+    return [np.asarray(a)[idx] for a in arrays]
+
+
+def _legend_below(fig: go.Figure) -> go.Figure:
+    """The legend in its own band under the axis title (``styled`` puts it at a fixed share of
+    the plot's height, where presenter-size type runs into the axis title)."""
+    p = profile()
+    band = int(1.5 * p.font + 1.4 * p.axis_title + 1.6 * p.font) + 10  # ticks, title, legend
+    fig.update_layout(margin=dict(b=band), height=fig.layout.height + band - 40,
+                      legend=dict(yref="container", y=0, yanchor="bottom"))
+    return fig
+
+
+def w2v_loss_figure(steps: Sequence[int], losses: Sequence[float], *, negatives: int | None = None,
+                    smooth: Sequence[float] | None = None, title: str | None = None
+                    ) -> go.Figure:
+    """Loss per (word, context) pair: raw and smoothed (``smooth``, else an EMA of ``losses``);
+    the uniform-guess level dashed."""
+    check_same_length(steps=steps, losses=losses)
+    if smooth is None:
+        smooth = ema(losses) if len(losses) else np.array([])
+    check_same_length(steps=steps, smooth=smooth)
+    s, raw, sm = _thin(steps, losses, smooth)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=s, y=raw, mode="lines", name=_("loss per step"),
+                             line=dict(color=PALETTE[0], width=1), opacity=0.35))
+    fig.add_trace(go.Scatter(x=s, y=sm, mode="lines", name=_("smoothed"),
+                             line=dict(color=PALETTE[0], width=3)))
+    if negatives is not None:
+        level = (1 + negatives) * np.log(2)  # every score 0: σ = 1/2 for target and noise words
+        end = max(int(s[-1]) if len(s) else 1, 1)
+        fig.add_trace(go.Scatter(x=[0, end], y=[level, level], mode="lines",
+                                 name=_("all scores 0: {level}").format(level=f"{level:.2f}"),
+                                 line=dict(color="#7f7f7f", dash="dash", width=2)))
+    title = title if title is not None else _("word2vec loss (negative sampling)")
+    return _legend_below(styled(fig, title=title, x=_("training step"),
+                                y=_("loss per pair (nats)"), height=380))
+
+
+def analogy_accuracy_figure(steps: Sequence[int], series: dict[str, Sequence[float]],
+                            title: str | None = None) -> go.Figure:
+    """Accuracy in % over training steps, one line per relation (e.g. all / gender / plural;
+    the names are already translated)."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series.items()):
+        check_same_length(steps=steps, **{name: values})
+        s, v = _thin(steps, values)
+        fig.add_trace(go.Scatter(x=s, y=100 * np.asarray(v, float), mode="lines", name=name,
+                                 line=dict(color=PALETTE[(i + 1) % len(PALETTE)],
+                                           width=4 if i == 0 else 2)))
+    title = title if title is not None else _("Analogy accuracy (top-1, query words excluded)")
+    fig = styled(fig, title=title, x=_("training step"), y=_("correct (%)"), height=380)
+    fig.update_yaxes(range=[-3, 103])
+    return _legend_below(fig)
+
+
+def neighbour_rows(results: Sequence[tuple[str, float]], rank: bool = True) -> list[dict]:
+    """Rows for a table: (rank,) word, cosine with three decimals; column names translated."""
+    return [({_("rank"): i + 1} if rank else {}) | {_("word"): w, _("cosine"): round(float(s), 3)}
+            for i, (w, s) in enumerate(results)]
+
+
+def move_curves(fig: go.Figure, steps: Sequence[int], *series: Sequence[float],
+                scale: float = 1.0) -> go.Figure:
+    """New data for a figure made by ``w2v_loss_figure`` (series: losses, smoothed) or
+    ``analogy_accuracy_figure`` (one series per line, ``scale=100``), in place: the layout and
+    the user's zoom stay. A loss figure's dashed level is stretched to the last step."""
+    s, *values = _thin(steps, *series)
+    with fig.batch_update():
+        for trace, v in zip(fig.data, values):
+            trace.x, trace.y = s, scale * np.asarray(v, float)
+        if len(fig.data) > len(values) and len(s):  # the loss figure's dashed level
+            fig.data[len(values)].x = [0, max(int(s[-1]), 1)]
+    return fig

@@ -1,0 +1,145 @@
+"""The run's 2-D map, advanced in the engine worker at the pace the page draws it.
+
+``LiveMap.tick(...)`` is called from the run's ``view()`` (every ``publish_s`` while playing,
+and after a command). It builds the projection when its points or settings change, follows
+vectors that moved (new t-SNE affinities, continuing from the current map) and runs t-SNE
+iterations within a time budget:
+
+- while the vectors move (training), at most ``cfg.tsne_iters`` iterations per frame and
+  ``TSNE_SHARE`` of the worker's time, affinities included: each frame earns that share of the
+  time since the last one as credit (up to ``CREDIT_CAP``), and t-SNE spends it. A follow
+  (new affinities: ~4 ms for 174 points, ~0.1 s for 2,000) waits until the credit covers it;
+- while they stand still (paused), until the map has settled, at most ``SETTLE_BUDGET``
+  seconds per frame (the page asks for more frames until it has).
+
+PCA is redone whenever the vectors moved: it costs well under a millisecond at these sizes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from seqviz.embeddings.tsne import LiveProjection, ProjectionError, plan_projection
+from seqviz.i18n import N_, Msg
+
+TSNE_SHARE = 0.15  # share of the worker's time t-SNE may take while the vectors move
+SETTLE_BUDGET = 0.25  # seconds of t-SNE per frame while the vectors stand still
+MAX_INTERVAL = 1.0  # seconds: a longer gap between frames does not buy a longer t-SNE tick
+CREDIT_CAP = 0.3  # seconds of t-SNE credit that can be saved up while the vectors move
+CHUNK = 10  # iterations per openTSNE call while drawing (each call adds ~1 iteration's cost)
+SETTLE_CHUNK = 25  # ... while settling (a paused frame is drawn once, at its end)
+
+
+@dataclass(frozen=True)
+class MapView:
+    """The map as the page draws it; ``source`` names the points (the page has their labels)."""
+
+    source: tuple
+    coords: np.ndarray  # (n, 2) float32; t-SNE drawn at unit spread
+    method: str  # "tsne" or "pca"
+    axes: tuple[Msg, Msg]  # translated when shown, as are status, message and error
+    status: Msg
+    settled: bool
+    iteration: int  # t-SNE iterations so far (0 for PCA)
+    build: int  # how many projections this run has started (a new one starts from scratch)
+    movement: float  # mean point displacement per iteration / spread, last measured
+    message: Msg | None = None  # the settings were adjusted to fit the points (said why)
+
+
+@dataclass(frozen=True)
+class MapError:
+    source: tuple
+    error: Msg  # no map can be drawn for these points; says why
+
+
+class LiveMap:
+    """One projection at a time, rebuilt when its key changes; ``tsne_s`` counts its seconds."""
+
+    def __init__(self):
+        self.proj: LiveProjection | None = None
+        self.key: tuple | None = None
+        self.version: Any = None  # the vectors the projection follows
+        self.seen: Any = None  # the vectors of the last frame
+        self.message: Msg | None = None
+        self.error: Msg | None = None
+        self.tsne_s = 0.0
+        self.last_tick = time.perf_counter()
+        self.credit = 0.0  # seconds of t-SNE it may spend while the vectors move
+        self.follow_cost = 0.0
+        self.per_iter = 0.0  # seconds per t-SNE iteration, last measured
+        self.builds = 0
+
+    def tick(self, source: tuple, version: Any, points: Callable[[int], np.ndarray], total: int,
+             cfg, rerun: int = 0) -> MapView | MapError:
+        """The map of ``points(n)`` (n, D), the first n = min(cfg.points, total) points of
+        ``source`` at ``version``; advanced for this frame."""
+        start = time.perf_counter()
+        self.credit = min(CREDIT_CAP, self.credit + TSNE_SHARE * min(MAX_INTERVAL,
+                                                                     start - self.last_tick))
+        self.last_tick = start
+        n = min(int(cfg.points), int(total))
+        key = (source, cfg.projection, cfg.perplexity, n, cfg.seed, rerun)
+        moving = version != self.seen
+        self.seen = version
+        try:
+            if key != self.key:
+                self._build(key, points(n), n, cfg)
+                self.version, moving = version, False
+            elif self.proj is not None and version != self.version:
+                if not moving or self.credit >= min(self.follow_cost, CREDIT_CAP):
+                    begin = time.perf_counter()
+                    self.proj.follow(points(n))
+                    self.version, self.follow_cost = version, time.perf_counter() - begin
+            if self.proj is not None and self.proj.tsne is not None:
+                self.proj.tsne.set_learning_rate(cfg.tsne_lr or "auto")
+                if moving:  # the credit this frame started with pays for its follow too
+                    self._iterate(cfg.tsne_iters, start + self.credit)
+                elif not self.proj.tsne.settled:
+                    self._iterate(10**9, time.perf_counter() + SETTLE_BUDGET, SETTLE_CHUNK)
+        except ProjectionError as err:  # e.g. vectors that became NaN
+            self.proj, self.error = None, err.msg
+        finally:
+            spent = time.perf_counter() - start
+            self.tsne_s += spent
+            if moving:
+                self.credit -= spent  # may go below 0 (a costly follow): later frames repay it
+        if self.proj is None:
+            return MapError(source, self.error or Msg(N_("No map can be drawn for these points.")))
+        p = self.proj
+        return MapView(source, p.coords.astype(np.float32), p.method, tuple(p.axes), p.status,
+                       not p.running, p.tsne.iteration if p.tsne is not None else 0,
+                       self.builds, p.tsne.movement if p.tsne is not None else 0.0,
+                       self.message)
+
+    def _build(self, key: tuple, X: np.ndarray, n: int, cfg) -> None:
+        self.key, self.proj, self.error = key, None, None
+        self.builds += 1
+        method, perplexity, self.message = plan_projection(cfg.projection, n, cfg.perplexity)
+        try:
+            self.proj = LiveProjection(X, method, perplexity=perplexity,
+                                       learning_rate=cfg.tsne_lr or "auto", seed=cfg.seed)
+        except ProjectionError as err:
+            self.error = err.msg
+
+    def _iterate(self, limit: int, deadline: float, chunk: int = CHUNK) -> None:
+        """Up to ``limit`` t-SNE iterations in chunks, stopping at ``deadline`` (perf_counter)
+        or once settled."""
+        t = self.proj.tsne
+        done = 0
+        while done < limit and not t.settled:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            k = min(chunk, limit - done)
+            if self.per_iter > 0:
+                k = max(1, min(k, int(left / self.per_iter)))
+            begin = time.perf_counter()
+            ran = self.proj.advance(k)
+            if not ran:
+                break
+            self.per_iter = (time.perf_counter() - begin) / ran
+            done += ran

@@ -1,0 +1,156 @@
+"""Chart text that fits: titles and notes wrapped to the chart's width, legends that never sit on
+the x-axis title, tick labels a person can read.
+
+Plotly neither wraps a title nor keeps a legend placed at ``y = -0.22`` of the plot away from
+the axis title under it (the plot shrinks, the legend moves up into the title). A chart's width
+is set by the browser, so text is wrapped for the narrowest width a chart of these pages gets
+(``MIN_WIDTH``: two charts a row beside the sidebar; one a row in presenter mode), with widths
+estimated per character (a CJK character is one em wide, a Latin letter about half). The
+legend is anchored to the bottom of the figure (``yref="container"``), where Plotly grows the
+bottom margin to hold it, under the axis title instead of on it.
+
+Pure: plotly only, no torch.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Sequence
+
+import plotly.graph_objects as go
+
+from seqviz.figures.style import profile
+
+MIN_WIDTH = {"normal": 430, "present": 900}  # px: the narrowest chart of these pages per mode
+TAG = re.compile(r"<[^>]+>")
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+NO_BREAK_BEFORE = set("，。、；：！？）》」』”’%)]}.,;:!?")
+NO_BREAK_AFTER = set("（《「『“‘([{")
+
+
+def _char_em(ch: str) -> float:
+    if CJK.match(ch):
+        return 1.0
+    if ch == " ":
+        return 0.3
+    if ch.isupper() or ch in "‖—–·×≈≤≥±◆∏σ_":
+        return 0.68
+    if ch.isdigit():
+        return 0.58
+    if ch.isalpha():
+        return 0.55
+    return 0.4
+
+
+def text_px(text: str, size: float) -> float:
+    """Estimated width in px of one line of ``text`` (HTML tags ignored) at font ``size``."""
+    return size * sum(_char_em(ch) for ch in TAG.sub("", text))
+
+
+def _tokens(line: str) -> list[str]:
+    """Pieces a line may break between: a Latin word with its trailing space, one CJK
+    character, or an HTML tag (kept whole, zero width)."""
+    return re.findall(r"<[^>]+>|[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|"
+                      r"[^\s<\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+\s*|\s+",
+                      line)
+
+
+def wrap(text: str, size: float, width: float | None = None) -> str:
+    """``text`` with ``<br>`` inserted so no line is wider than ``width`` px (default: the
+    narrowest chart of the current profile, less the margins); existing ``<br>`` are kept."""
+    width = width if width is not None else MIN_WIDTH[profile().name] - 30
+    out = []
+    for line in text.split("<br>"):
+        rows, row, used = [], "", 0.0
+        for tok in _tokens(line):
+            w = text_px(tok.rstrip(), size)
+            breakable = row.strip() and tok[0] not in NO_BREAK_BEFORE and \
+                row.rstrip()[-1:] not in NO_BREAK_AFTER
+            if breakable and used + w > width:
+                rows.append(row.rstrip())
+                row, used = "", 0.0
+                tok = tok.lstrip()
+            row += tok
+            used += text_px(tok, size)
+        rows.append(row.rstrip())
+        out.append("<br>".join(rows))
+    return "<br>".join(out)
+
+
+def lines(text: str) -> int:
+    return text.count("<br>") + 1 if text else 0
+
+
+def title_layout(fig: go.Figure, title: str, notes: Sequence[str] = (),
+                 width: float | None = None, height: float | None = None) -> dict:
+    """Layout for the figure's title and its notes (a subtitle, one line or more each, in the
+    size of the ticks), both wrapped; the top margin grows with their lines, and the figure
+    with it (from ``height``, default its own), so the plot keeps its height. Plotly places the
+    *first* line of a title at ``y`` (a title anchored at its top loses its first lines above
+    the figure), so ``y`` is that line's middle, in px from the top of the finished figure.
+    ``width``: as for ``wrap``."""
+    p = profile()
+    width = (width if width is not None else MIN_WIDTH[p.name]) - 30
+    head = wrap(title, p.title, width)
+    sub = "<br>".join(wrap(n, p.font, width) for n in notes if n)
+    notes_px = 8 + lines(sub) * p.font * 1.35 if sub else 0
+    # below the text: a gap, and half a tick label (the top tick is centred on the plot's edge)
+    top = math.ceil(PAD + lines(head) * p.title * 1.3 + notes_px + 14 + 0.6 * p.font)
+    height = (height or fig.layout.height or 440) + max(0, top - (fig.layout.margin.t or 0))
+    title_spec = dict(text=head, font=dict(size=p.title), x=0, xanchor="left",
+                      yref="container", y=1 - (PAD + 0.65 * p.title) / height, yanchor="middle")
+    if sub:
+        title_spec["subtitle"] = dict(text=sub, font=dict(size=p.font))
+    return dict(title=title_spec, margin=dict(t=top), height=height)
+
+
+PAD = 10  # px above a title
+
+
+def legend_rows(names: Sequence[str], size: float, width: float) -> int:
+    """How many rows a horizontal legend of ``names`` takes in ``width`` px: once its entries
+    wrap, Plotly lines them up in columns as wide as the widest entry (symbol, text, gap)."""
+    if not names:
+        return 0
+    column = 50 + max(text_px(n, size) for n in names)
+    if column * len(names) <= width:
+        return 1
+    return math.ceil(len(names) / max(1, int(width // column)))
+
+
+def legend_layout(fig: go.Figure, width: float | None = None) -> dict:
+    """Layout for the legend under the x-axis title, anchored to the figure's bottom edge
+    (Plotly grows the bottom margin to hold it); the figure grows by the legend's rows, so the
+    plot keeps its height. ``width``: the narrowest the chart gets (default ``MIN_WIDTH``)."""
+    p = profile()
+    width = (width if width is not None else MIN_WIDTH[p.name]) - 20
+    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
+    rows = legend_rows(names, p.font, width)
+    return dict(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom",
+                            xanchor="left", x=0, font=dict(size=p.font)),
+                height=(fig.layout.height or 440) + math.ceil(rows * p.font * 1.45))
+
+
+def finish(fig: go.Figure, title: str, notes: Sequence[str] = (), *, legend: bool = True,
+           width: float | None = None) -> go.Figure:
+    """The last touch on a styled figure, in one layout update (each costs a validation pass):
+    legend below, wrapped title and notes (placed for the figure's final height). ``width``:
+    the narrowest the chart gets, if not ``MIN_WIDTH``."""
+    layout = legend_layout(fig, width) if legend else {}
+    layout.update(title_layout(fig, title, notes, width, layout.get("height")))
+    return fig.update_layout(**layout)
+
+
+def plain_ticks(fig: go.Figure, values: Sequence[float], axis: str = "y", *,
+                include: Sequence[float] = (), least: float = 0.1) -> go.Figure:
+    """A linear axis that spans at least ``least`` around its values (and ``include``), so
+    values equal to nine digits (a spectral radius held at 1) do not zoom the axis into ticks
+    that read 0.999999995; ticks with at most three significant digits."""
+    finite = [float(v) for v in [*values, *include] if v is not None and math.isfinite(v)]
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    if not finite:
+        return update(tickformat=".3~g")
+    lo, hi = min(finite), max(finite)
+    pad = max(least / 2 - (hi - lo) / 2, 0.06 * (hi - lo))
+    return update(range=[lo - pad, hi + pad], tickformat=".3~g", autorange=False)

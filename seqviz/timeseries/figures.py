@@ -1,0 +1,158 @@
+"""Time-series figures (d2l 8.1, Fig. 8.1.2-8.1.5): the series with one-step predictions, the
+k-step-ahead predictions over the validation span, the error against k, the error against tau
+(the Markov assumption's limit), and both training curves.
+
+Pure builders (arrays in, ``go.Figure`` out); no torch. Values are drawn in the series' own
+units; errors are mean squared errors of the standardised series (1 = always predicting the
+training mean).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from seqviz.figures.style import (BASELINE_COLOURS, PALETTE, check_same_length, font_size,
+                                  log_axis, styled)
+from seqviz.i18n import _
+
+SHOWN_SPAN = 240  # time steps of the validation span a k-step chart shows at first
+K_COLOURS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#d62728")  # k = 1, 4, 16, 64
+DATA = dict(color="#9a9a9a", width=1.5)
+# A legend anchored to the figure's bottom edge (plotly grows the margin to hold it).
+BOTTOM_LEGEND = dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0,
+                     xanchor="left")
+
+
+def _spans(fig: go.Figure, train_end: int, end: int) -> None:
+    """Shade the training span and name both spans at the top."""
+    fig.add_vrect(x0=0, x1=train_end - 0.5, fillcolor="#1f77b4", opacity=0.06, line_width=0)
+    for x, text in ((train_end / 2, _("training")), ((train_end + end) / 2, _("validation"))):
+        fig.add_annotation(x=x, y=1, yref="paper", yanchor="bottom", text=text,
+                           showarrow=False, font=dict(size=font_size(), color="#555"))
+
+
+def _finish(fig: go.Figure, title: str, x: str, y: str, height: int = 440) -> go.Figure:
+    fig = styled(fig, title=title, x=x, y=y, height=height)
+    return fig.update_layout(legend=BOTTOM_LEGEND, margin=dict(b=40))
+
+
+def signal_figure(values, train_end: int, targets, predictions: Sequence[tuple[str, np.ndarray]]
+                  ) -> go.Figure:
+    """The observed series (grey) and each model's one-step predictions x̂_t at ``targets``."""
+    x = np.asarray(values, dtype=float)
+    t = np.asarray(targets)
+    fig = go.Figure(go.Scatter(x=np.arange(len(x)), y=x, mode="lines", name=_("data"),
+                               line=DATA))
+    for i, (name, pred) in enumerate(predictions):
+        check_same_length(targets=t, predictions=pred)
+        fig.add_trace(go.Scatter(x=t, y=pred, mode="lines", name=name,
+                                 line=dict(color=PALETTE[i], width=2)))
+    _spans(fig, train_end, len(x))
+    return _finish(fig, _("One-step-ahead predictions: x̂ₜ from the true values before t"),
+                   _("time t"), _("value xₜ"))
+
+
+def kstep_figure(values, train_end: int, origins, forecasts, ks: Sequence[int], model: str
+                 ) -> go.Figure:
+    """The validation span and one model's k-step predictions x̂_{o+k} (fed back) for each k
+    in ``ks``, each drawn at the time it predicts."""
+    x = np.asarray(values, dtype=float)
+    fc = np.asarray(forecasts, dtype=float)
+    o = np.asarray(origins)
+    if fc.ndim != 2 or fc.shape[0] != len(o) or fc.shape[1] < max(ks):
+        raise ValueError(f"forecasts must be (origins {len(o)}, >= {max(ks)}), got {fc.shape}")
+    lo = max(int(o[0]) + 1 - 20, 0)
+    span = np.arange(lo, len(x))
+    fig = go.Figure(go.Scatter(x=span, y=x[span], mode="lines", name=_("data"), line=DATA))
+    for i, k in enumerate(ks):
+        fig.add_trace(go.Scatter(x=o + k, y=fc[:, k - 1], mode="lines",
+                                 name=_("{k}-step").format(k=k),
+                                 line=dict(color=K_COLOURS[i % len(K_COLOURS)], width=2)))
+    fig.add_vline(x=train_end - 0.5, line=dict(color="#555", dash="dot", width=1))
+    fig.update_xaxes(range=[lo, min(lo + SHOWN_SPAN, len(x) - 1)])  # readable; drag to pan
+    return _finish(fig, _("{model}: k-step-ahead predictions, fed back").format(model=model),
+                   _("time t (validation span)"), _("value xₜ"))
+
+
+def horizon_figure(errors: Sequence[tuple[str, np.ndarray]], persistence=None,
+                   noise_var: float | None = None) -> go.Figure:
+    """Validation MSE of the k-step predictions against k (log axes), per model; the
+    "repeat the last value" baseline and the observation noise's variance for reference."""
+    fig = go.Figure()
+    k = None
+    for i, (name, err) in enumerate(errors):
+        k = np.arange(1, len(err) + 1)
+        fig.add_trace(go.Scatter(x=k, y=err, mode="lines+markers", name=name,
+                                 line=dict(color=PALETTE[i], width=3), marker=dict(size=5)))
+    if persistence is not None:
+        k = np.arange(1, len(persistence) + 1)
+        fig.add_trace(go.Scatter(x=k, y=persistence, mode="lines", name=_("repeat xₒ"),
+                                 line=dict(color=BASELINE_COLOURS[0], width=2, dash="dash")))
+    if noise_var is not None and noise_var > 0 and k is not None:
+        fig.add_trace(go.Scatter(x=[1, len(k)], y=[noise_var, noise_var], mode="lines",
+                                 name=_("noise variance"),
+                                 line=dict(color=BASELINE_COLOURS[1], width=2, dash="dot")))
+    fig = _finish(fig, _("Error against the horizon k (validation)"),
+                  _("steps ahead k (log scale)"), _("mean squared error (log scale)"))
+    values = np.concatenate([np.asarray(e, dtype=float) for _n, e in errors]
+                            + ([np.asarray(persistence, dtype=float)] if persistence is not None
+                               else []) + ([np.array([noise_var])] if noise_var else []))
+    log_axis(fig, values)
+    return _log_k(fig, len(k) if k is not None else 1)
+
+
+def _log_k(fig: go.Figure, most: int) -> go.Figure:
+    """A log x axis with ticks at the powers of two up to ``most``."""
+    t = [v for v in (1, 2, 4, 8, 16, 32, 64) if v <= max(most, 1)]
+    return fig.update_xaxes(type="log", tickvals=t, ticktext=[str(v) for v in t])
+
+
+def tau_figure(taus, one_step, k_step, k: int, tau: int, mlp: tuple[float, float] | None = None
+               ) -> go.Figure:
+    """The linear autoregression's validation MSE against its window tau (log x), one step
+    ahead and k steps ahead; the MLP's own errors at its tau as two points."""
+    check_same_length(taus=taus, one_step=one_step, k_step=k_step)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=taus, y=one_step, mode="lines+markers",
+                             name=_("linear AR, 1 step"), line=dict(color=PALETTE[2], width=3)))
+    fig.add_trace(go.Scatter(x=taus, y=k_step, mode="lines+markers",
+                             name=_("linear AR, {k} steps").format(k=k),
+                             line=dict(color=PALETTE[4], width=3, dash="dash")))
+    if mlp is not None:
+        fig.add_trace(go.Scatter(x=[tau, tau], y=list(mlp), mode="markers+text",
+                                 name=_("MLP at τ = {tau}").format(tau=tau),
+                                 text=[_("1 step"), _("{k} steps").format(k=k)],
+                                 textposition="middle right",
+                                 marker=dict(color=PALETTE[0], size=14, symbol="diamond")))
+    fig.add_vline(x=tau, line=dict(color=PALETTE[0], dash="dot", width=1))
+    fig = _finish(fig, _("The Markov assumption: error against the window τ"),
+                  _("past values τ (log scale)"), _("mean squared error (log scale)"))
+    vals = np.concatenate([np.asarray(one_step, float), np.asarray(k_step, float),
+                           np.asarray(mlp if mlp else [], float)])
+    log_axis(fig, vals)
+    return _log_k(fig, max(max(taus), tau))
+
+
+def losses_figure(steps, losses: Sequence[tuple[str, np.ndarray]], eval_steps,
+                  val: Sequence[np.ndarray]) -> go.Figure:
+    """Training MSE per step (thin) and one-step validation MSE at the evaluations (markers),
+    per model, on a log axis."""
+    fig = go.Figure()
+    for i, ((name, loss), v) in enumerate(zip(losses, val)):
+        check_same_length(steps=steps, loss=loss)
+        check_same_length(eval_steps=eval_steps, val=v)
+        fig.add_trace(go.Scatter(x=steps, y=loss, mode="lines", opacity=0.5,
+                                 name=_("{model} training").format(model=name),
+                                 line=dict(color=PALETTE[i], width=1)))
+        fig.add_trace(go.Scatter(x=eval_steps, y=v, mode="lines+markers",
+                                 name=_("{model} validation").format(model=name),
+                                 line=dict(color=PALETTE[i], width=3), marker=dict(size=7)))
+    fig = _finish(fig, _("Training and validation loss (one step ahead)"), _("training step"),
+                  _("mean squared error (log scale)"))
+    end = max(int(steps[-1]) if len(steps) else 0, int(eval_steps[-1]) if len(eval_steps) else 0)
+    fig.update_xaxes(range=[0, max(end, 25)])
+    return log_axis(fig, np.concatenate([np.asarray(a, float) for _n, a in losses]
+                                        + [np.asarray(a, float) for a in val]))

@@ -1,0 +1,85 @@
+"""The time-series lesson as an engine run: training in a worker, drawn from ``TimeSeriesView``.
+
+Worker side: ``build_run`` (``"seqviz.timeseries.live:build_run"``) builds a
+``TimeSeriesRun``; the engine steps it and publishes ``view()``. Evaluations (predictions, the
+k-step forecasts) run at fixed steps inside ``step``, so the view only copies what is there.
+Server side: ``LiveTimeSeries`` is what the page keeps in its session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from seqviz.engine.live import LiveExperiment
+from seqviz.engine.pool import Engine
+from seqviz.timeseries.config import TimeSeriesConfig
+from seqviz.timeseries.experiment import (Evaluation, Predictions, Series,
+                                          TimeSeriesExperiment)
+from seqviz.timeseries.markov import MarkovCurve
+from seqviz.train import Divergence, DivergenceWatch
+
+FACTORY = "seqviz.timeseries.live:build_run"
+
+
+@dataclass(frozen=True)
+class TimeSeriesView:
+    cfg: TimeSeriesConfig
+    series: Series
+    steps: np.ndarray  # (N,) kept history
+    loss: tuple[np.ndarray, np.ndarray]  # (N,) training MSE: MLP, RNN (NaN where diverged)
+    divergence: Divergence | None
+    evals: tuple[Evaluation, ...]
+    predictions: Predictions
+    markov: MarkovCurve
+    persistence: np.ndarray  # (HORIZON,) MSE of "repeat the last value" at each k
+
+
+class TimeSeriesRun:
+    def __init__(self, exp: TimeSeriesExperiment):
+        self.exp = exp
+        self._watches = [DivergenceWatch(tr) for tr in exp.trainers]
+
+    @property
+    def steps(self) -> int:
+        return self.exp.steps
+
+    def step(self, n: int = 1) -> None:
+        self.exp.step(n)
+
+    def apply_live(self, cfg: TimeSeriesConfig) -> None:
+        self.exp.apply_live(cfg)
+
+    def halt(self) -> str | None:
+        reasons = [w() for w in self._watches]
+        return next((r for r in reasons if r is not None), None)
+
+    def view(self) -> TimeSeriesView:
+        exp = self.exp
+        steps, ar, rnn = exp.train_loss()
+        divs = [d for tr in exp.trainers for d in tr.divergences]
+        return TimeSeriesView(
+            cfg=exp.cfg, series=exp.series, steps=steps, loss=(ar, rnn),
+            divergence=max(divs, key=lambda d: d.step) if divs else None,
+            evals=tuple(exp.evals), predictions=exp.predictions, markov=exp.markov,
+            persistence=exp.persistence)
+
+
+def warm() -> None:
+    """Engine preload (``seqviz.ui.startup``): the default experiment built once in this worker
+    (it pays torch's one-off optimiser and GRU set-up, which the first visit then does not)."""
+    TimeSeriesExperiment.build(TimeSeriesConfig())
+
+
+def build_run(cfg: TimeSeriesConfig, values: np.ndarray | None = None) -> TimeSeriesRun:
+    return TimeSeriesRun(TimeSeriesExperiment.build(cfg, values))
+
+
+class LiveTimeSeries(LiveExperiment):
+    """Server side: the time-series page's run in the engine."""
+
+    @classmethod
+    def open(cls, engine: Engine, cfg: TimeSeriesConfig, values: np.ndarray | None = None, *,
+             playing: bool = False) -> "LiveTimeSeries":
+        return cls(engine.open(FACTORY, {"cfg": cfg, "values": values}, playing=playing), cfg)
