@@ -4,44 +4,55 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seqviz.hidden_config import PROBES, SOURCES, HiddenConfig
-from seqviz.neurons import ORDERS
-from seqviz.ui import hidden_finder as finder
-from seqviz.ui import hidden_panel as hp
-from seqviz.ui import hidden_views as views
+from seqviz.hidden.config import PROBES, SOURCES, HiddenConfig
+from seqviz.hidden.lecture import STEPS
+from seqviz.hidden.neurons import ORDERS
+from seqviz.i18n import N_, _
 from seqviz.ui.controls import select
+from seqviz.ui.hidden import finder
+from seqviz.ui.hidden import panel as hp
+from seqviz.ui.hidden import rewind, views
+from seqviz.ui.layout import page_header
+from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.setup import setup_page
+from seqviz.ui.timeline import timeline
 from seqviz.ui.state import open_config
 
 K = "hs"
-setup_page("Hidden states and gates", "🔬")
-st.title("🔬 Hidden states and gates, neuron by neuron")
-st.caption("An RNN carries a hidden state h_t that summarises everything it has read. Here it "
-           "is, unit by unit, on a text you choose: which units light up inside a string, how "
-           "the gates open and close, where the state travels, and what the model expects next.")
+setup_page(N_("Hidden states and gates"), "🔬")
+page_header("🔬 " + _("Hidden states and gates, neuron by neuron"),
+            _("An RNN carries a hidden state h_t that summarises everything it has read. Here it "
+              "is, unit by unit, on a text you choose: which units follow a feature of the "
+              "text, how the gates open and close, where the state travels, and what the model "
+              "expects next."))
 cfg = open_config(HiddenConfig, K)
 
 sb = st.sidebar
-sb.header("Model")
-select(K, "source", "Model", list(SOURCES), fmt=hp.source_label)
+sb.header(_("Model"))
+select(K, "source", _("Model"), list(SOURCES), fmt=hp.source_label, main=True)
 src = hp.resolve_source(K)
 if src is None:
     st.stop()
 st.markdown(src.describe())
 hp.live_controls(src)
 
-sb.header("Probe text")
-select(K, "probe", "Probe text", list(PROBES), horizontal=True,
-       fmt=lambda p: {"typed": "type it", "validation": "validation passage"}[p])
-sb.header("What to show")
+sb.header(_("Probe text"))
+select(K, "probe", _("Probe text"), list(PROBES), horizontal=True,
+       fmt=lambda p: {"typed": _("type it"), "validation": _("validation passage")}[p])
+sb.header(_("What to show"))
 hp.clamp_settings(K, src)
-select(K, "layer", "Layer", list(range(src.spec.num_layers)), fmt=lambda v: f"layer {v + 1}")
+select(K, "layer", _("Layer"), list(range(src.spec.num_layers)), main=True,
+       fmt=lambda v: _("layer {n}").format(n=v + 1))
 states = ["hidden", "cell"] if src.spec.cell == "lstm" else ["hidden"]
-select(K, "state", "State", states, horizontal=True,
-       fmt=lambda v: {"hidden": "hidden h_t", "cell": "cell c_t"}[v])
-select(K, "order", "Order units by", list(ORDERS), horizontal=True,
-       help="Relevance = high on the span selected in the neuron finder, low elsewhere.")
+select(K, "state", _("State"), states, horizontal=True, main=True,
+       fmt=lambda v: {"hidden": _("hidden h_t"), "cell": _("cell c_t")}[v])
+select(K, "order", _("Order units by"), list(ORDERS), horizontal=True,
+       fmt=lambda v: _(views.ORDER_LABELS[v]),
+       help=_("Relevance = high on the span selected in the neuron finder, low elsewhere."))
 
+lecture_panel(K, "pages/2_Hidden_States.py", STEPS, cfg, hp.trained_steps(src),
+              pending=_("Ask the class first, then open the step's link: its answer appears "
+                        "here."))
 probe = hp.probe_input(K, src)
 hp.sync_config(K, cfg)
 if probe is None:
@@ -52,12 +63,13 @@ if probe is None:
 def analysis() -> None:
     """Everything drawn from the trace; ticks (train + retrace) while the live model trains."""
     views.rerun_if_asked()
-    here = hp.live_tick(src)
+    here, earlier = rewind.sources(hp.live_tick(src), timeline(K, src.exp, compare=True))
     trace = views.get_trace(here, probe)
-    tabs = st.tabs(["Heatmap and neuron", "Gates", "Neuron finder", "Trajectory",
-                    "Predictions"])
+    tabs = st.tabs([_("Heatmap and neuron"), _("Gates"), _("Neuron finder"), _("Trajectory"),
+                    _("Predictions")])
     with tabs[0]:
-        unit, ranking = views.heatmap_section(here, trace, probe)
+        unit, ranking = views.heatmap_section(here, trace, probe) if earlier is None \
+            else rewind.compare_section(earlier, here, trace, probe)
         views.neuron_view(here, trace, probe, unit)
     with tabs[1]:
         views.gates_section(trace, probe, unit)

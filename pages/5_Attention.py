@@ -6,87 +6,119 @@ import dataclasses
 
 import streamlit as st
 
+from seqviz.attention.experiment import ATTENTION_NAMES, PRETRAINED, S2SConfig, describe
+from seqviz.attention.lecture import STEPS
+from seqviz.attention.tasks import ALPHABETS, TASK_TITLES, TASKS
 from seqviz.config import check
-from seqviz.s2s_experiment import PRETRAINED, S2SConfig, describe
-from seqviz.s2s_tasks import ALPHABETS, TASKS
-from seqviz.ui import attention_panel as panel
+from seqviz.i18n import N_, _
+from seqviz.ui.attention import panel, sections
 from seqviz.ui.controls import integer, ladder, select
-from seqviz.ui.player import player_bar, step_and_reset
+from seqviz.ui.export import export_panel
+from seqviz.ui.layout import control_area, page_header
+from seqviz.ui.lecture import lecture_panel
+from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.state import open_config, store_config, widget_key
-from seqviz.ui.state import widget_values
+from seqviz.ui.state import open_config, store_config, widget_key, widget_values
 
 K = "att"
-TASK_NAMES = {"dates": "dates → ISO (3 May 1979 → 1979-05-03)", "reverse": "reverse a string",
-              "sort": "sort a string", "translate": "toy translation (verb-final, adj after noun)"}
-setup_page("Attention", "🎯")
-st.title("🎯 Attention")
-st.caption("An encoder reads the input; at every output step the decoder's attention weights say "
-           "where it looks (each row sums to 1). Press **Play** and watch the alignment appear.")
+setup_page(N_("Attention"), "🎯")
+page_header("🎯 " + _("Attention"),
+            _("An encoder reads the input; at every output step the decoder's attention weights "
+              "say where it looks (each row sums to 1). Press **Play** and watch the alignment "
+              "appear."))
 cfg = open_config(S2SConfig, K)
 ss = st.session_state
 
 # ---- controls ------------------------------------------------------------------------------------
 sb = st.sidebar
-select(K, "pretrained", "Start from", ["none", *PRETRAINED],
-       fmt=lambda v: "a fresh model (train it live)" if v == "none" else f"pretrained: {v}",
-       help="Bundled checkpoints show trained heatmaps at once; their training timeline is "
-            "included. Play continues training them.")
+SHORT = {"dates": N_("dates"), "reverse": N_("reversal"), "sort": N_("sorting"),
+         "translate": N_("toy translation")}
+EXAMPLE = {"zh_digits": "三千零五 → 3005", "digits_zh": "3005 → 三千零五"}  # data: not translated
+
+
+def _task(t: str) -> str:
+    """Short menu labels (a key control is a quarter of a projector's width); help says more."""
+    return EXAMPLE.get(t) or _(SHORT[t])
+
+
+def _start(v: str) -> str:
+    return "🆕 " + _("fresh model") if v == "none" else "📦 " + _task(v)
+
+
+select(K, "pretrained", _("Start from"), ["none", *PRETRAINED], main=True, fmt=_start,
+       help=_("🆕 a fresh model, trained live. 📦 a bundled checkpoint: trained heatmaps at "
+              "once, with its training timeline; Play continues training it.") + "\n\n" +
+       "\n".join(f"- 📦 {_(TASK_TITLES[v])}" for v in PRETRAINED))
 fresh = ss[widget_key(K, "pretrained")] == "none"
 if fresh:
-    sb.header("Task")
-    sb.selectbox("Task", list(TASKS), key=widget_key(K, "task"), format_func=TASK_NAMES.get,
-                 on_change=panel.on_task_change, args=(K,))
+    sb.header(_("Task"))
+    control_area(main=True).selectbox(
+        _("Task"), list(TASKS), key=widget_key(K, "task"), format_func=_task,
+        on_change=panel.on_task_change, args=(K,),
+        help="\n".join(f"- **{_task(t)}**: {_(TASK_TITLES[t])}" for t in TASKS))
     if ss[widget_key(K, "task")] in ("reverse", "sort"):
-        select(K, "alphabet", "Alphabet", list(ALPHABETS), horizontal=True)
-    integer(K, "min_len", "Shortest input", 1, 40, help="Characters (words for translation).")
-    integer(K, "max_len", "Longest input", 1, 40)
-    sb.header("Model")
-    select(K, "attention", "Attention", ["none", "dot", "general", "additive"], horizontal=True,
-           help="none = the fixed-vector baseline; dot / general = Luong et al. 2015; "
-                "additive = Bahdanau et al. 2015.")
-    select(K, "cell", "Cell", ["rnn", "gru", "lstm"], horizontal=True, fmt=str.upper)
-    sb.checkbox("Bidirectional encoder", key=widget_key(K, "bidirectional"))
-    integer(K, "num_layers", "Layers", 1, 2)
-    ladder(K, "hidden_size", "Hidden size H (per direction)", [8, 16, 32, 64, 128, 256])
-    ladder(K, "embed_size", "Embedding size E", [4, 8, 16, 32, 64, 128])
-    sb.header("Training")
-    ladder(K, "batch_size", "Batch size B", [1, 4, 16, 32, 64, 128, 256])
-    select(K, "optimizer", "Optimiser", ["adam", "sgd"], horizontal=True, fmt=str.capitalize)
+        select(K, "alphabet", _("Alphabet"), list(ALPHABETS), horizontal=True,
+               fmt=lambda a: {"digits": _("digits"), "letters": _("letters")}[a])
+    integer(K, "min_len", _("Shortest input"), 1, 40,
+            help=_("Characters (words for the toy translation)."))
+    integer(K, "max_len", _("Longest input"), 1, 40)
+    sb.header(_("Model"))
+    select(K, "attention", _("Attention"), ["none", "dot", "general", "additive"], main=True,
+           fmt=lambda a: _(ATTENTION_NAMES[a]),
+           help=_("none = the fixed-vector baseline; dot / general = Luong et al. 2015; "
+                  "additive = Bahdanau et al. 2015."))
+    select(K, "cell", _("Cell"), ["rnn", "gru", "lstm"], horizontal=True, fmt=str.upper)
+    sb.checkbox(_("Bidirectional encoder"), key=widget_key(K, "bidirectional"))
+    integer(K, "num_layers", _("Layers"), 1, 2)
+    ladder(K, "hidden_size", _("Hidden size H (per direction)"), [8, 16, 32, 64, 128, 256])
+    ladder(K, "embed_size", _("Embedding size E"), [4, 8, 16, 32, 64, 128])
+    sb.header(_("Training"))
+    ladder(K, "batch_size", _("Batch size B"), [1, 4, 16, 32, 64, 128, 256])
+    select(K, "optimizer", _("Optimiser"), ["adam", "sgd"], horizontal=True,
+           fmt={"adam": "Adam", "sgd": "SGD"}.get)
 else:
-    sb.header("Training")
-ladder(K, "lr", "Learning rate (live)", [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0])
-select(K, "clip", "Gradient clipping (live)", ["none", "norm", "value"], horizontal=True,
-       fmt=lambda v: {"none": "off", "norm": "by norm", "value": "by value"}[v])
-ladder(K, "clip_threshold", "Clip threshold (live)", [0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 100.0])
-ladder(K, "snapshot_every", "Heatmap snapshot every k steps (live)", [1, 2, 5, 10, 20, 50, 100])
+    sb.header(_("Training"))
+ladder(K, "lr", _("Learning rate (live)"),
+       [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0], main=True)
+select(K, "clip", _("Gradient clipping (live)"), ["none", "norm", "value"], horizontal=True,
+       fmt=lambda v: {"none": _("off"), "norm": _("by norm"), "value": _("by value")}[v])
+ladder(K, "clip_threshold", _("Clip threshold (live)"),
+       [0.01, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 100.0])
+ladder(K, "snapshot_every", _("Heatmap snapshot every k steps (live)"),
+       [1, 2, 5, 10, 20, 50, 100])
 if fresh:
-    integer(K, "seed", "Seed", 0, 2**31 - 1, help="Same seed, same starting weights and batches.")
+    integer(K, "seed", _("Seed"), 0, 2**31 - 1,
+            help=_("Same seed, same starting weights and batches."))
 
 # ---- resolve the config the widgets describe ----------------------------------------------------
 new = dataclasses.replace(cfg, **widget_values(K, cfg))
-problems = check(new) + ([f"the shortest input ({new.min_len}) is longer than the longest "
-                          f"({new.max_len})"] if new.min_len > new.max_len else [])
+problems = check(new)
+if new.min_len > new.max_len:
+    problems.append(_("the shortest input ({lo}) is longer than the longest ({hi})").format(
+        lo=new.min_len, hi=new.max_len))
 if problems:
-    st.error("Invalid setting: " + "; ".join(problems), icon="🚫")
+    st.error(_("Invalid setting: {problems}").format(problems="; ".join(problems)), icon="🚫")
     new = cfg
-new = panel.resolve(K, cfg, new)
+new = panel.resolve(K, cfg, new, is_playing(K))
 store_config(K, new)
 exp = ss[f"{K}.exp"]
 if exp.cfg.pretrained != "none":
     meta = exp.meta
-    sb.caption(f"**{describe(exp.cfg)}**, lengths {exp.cfg.min_len}-{exp.cfg.max_len}; trained "
-               f"{meta.get('steps', 0):,} steps in {meta.get('seconds', 0):.0f} s.")
+    sb.caption(_("**{model}**, lengths {lo}-{hi}; trained {steps} steps in {seconds} s.").format(
+        model=describe(exp.cfg), lo=exp.cfg.min_len, hi=exp.cfg.max_len,
+        steps=f"{meta.get('steps', 0):,}", seconds=f"{meta.get('seconds', 0):.0f}"))
 
 
-# ---- player, live panel, typed input, long inputs -----------------------------------------------
+# ---- player, live panel, lecture, typed input, long inputs ---------------------------------------
 def _fresh():
-    ss.pop(f"{K}.timeline", None)  # the attention timeline belongs to the old model
     return panel.build(ss[f"{K}.config"])
 
 
 _step, _reset = step_and_reset(K, _fresh)
 playing = player_bar(K, _step, _reset)
 panel.live_panel(K, playing)
-panel.input_section(K)
-panel.long_input_section(K, playing)
+lecture_panel(K, "pages/5_Attention.py", STEPS, new, exp.steps)
+sections.input_section(K)
+sections.long_input_section(K)
+sections.bundled_models()
+export_panel(K, "attention", _("Attention"))

@@ -8,7 +8,12 @@ from typing import Any, Callable, Sequence, TypeVar
 import streamlit as st
 
 from seqviz.data import CorpusError, decode_upload
-from seqviz.ui.state import widget_key
+from seqviz.data.uploads import text_id
+from seqviz.limits import MAX_TEXT_BYTES, MB
+from seqviz.i18n import _
+from seqviz.ui.data import upload_store
+from seqviz.ui.layout import control_area
+from seqviz.ui.state import sync_url, widget_key
 
 C = TypeVar("C")
 
@@ -22,57 +27,101 @@ def _with_current(options: Sequence[Any], current: Any) -> list[Any]:
     return opts
 
 
-def select(key: str, name: str, label: str, options: Sequence[Any], *, where=st.sidebar,
-           fmt: Callable[[Any], str] = str, horizontal: bool = False, help: str | None = None):
+def select(key: str, name: str, label: str, options: Sequence[Any], *, where=None,
+           fmt: Callable[[Any], str] = str, horizontal: bool = False, help: str | None = None,
+           main: bool = False):
+    """A radio (``horizontal``) or select box. Labels come translated; ``main`` marks one of the
+    page's few key controls (above the charts in presenter mode)."""
+    where = where if where is not None else control_area(main)
     wk = widget_key(key, name)
     opts = _with_current(options, st.session_state.get(wk, options[0]))
     if horizontal:
-        return where.radio(label, opts, key=wk, format_func=fmt, horizontal=True, help=help)
-    return where.selectbox(label, opts, key=wk, format_func=fmt, help=help)
+        return where.radio(label, opts, key=wk, format_func=fmt, horizontal=True, help=help,
+                           on_change=sync_url, args=(key,))
+    return where.selectbox(label, opts, key=wk, format_func=fmt, help=help,
+                           on_change=sync_url, args=(key,))
 
 
-def ladder(key: str, name: str, label: str, options: Sequence[Any], *, where=st.sidebar,
-           fmt: Callable[[Any], str] = lambda v: f"{v:g}", help: str | None = None):
+def ladder(key: str, name: str, label: str, options: Sequence[Any], *, where=None,
+           fmt: Callable[[Any], str] = lambda v: f"{v:g}", help: str | None = None,
+           main: bool = False):
     """A select_slider over a (log-spaced) ladder of values."""
+    where = where if where is not None else control_area(main)
     wk = widget_key(key, name)
     opts = _with_current(options, st.session_state.get(wk, options[0]))
-    return where.select_slider(label, opts, key=wk, format_func=fmt, help=help)
+    return where.select_slider(label, opts, key=wk, format_func=fmt, help=help,
+                               on_change=sync_url, args=(key,))
 
 
-def integer(key: str, name: str, label: str, lo: int, hi: int, *, where=st.sidebar,
-            help: str | None = None):
+def integer(key: str, name: str, label: str, lo: int, hi: int, *, where=None,
+            help: str | None = None, main: bool = False):
+    where = where if where is not None else control_area(main)
     return where.number_input(label, min_value=lo, max_value=hi, step=1,
-                              key=widget_key(key, name), help=help)
+                              key=widget_key(key, name), help=help, on_change=sync_url,
+                              args=(key,))
 
 
-def text_upload(key: str, label: str, *, where=st.sidebar) -> None:
-    """A .txt uploader. Each new file is decoded once; its text, or the reason it was refused,
-    is kept in session state (``{key}.upload_text`` / ``{key}.upload_error``) across reruns."""
+def text_upload(key: str, label: str, *, where=st.sidebar, types: Sequence[str] = ("txt",),
+                decode: Callable[[bytes], str] = decode_upload,
+                max_bytes: int = MAX_TEXT_BYTES) -> None:
+    """A .txt uploader (or ``types``, read by ``decode``, which raises ``CorpusError`` with the
+    reason). Each new file is decoded once; its text, or the reason it was refused, is kept in
+    session state (``{key}.upload_text`` / ``{key}.upload_error``) across reruns, and the text
+    in the server's store by content id, so a link to it works on this server."""
     ss = st.session_state
-    upload = where.file_uploader(label, type=["txt"], key=f"{key}.upload")
+    upload = where.file_uploader(label, type=list(types), key=f"{key}.upload",
+                                 max_upload_size=max(max_bytes // MB, 1))
     if upload is not None and ss.get(f"{key}.upload_name") != (upload.name, upload.size):
         ss[f"{key}.upload_name"] = (upload.name, upload.size)
         try:
-            ss[f"{key}.upload_text"], ss[f"{key}.upload_error"] = \
-                decode_upload(upload.getvalue()), None
+            text = decode(upload.getvalue())
         except CorpusError as err:
             ss[f"{key}.upload_text"], ss[f"{key}.upload_error"] = None, str(err)
+        else:
+            upload_store().put(text)
+            ss[f"{key}.upload_text"], ss[f"{key}.upload_error"] = text, None
 
 
-def resolve_upload(key: str, old: C, new: C, default: str, who: str) -> tuple[C, str | None]:
-    """The config to use while ``new.corpus == "upload"``, and the uploaded text (or None).
+def resolve_upload(key: str, old: C, new: C, default: str, who: str, *, field: str = "corpus",
+                   prompt: str | None = None) -> tuple[C, str | None]:
+    """The config to use while ``new.corpus == "upload"`` (or the config's ``field``), and the
+    uploaded text (or None). ``prompt`` (translated, with ``{who}`` and ``{keep}``) replaces the
+    "choose a .txt file" notice.
 
-    A refused file shows its reason; with no usable text yet, ``who`` keeps training on the
-    previous corpus (``default`` if that was the upload too), so the running model is not lost.
+    The config's ``upload`` field is the text's content id, so the link names the text: a link
+    opened in another session finds it in the server's store, or says plainly that the server
+    no longer has it. A refused file shows its reason; with no usable text yet, ``who`` keeps
+    training on the previous corpus (``default`` if that was the upload too), so the running
+    model is not lost.
     """
-    text = st.session_state.get(f"{key}.upload_text")
-    if new.corpus != "upload":
-        return new, text
-    if st.session_state.get(f"{key}.upload_error"):
-        st.sidebar.error(st.session_state[f"{key}.upload_error"])
+    ss = st.session_state
+    text = ss.get(f"{key}.upload_text")
+    if getattr(new, field) != "upload":
+        ss.pop(f"{key}.upload_missing", None)
+        return _with_upload(new, ""), text
+    wanted = getattr(new, "upload", "")
+    if wanted and (text is None or text_id(text) != wanted):  # a link to an uploaded text
+        found = upload_store().get(wanted)
+        if found is not None:
+            text = ss[f"{key}.upload_text"] = found
+        else:
+            ss[f"{key}.upload_missing"] = wanted
+    missing = ss.get(f"{key}.upload_missing")
+    if missing and not text:  # said on every rerun until a file is chosen (or another corpus)
+        st.warning(_("This link trains on an uploaded text (id {id}) that this server no "
+                     "longer has: it keeps recent uploads only while it runs. Upload the "
+                     "file again to continue.").format(id=missing), icon="⚠️")
+    if ss.get(f"{key}.upload_error"):
+        st.sidebar.error(ss[f"{key}.upload_error"])
     if not text:
-        keep = old.corpus if old.corpus != "upload" else default
-        st.info(f"Choose a .txt file in the sidebar to train on your own text. Meanwhile "
-                f"{who} keeps training on **{keep}**.")
-        new = dataclasses.replace(new, corpus=keep)
-    return new, text
+        keep = getattr(old, field) if getattr(old, field) != "upload" else default
+        st.info((prompt or _("Choose a .txt file in the sidebar to train on your own text. "
+                             "Meanwhile {who} keeps training on **{keep}**.")).format(
+            who=who, keep=keep))
+        return _with_upload(dataclasses.replace(new, **{field: keep}), ""), None
+    return _with_upload(new, text_id(text)), text
+
+
+def _with_upload(cfg: C, value: str) -> C:
+    """``cfg`` naming the uploaded text ``value`` (configs without an ``upload`` field as is)."""
+    return dataclasses.replace(cfg, upload=value) if hasattr(cfg, "upload") else cfg

@@ -1,4 +1,4 @@
-"""Cached, read-only data work shared by every session: corpora, vocabularies, n-gram baselines.
+"""Cached, read-only data work shared by every session: corpora and tokenised text.
 
 These objects are never trained or mutated, so ``st.cache_resource`` (no pickling, one copy per
 process) is safe; models and trainers live in each session's own state.
@@ -11,7 +11,6 @@ import hashlib
 import streamlit as st
 
 from seqviz.data import TextData, build_text_data, load_corpus
-from seqviz.lm_experiment import Baseline, fit_baselines
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -24,17 +23,19 @@ def _text_data(digest: str, level: str, _text: str) -> TextData:
     return build_text_data(_text, level)
 
 
+def text_digest(text: str) -> str:
+    """The cache key of a text (uploads may hold lone surrogates, hence surrogatepass)."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def text_data(text: str, level: str) -> TextData:
     """Tokenised, split and numericalised text; cached by content hash."""
-    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-    return _text_data(digest, level, text)
+    return _text_data(text_digest(text), level, text)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _baselines(digest: str, level: str, _data: TextData) -> list[Baseline]:
-    return fit_baselines(_data)
+@st.cache_resource(show_spinner=False)
+def upload_store() -> "TextStore":
+    """The server's uploaded texts by content id (shared: a link reopens an upload)."""
+    from seqviz.data.uploads import TextStore
 
-
-def baselines(text: str, data: TextData) -> list[Baseline]:
-    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-    return _baselines(digest, data.level, data)
+    return TextStore()

@@ -1,8 +1,13 @@
 """Play / Pause / Step / Reset: buttons outside the live fragment, a flag in session state.
 
-The live panel itself is an ``st.fragment(run_every=...)`` that each page defines; it ticks only
-while the page's ``playing`` flag is set. Buttons use callbacks so the label and the fragment's
-schedule are right on the same rerun.
+The live panel itself is an ``st.fragment(run_every=...)``; it ticks only while the page's
+``playing`` flag is set. Buttons use callbacks so the label and the fragment's schedule are
+right on the same rerun.
+
+A page whose experiment is a ``LiveExperiment`` trains in the engine's worker processes: the
+buttons send commands, and each tick only draws the latest snapshot (``render(key, exp, snap,
+playing)``), once per new snapshot. Older pages still train inside the tick
+(``TICK_BUDGET`` seconds of it, then ``render(key, exp, playing)``).
 """
 
 from __future__ import annotations
@@ -12,8 +17,16 @@ from typing import Any, Callable
 
 import streamlit as st
 
-TICK_SECONDS = 0.4  # fragment period while playing
-TICK_BUDGET = 0.3  # seconds of training compute per tick (redrawing takes ~0.1 s more)
+from seqviz.engine.live import LiveExperiment
+from seqviz.engine.pool import shared_engine
+from seqviz.i18n import _, ngettext
+from seqviz.ui.setup import presenting
+
+TICK_SECONDS = 0.4  # fragment period while playing, when the machine is not crowded
+TICK_PER_RUN = 0.1  # ... plus this per playing run per core: a run sharing its core with nine
+TICK_MAX = 1.5  # others makes ~1/10 the steps, so redrawing it as often would show nothing new
+TICK_BUDGET = 0.3  # seconds of training compute per tick (pages that train in the tick)
+FIRST_WAIT = 3.0  # seconds a page waits for a new run's first snapshot before polling for it
 
 
 def is_playing(key: str) -> bool:
@@ -22,18 +35,34 @@ def is_playing(key: str) -> bool:
 
 def set_playing(key: str, value: bool) -> None:
     st.session_state[f"{key}.playing"] = bool(value)
+    exp = st.session_state.get(f"{key}.exp")
+    if isinstance(exp, LiveExperiment):
+        exp.play() if value else exp.pause()
+
+
+def sync_playing(key: str) -> bool:
+    """The worker may pause a run by itself (a divergence, an error): follow it. A run paused
+    because its page stopped polling plays on when the page polls again: the tab was only slow
+    (a crowded server queues its reruns) or hidden, and its user never pressed Pause."""
+    exp = st.session_state.get(f"{key}.exp")
+    if isinstance(exp, LiveExperiment) and is_playing(key) and exp.handle.idle_paused:
+        exp.play()
+    elif isinstance(exp, LiveExperiment) and is_playing(key) and not exp.handle.playing:
+        st.session_state[f"{key}.playing"] = False
+    return is_playing(key)
 
 
 def player_bar(key: str, on_step: Callable[[], None], on_reset: Callable[[], None]) -> bool:
     """Render the four buttons in one row; returns whether the page is playing."""
-    playing = is_playing(key)
-    cols = st.columns([1, 1, 1, 3])
-    cols[0].button("⏸ Pause" if playing else "▶ Play", key=f"{key}.play", type="primary",
-                   on_click=set_playing, args=(key, not playing), width="stretch")
-    cols[1].button("⏭ Step", key=f"{key}.step", on_click=on_step, width="stretch",
-                   help="One training step (pauses first).")
-    cols[2].button("↺ Reset", key=f"{key}.reset", on_click=on_reset, width="stretch",
-                   help="Rebuild the model from the seed: same seed, same starting weights.")
+    playing = sync_playing(key)
+    cols = st.columns([1, 1, 1, 3] if not presenting() else [1, 1, 1, 1])
+    cols[0].button("⏸ " + _("Pause") if playing else "▶ " + _("Play"), key=f"{key}.play",
+                   type="primary", on_click=set_playing, args=(key, not playing),
+                   width="stretch")
+    cols[1].button("⏭ " + _("Step"), key=f"{key}.step", on_click=on_step, width="stretch",
+                   help=_("One training step (pauses first)."))
+    cols[2].button("↺ " + _("Reset"), key=f"{key}.reset", on_click=on_reset, width="stretch",
+                   help=_("Rebuild the model from the seed: same seed, same starting weights."))
     return is_playing(key)
 
 
@@ -48,10 +77,14 @@ def steps_per_second(key: str, step: int, window: float = 5.0) -> float:
     return (s1 - s0) / (t1 - t0) if t1 > t0 and s1 >= s0 else 0.0
 
 
-def live_panel(key: str, playing: bool, render: Callable[[str, Any, bool], None]) -> None:
-    """The recipe's fragment: while playing, each tick trains ``st.session_state[key.exp]`` for
+def live_panel(key: str, playing: bool, render: Callable[..., None]) -> None:
+    """The page's live fragment. For a ``LiveExperiment``: each tick draws its latest snapshot.
+    Otherwise: while playing, each tick trains ``st.session_state[key.exp]`` for
     ``TICK_BUDGET`` seconds, then ``render(key, exp, playing)`` redraws. A divergence pauses the
     page (a full rerun, so the Play button and the fragment's schedule update)."""
+    if isinstance(st.session_state.get(f"{key}.exp"), LiveExperiment):
+        _engine_panel(key, playing, render)
+        return
 
     @st.fragment(run_every=TICK_SECONDS if playing else None)
     def panel() -> None:
@@ -67,6 +100,56 @@ def live_panel(key: str, playing: bool, render: Callable[[str, Any, bool], None]
     panel()
 
 
+def display_period() -> float:
+    """Seconds between redraws of a playing page: short when few runs share the workers,
+    longer when many do (drawing is server CPU that the training runs could have used)."""
+    engine = shared_engine()
+    per_core = engine.playing() / max(engine.size, 1)
+    return min(TICK_MAX, max(TICK_SECONDS, TICK_PER_RUN * per_core))
+
+
+def queue_notice(ahead: int | None) -> None:
+    """Play pressed while the server trains as many runs as it can at full speed: say so, and
+    how many sessions are ahead (the run starts by itself when its turn comes)."""
+    if ahead is None:
+        return
+    st.info(ngettext("The server is training as many runs as it can at full speed. Yours "
+                     "starts when a place is free: {n} session is ahead of you.",
+                     "The server is training as many runs as it can at full speed. Yours "
+                     "starts when a place is free: {n} sessions are ahead of you.",
+                     ahead).format(n=ahead) if ahead > 0 else
+            _("The server is training as many runs as it can at full speed. Yours is next "
+              "and starts when a place is free."), icon="⏳")
+
+
+def _engine_panel(key: str, playing: bool, render: Callable[..., None]) -> None:
+    ss = st.session_state
+    exp = ss[f"{key}.exp"]
+    waiting = exp.snapshot() is None
+    if waiting:  # a new run: its worker publishes the first snapshot within milliseconds
+        try:
+            exp.handle.wait(timeout=FIRST_WAIT)
+            waiting = False
+        except TimeoutError:  # the workers are still starting: poll until it is there
+            pass
+
+    @st.fragment(run_every=display_period() if playing or waiting else None)
+    def panel() -> None:
+        exp = ss[f"{key}.exp"]
+        snap = exp.snapshot()
+        queue_notice(exp.handle.queue_position() if is_playing(key) else None)
+        if snap is None:
+            st.info(_("Starting the training worker… the charts appear in a moment."))
+            return
+        if waiting and not playing:
+            st.rerun(scope="app")  # here at last: stop polling
+        if is_playing(key) and not sync_playing(key):
+            st.rerun(scope="app")  # the worker paused the run: update the Play button
+        render(key, exp, snap, is_playing(key))
+
+    panel()
+
+
 def step_and_reset(key: str, build: Callable[[], Any]) -> tuple[Callable[[], None], Callable[[], None]]:
     """Callbacks for the Step and Reset buttons: both pause first; Reset rebuilds from the seed."""
 
@@ -76,6 +159,9 @@ def step_and_reset(key: str, build: Callable[[], Any]) -> tuple[Callable[[], Non
 
     def reset() -> None:
         set_playing(key, False)
+        old = st.session_state.get(f"{key}.exp")
         st.session_state[f"{key}.exp"] = build()
+        if isinstance(old, LiveExperiment):
+            old.close()
 
     return step, reset

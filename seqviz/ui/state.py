@@ -16,6 +16,8 @@ import streamlit as st
 
 from seqviz.config import check, from_query, rebuild_changes, to_query
 from seqviz.data import CorpusError
+from seqviz.i18n import _
+from seqviz.ui.setup import display_params
 
 C = TypeVar("C")
 
@@ -24,13 +26,16 @@ def page_config(cls: type[C], key: str) -> C:
     """The page's config: from the URL when it carries one, else the session copy.
 
     Sidebar navigation clears the query string, so an empty one means "keep what this session
-    had". A non-empty one that differs from the session copy is a link the user opened (a preset
-    on the home page, a pasted link): it wins, and the widgets are reset to it.
+    had". A non-empty one that differs from both the session copy and what this page last
+    wrote to the URL (``sync_url`` writes it from a widget's callback, before the script has
+    stored the new config) is a link the user opened (a preset on the home page, a pasted
+    link): it wins, and the widgets are reset to it.
     """
     store = f"{key}.config"
-    params = st.query_params.to_dict()
+    params = config_params()
     current = st.session_state.get(store)
-    if current is None or (params and params != to_query(current)):
+    written = st.session_state.get(f"{key}.written")
+    if current is None or (params and params != to_query(current) and params != written):
         cfg, notices = from_query(cls, params)
         st.session_state[store] = cfg
         st.session_state[f"{key}.notices"] = notices
@@ -48,14 +53,37 @@ def show_notices(key: str) -> None:
 
 def store_config(key: str, cfg: Any) -> None:
     st.session_state[f"{key}.config"] = cfg
-    publish(cfg)
+    publish(cfg, key)
 
 
-def publish(cfg: Any) -> None:
-    """Write the config to the URL (only when it differs, to avoid needless browser updates)."""
-    wanted = to_query(cfg)
+DISPLAY_PARAMS = ("lang", "present")  # how a page is shown, not what it computes
+
+
+def config_params() -> dict[str, str]:
+    """The URL's query parameters without the display ones (language, presenter mode)."""
+    return {k: v for k, v in st.query_params.to_dict().items() if k not in DISPLAY_PARAMS}
+
+
+def publish(cfg: Any, key: str | None = None) -> None:
+    """Write the config and the display settings to the URL (only when they differ, to avoid
+    needless browser updates)."""
+    if key is not None:
+        st.session_state[f"{key}.written"] = to_query(cfg)
+    wanted = {**to_query(cfg), **display_params()}
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
+
+
+def sync_url(key: str) -> None:
+    """A config widget's ``on_change``: the address bar shows the new settings at once, before
+    the rerun rebuilds anything, so a link copied right after a change is the new experiment.
+    (The rerun then stores the config and publishes it again, corrected if it was refused.)"""
+    cfg = st.session_state.get(f"{key}.config")
+    if cfg is None:
+        return
+    new = dataclasses.replace(cfg, **widget_values(key, cfg))
+    if not check(new):
+        publish(new, key)
 
 
 def widget_key(key: str, name: str) -> str:
@@ -93,7 +121,7 @@ def checked(cfg: C, new: C) -> C:
     """``new`` when every setting is valid; else an error on the page and the old ``cfg``."""
     problems = check(new)
     if problems:
-        st.error("Invalid setting: " + "; ".join(problems))
+        st.error(_("Invalid setting: {problems}").format(problems="; ".join(problems)))
         return cfg
     return new
 
@@ -118,7 +146,7 @@ def rebuild_or_apply(key: str, cfg: C, new: C, build: Callable[[C], Any], what: 
         except CorpusError as err:
             if fallback is None:
                 raise
-            st.error(f"Cannot train on this text: {err}")
+            st.error(_("Cannot train on this text: {reason}").format(reason=err))
             if exp is None:
                 new = fallback(new)
                 built = build(new)
@@ -126,7 +154,11 @@ def rebuild_or_apply(key: str, cfg: C, new: C, build: Callable[[C], Any], what: 
                 new, built = dataclasses.replace(new, **{f: getattr(cfg, f) for f in changed}), None
         if built is not None:
             if exp is not None:
-                st.toast(f"{what} rebuilt because {', '.join(changed)} changed.")
+                st.toast(_("{what} rebuilt because {fields} changed.").format(
+                    what=what, fields=", ".join(changed)))
+                close = getattr(exp, "close", None)  # an engine run: free its worker slot
+                if close is not None:
+                    close()
             exp = ss[f"{key}.exp"] = built
     if exp.cfg != new:
         exp.apply_live(new)

@@ -1,0 +1,149 @@
+"""The CTC page's run and live panel: metrics, the posterior heatmap, the trellis, decoding of
+the chosen example, the label error rate and loss; and the interactive collapse rule."""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from seqviz.ctc.config import CTCConfig
+from seqviz.ctc.decode import PathError, collapse_steps, parse_path
+from seqviz.ctc.experiment import BEAM_UTTERANCES, TEST_UTTERANCES
+from seqviz.ctc.figures import (BOTTOM_LEGEND, held_out_loss, ler_figure, posterior_figure,
+                                trellis_figure)
+from seqviz.ctc.live import CTCView, LiveCTC
+from seqviz.ctc.symbols import BLANK_CHAR, to_text
+from seqviz.engine.pool import shared_engine
+from seqviz.engine.protocol import Snapshot
+from seqviz.figures.training import ema, loss_figure
+from seqviz.i18n import _, pgettext
+from seqviz.ui import player
+from seqviz.ui.layout import columns
+from seqviz.ui.live import once_per_snapshot, run_notices
+
+
+def build(cfg: CTCConfig, *, playing: bool = False) -> LiveCTC:
+    return LiveCTC.open(shared_engine(), cfg, playing=playing)
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.1f} %" if math.isfinite(v) else "–"
+
+
+def _metrics(view: CTCView, snap: Snapshot) -> None:
+    ev = view.evals[-1] if view.evals else None
+    smooth = float(ema(view.loss)[-1]) if len(view.loss) else math.nan
+    cols = st.columns(5)
+    cols[0].metric(pgettext("metric", "Step"), f"{snap.step:,}")
+    cols[1].metric(_("Steps / s"), f"{snap.steps_per_s:.1f}")
+    cols[2].metric(_("CTC loss"), f"{smooth:.3f}" if math.isfinite(smooth) else "–",
+                   help=_("Smoothed -log p(label | frames) per label symbol, in nats."))
+    cols[3].metric(_("Label error rate"), _pct(ev.greedy) if ev else "–",
+                   help=_("Best path, on {n} held-out utterances: the edit distance of the "
+                          "output to the true label, over the total label length.").format(
+                       n=TEST_UTTERANCES))
+    cols[4].metric(_("Blank frames"), _pct(ev.blank_share) if ev else "–",
+                   help=_("Share of held-out frames whose most likely output is the blank."))
+
+
+def _notices(view: CTCView | None, snap: Snapshot) -> None:
+    run_notices(snap, view.divergence if view is not None else None)
+
+
+def _figures(view: CTCView) -> dict[str, go.Figure]:
+    p = view.probe
+    ev = view.evals
+    return {
+        "post": posterior_figure(p.log_probs, p.truth, title=_(
+            "Per-frame output probabilities: example {i}, label “{label}”").format(
+            i=p.index, label=to_text(p.label))),
+        "trellis": trellis_figure(p.log_alpha, p.ext, p.best_paths),
+        "ler": ler_figure([e.step for e in ev], [e.greedy_sub for e in ev],
+                          [e.beam for e in ev], view.cfg.beam, utterances=BEAM_UTTERANCES),
+        "loss": held_out_loss(loss_figure(
+            view.steps, view.loss, divergences=list(view.diverged_steps),
+            title=_("CTC loss (per label symbol)")), [e.step for e in ev],
+            [e.loss for e in ev]).update_yaxes(
+            title_text=_("−log p(label) per symbol (nats)")).update_layout(
+            legend=BOTTOM_LEGEND, margin=dict(b=40)),
+    }
+
+
+def _decoding(view: CTCView) -> None:
+    p = view.probe
+    st.subheader(_("Decoding example {i}").format(i=p.index))
+    st.markdown(_("True label: **{label}** · {n} frames · {paths} alignments collapse to it · "
+                  "p(label | frames) = {p}").format(
+        label=to_text(p.label), n=len(p.frames), paths=f"{p.alignments:,}",
+        p=f"{math.exp(p.log_p):.3g}" if math.isfinite(p.log_p) else "0"))
+    st.markdown(_("**Best path** (the likeliest output at every frame):"))
+    st.code(to_text(p.greedy_path), language=None)
+    g = f"{math.exp(p.greedy_log_p):.3g}" if math.isfinite(p.greedy_log_p) else "0"
+    st.markdown(_("collapses to **{label}** (p = {p}, summed over all its paths)").format(
+        label=to_text(p.greedy_label) or "∅", p=g))
+    rows = [{_("rank"): i + 1, _("label"): to_text(lab) or "∅",
+             _("p(label | frames)"): f"{math.exp(lp):.3g}",
+             _("correct"): "✅" if tuple(lab) == tuple(p.label) else ""}
+            for i, (lab, lp) in enumerate(p.beams)]
+    st.markdown(_("**Prefix beam search**, width {b}:").format(b=p.beam_width))
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def render(key: str, exp: LiveCTC, snap: Snapshot, playing: bool) -> None:
+    view: CTCView | None = snap.payload
+    _notices(view, snap)
+    if view is None:
+        return
+    _metrics(view, snap)
+    figs = once_per_snapshot(key, snap, lambda: _figures(view))
+    st.plotly_chart(figs["post"], key=f"{key}.chart.post")
+    st.caption(_("Rows: the blank ({blank}) and each symbol; the red row above shows which "
+                 "symbol was spoken at each frame (the model never sees it). Untrained, every "
+                 "frame is a blur; trained, CTC's outputs become peaky: the blank almost "
+                 "everywhere, a symbol in a spike or two per spoken symbol.").format(
+        blank=BLANK_CHAR))
+    st.plotly_chart(figs["trellis"], key=f"{key}.chart.trellis")
+    st.caption(_("α(t, s) sums the probability of every path through the first t + 1 frames "
+                 "that ends in state s. A path may stay in its state, move one down, or skip "
+                 "the blank between two different symbols. p(label | frames) is α in the last "
+                 "two states at the last frame. α shrinks with every frame, so each column is "
+                 "coloured relative to its largest value; grey cells lie on no complete "
+                 "alignment."))
+    left, right = columns(2)
+    with left:
+        _decoding(view)
+    right.plotly_chart(figs["ler"], key=f"{key}.chart.ler")
+    st.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
+
+
+def collapse_section(key: str, symbols: int) -> None:
+    """Type a path, see the collapse rule B applied in its two steps."""
+    st.subheader(_("The collapse rule"))
+    st.markdown(_("A path has one symbol or blank per frame. CTC turns it into a label in two "
+                  "steps: merge repeated neighbours, then drop the blanks. Type a path with the "
+                  "symbols {symbols} and {blank} for the blank.").format(
+        symbols=" ".join(to_text([k]) for k in range(1, symbols + 1)), blank=BLANK_CHAR))
+    text = st.text_input(_("Path"), key=f"{key}.path", max_chars=200,
+                         placeholder="aa-a--bb")
+    if not text:
+        return
+    try:
+        ids = parse_path(text, symbols)
+    except PathError as err:
+        st.error(str(err.msg), icon="⚠️")
+        return
+    steps = collapse_steps(ids)
+    st.markdown(_("1\\. merge repeats: `{merged}` → 2\\. drop blanks: **{label}**").format(
+        merged=steps.merged, label=steps.label or "∅"))
+
+
+def trained_steps(key: str) -> int:
+    exp = st.session_state.get(f"{key}.exp")
+    snap = exp.snapshot() if isinstance(exp, LiveCTC) else None
+    return snap.step if snap is not None else 0
+
+
+def live_panel(key: str, playing: bool) -> None:
+    player.live_panel(key, playing, render)

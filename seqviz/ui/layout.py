@@ -1,0 +1,51 @@
+"""Layout that follows presenter mode: one chart per row, the controls that matter above the
+charts instead of in the (collapsed) sidebar.
+
+Pages ask for ``columns(2)`` instead of ``st.columns(2)`` and put their few key controls in
+``control_area(main=True)``; everything else keeps its place in the sidebar.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from seqviz.ui.setup import presenting
+
+PRESENT_COLUMNS = 4  # key controls per row above the charts in presenter mode
+
+
+def columns(spec: int | list[float], **kwargs) -> list[Any]:
+    """``st.columns(spec)`` normally; stacked full-width containers in presenter mode."""
+    n = spec if isinstance(spec, int) else len(spec)
+    if presenting():
+        return [st.container() for _ in range(n)]
+    return list(st.columns(spec, **kwargs))
+
+
+def control_area(main: bool = False) -> Any:
+    """Where a control goes: the sidebar, or, for a control that matters (``main``) in presenter
+    mode, the next cell of a row of controls above the charts (created where it is first
+    asked for, i.e. under the page title)."""
+    if not (main and presenting()):
+        return st.sidebar
+    row = st.session_state.setdefault(_ROW, [0, []])
+    if row[0] >= len(row[1]):  # first key control of this run, or the row is full
+        row[:] = [0, list(st.columns(PRESENT_COLUMNS))]
+    cell = row[1][row[0]]
+    row[0] += 1
+    return cell
+
+
+_ROW = "layout.controls"  # [next cell, cells] of this script run's row of key controls
+
+
+def page_header(title: str, caption: str | None = None) -> None:
+    """The page's title and one-line caption (both already translated; the caption is left out
+    in presenter mode, where the first chart must fit on a 1024 x 768 screen); starts the run's
+    row of key controls for presenter mode."""
+    st.session_state[_ROW] = [0, []]
+    st.title(title)
+    if caption and not presenting():  # on a projector the lecturer says it
+        st.caption(caption)

@@ -1,0 +1,47 @@
+"""The lecture panel: a page's numbered lecture steps, each a link that sets the page up, what to
+watch, a question to answer before running it, and the answer once the class has run it."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import streamlit as st
+
+from seqviz.i18n import _, ngettext
+from seqviz.lecture import LectureStep, matches
+from seqviz.ui.setup import display_params, presenting
+
+
+def lecture_panel(key: str, page: str, steps: Sequence[LectureStep], cfg: Any,
+                  trained: int, pending: str | None = None) -> None:
+    """``cfg`` is the page's current config and ``trained`` how many steps it has trained: a
+    step's answer shows once the page runs that step's setup and has trained long enough.
+    ``pending`` (translated) replaces the "train n more steps" note under a step not run yet,
+    for a page that shows trained models rather than training one."""
+    if not steps:
+        return
+    current = next((i for i, s in enumerate(steps) if matches(s, cfg)), None)
+    with st.expander("🎓 " + _("Lecture: {n} steps").format(n=len(steps)),
+                     expanded=presenting() or current is not None):
+        for i, step in enumerate(steps, 1):
+            st.markdown(f"**{i}. {_(step.title)}**" + (" ⬅" if current == i - 1 else ""))
+            st.page_link(page, label=_("Set up step {i}").format(i=i), icon="▶",
+                         query_params={**step.params, **display_params()})
+            st.markdown(_("**Watch:** {text}").format(text=_(step.watch)))
+            st.markdown(_("**Predict first:** {text}").format(text=_(step.question)))
+            shown = st.session_state.get(f"{key}.lecture.shown.{i}", False)
+            ran = current == i - 1 and trained >= step.after_steps
+            if ran or shown:
+                st.success(_("**Answer:** {text}").format(text=_(step.answer)))
+            else:
+                left = max(step.after_steps - (trained if current == i - 1 else 0), 0)
+                st.caption(pending if pending is not None else ngettext(
+                    "Set it up and train {n} more step, then pause: the answer appears here.",
+                    "Set it up and train {n} more steps, then pause: the answer appears here.",
+                    left).format(n=left))
+                st.button(_("Show the answer now"), key=f"{key}.lecture.show.{i}",
+                          on_click=_reveal, args=(key, i), type="tertiary")
+
+
+def _reveal(key: str, i: int) -> None:
+    st.session_state[f"{key}.lecture.shown.{i}"] = True

@@ -1,0 +1,68 @@
+"""Drawing without waste: figures are built once per new snapshot (or per new inputs), never on
+a rerun that changed nothing (a widget elsewhere, a fragment tick before the worker published).
+Building a plotly figure costs 5-20 ms of server CPU; a page rerun should cost a few ms."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Hashable
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from seqviz import i18n
+from seqviz.engine.protocol import Snapshot
+from seqviz.figures import style
+
+
+def memo(key: str, tag: Hashable, build: Callable[[], Any]) -> Any:
+    """``build()`` once per ``tag`` (what the result depends on), kept in the session: the
+    last result is reused until the tag changes. The language and the type profile (presenter
+    mode) are part of every tag: figures carry translated, sized text."""
+    slot = f"memo.{key}"
+    tag = (tag, i18n.language(), style.profile().name)
+    held = st.session_state.get(slot)
+    if held is None or held[0] != tag:
+        held = st.session_state[slot] = (tag, build())
+    return held[1]
+
+
+def once_per_snapshot(key: str, snap: Snapshot, build: Callable[[], Any], name: str = "figs"
+                      ) -> Any:
+    """``build()`` for this snapshot, cached in the session until the next snapshot."""
+    return memo(f"{key}.{name}", (snap.run_id, snap.generation, snap.version), build)
+
+
+
+class PreparedFigure(go.Figure):
+    """A figure given as its finished plotly dict (e.g. from ``seqviz.figures.training``'s
+    ``refresh_*``). ``st.plotly_chart`` serialises a Figure's ``to_dict()`` without validating
+    it again, so a live chart costs its JSON, not a rebuild.
+
+    A stand-in for ``st.plotly_chart`` only (it checks for a plotly figure and calls
+    ``to_dict()``): ``go.Figure.__init__`` is skipped on purpose, because even an empty figure
+    deep-copies plotly's default template (2 ms quiet, 10+ ms on a busy core, three per
+    redraw: more than the refresh it wraps)."""
+
+    def __init__(self, spec: dict):  # noqa: no super().__init__(), see above
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+def run_notices(snap: Snapshot, divergence: Any = None, *, advice: str | None = None) -> None:
+    """What a live page says above its charts: the run stopped with an error, or it diverged
+    (``divergence``: a ``seqviz.train.Divergence``) and its last good weights came back.
+    ``advice`` (translated) replaces the default "lower the learning rate" sentence."""
+    from seqviz.i18n import _
+
+    if snap.error:
+        st.error(_("**Training stopped:** {error}. Press Reset to start again.").format(
+            error=snap.error), icon="💥")
+    if divergence is not None:
+        st.error(_("**Training diverged at step {step}** ({reason}). The update was skipped and "
+                   "the weights from step {restored} were restored, so nothing is lost.").format(
+            step=divergence.step, reason=divergence.reason, restored=divergence.restored_to)
+            + " " + (advice or _("Lower the learning rate, then press Play again — or Reset.")),
+            icon="💥")
+

@@ -1,0 +1,311 @@
+"""Follow the lecturer: share a page's live run, follow it read-only, fork it.
+
+A training page makes one call, ``share_panel(key, page, render)``, after its experiment exists:
+the sidebar gets a "Share this run live" switch; on, it shows a code, a link and a QR code
+(``segno``) for the projector. The link opens the Follow page (``follow_page``), which draws the
+shared run's snapshots with the page's own ``render`` (in the follower's language and presenter
+settings), shows the lecturer's settings and their changes, and offers Fork: a paused copy of
+the run in the follower's own session, on the lesson's page. Followers cost the server drawing
+only (``seqviz.engine.share``), at a pace that slows as more follow (``follow_period``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+import secrets
+import time
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from seqviz.engine.live import LiveExperiment
+from seqviz.engine.pool import RunError, shared_engine
+from seqviz.engine.share import (ENDED, EXPIRED, SESSION_ENDED, STOPPED, UNKNOWN, WAITING,
+                                 Followed, Share, ShareRegistry, parse_code, shared_registry)
+from seqviz.i18n import _, ngettext, pgettext
+from seqviz.ui.catalog import page_title
+from seqviz.ui.player import display_period
+from seqviz.ui.setup import display_params, presenting
+from seqviz.ui.state import widget_key
+
+FOLLOW_PAGE = "pages/99_Follow.py"
+FOLLOW_PATH = "Follow"  # the page's URL path (Streamlit names it after the file)
+PARAM = "follow"  # ?follow=CODE
+# Followers' redraws share one server process: each costs ~15 ms of its CPU (three charts,
+# bench_follow.py). Their period grows with their number so all of them together use at most
+# FOLLOW_SHARE of a core, and the training workers keep theirs.
+FOLLOW_DRAW_S = 0.015
+FOLLOW_SHARE = 0.5
+FOLLOW_MAX_S = 5.0
+MAX_CHANGES = 8  # the lecturer's latest setting changes a follower sees
+
+_RENDERERS: dict[str, tuple[str, Callable[..., None]]] = {}  # page -> (key, render)
+
+
+def registry() -> ShareRegistry:
+    return shared_registry(shared_engine())
+
+
+def follow_period(followers: int, floor: float | None = None) -> float:
+    """Seconds between a follower's redraws when ``followers`` follow (at least ``floor``, by
+    default a playing page's own period)."""
+    floor = display_period() if floor is None else floor
+    return min(FOLLOW_MAX_S, max(floor, followers * FOLLOW_DRAW_S / FOLLOW_SHARE))
+
+
+def setting_labels() -> dict[str, str]:
+    """What the settings are called on the pages (config field -> translated label)."""
+    return {"corpus": _("Corpus"), "level": _("Tokens"), "cell": _("Cell"),
+            "hidden_size": _("Hidden size H"), "num_layers": _("Layers"),
+            "embed_size": _("Embedding size E"), "seq_len": _("Sequence length T (BPTT)"),
+            "batch_size": _("Batch size B"), "optimizer": _("Optimiser"),
+            "lr": _("Learning rate"), "clip": _("Gradient clipping"),
+            "clip_threshold": _("Clip threshold"), "temperature": _("Temperature"),
+            "seed": _("Seed")}
+
+
+# ---- the lecturer's side ------------------------------------------------------------------------
+def follow_url(code: str) -> str:
+    """The link a follower opens: this server's Follow page with the code."""
+    base = ""
+    try:
+        parts = urlsplit(st.context.url or "")
+        if parts.scheme and parts.netloc:
+            base = f"{parts.scheme}://{parts.netloc}"
+    except Exception:  # no browser context (AppTest)
+        pass
+    return f"{base}/{FOLLOW_PATH}?{PARAM}={code}"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def qr_png(text: str, scale: int = 8) -> bytes:
+    import segno
+
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=scale, border=2)
+    return out.getvalue()
+
+
+@st.dialog(" ", width="large")
+def _large_qr(code: str, url: str) -> None:
+    st.image(qr_png(url, 16), width=560)
+    st.markdown(f"## `{code}`")
+    st.caption(url)
+
+
+def _remaining(share: Share) -> str:
+    minutes = max(0, math.ceil((share.expires - time.time()) / 60))
+    return _("Ends in {h} h {m} min unless you stop it sooner.").format(h=minutes // 60,
+                                                                       m=minutes % 60)
+
+
+def share_panel(key: str, page: str, render: Callable[..., None], *, fork: bool = True
+                ) -> None:
+    """A training page's share switch (sidebar), and while on: the code, link, QR code and
+    followers. Binds the share to the page's current run on every rerun (a rebuild or Reset
+    makes a new run; followers follow it). Also says when this session's run is a fork.
+    ``render(key, exp, snap, playing)`` is the page's live panel's drawing; a follower's ``exp``
+    is read-only (data attributes only). ``fork``: the page's run can be copied
+    (``fork_state`` / ``load_fork_state``)."""
+    _RENDERERS[page] = (key, render)
+    ss = st.session_state
+    forked = ss.pop(f"{key}.forked", None)
+    if forked is not None:
+        st.toast(_("This is your copy of the lecturer's run at step {step}, paused: change "
+                   "anything and press Play.").format(step=f"{forked:,}"), icon="🍴")
+    exp = ss.get(f"{key}.exp")
+    if not isinstance(exp, LiveExperiment):
+        return
+    store, switch = f"{key}.share", f"{key}.share.on"
+    share: Share | None = ss.get(store)
+    if switch not in ss:  # widget values are dropped on another page: keep the share on
+        ss[switch] = share is not None
+    sb = st.sidebar
+    sb.header(_("Share live"))
+    on = sb.toggle(_("Share this run live"), key=switch,
+                   help=_("Students open the link or scan the QR code and watch this run train, "
+                          "read-only, on their own screens; each can fork it to experiment."))
+    reg = registry()
+    if not on:
+        if share is not None:
+            reg.stop(share)
+            del ss[store]
+        return
+    if share is None:
+        share = ss[store] = reg.create(exp.handle, exp, page=page, title=page, forkable=fork)
+    reg.bind(share, exp.handle, exp)
+    if share.ended is not None:
+        sb.warning(_("This share has ended ({why}). Switch sharing off and on for a new "
+                     "code.").format(why=ended_reason(share.ended)), icon="⏹️")
+        return
+    url = follow_url(share.code)
+    sb.markdown(_("Code: **{code}**").format(code=share.code))
+    sb.image(qr_png(url), width=220)
+    sb.code(url, language=None, wrap_lines=True)
+    n = share.following(time.time())
+    sb.caption(ngettext("{n} student is following.", "{n} students are following.", n).format(
+        n=n) + " " + _remaining(share))
+    if sb.button(_("Show the QR code large"), key=f"{key}.share.large"):
+        _large_qr(share.code, url)
+
+
+def ended_reason(reason: str | None) -> str:
+    return {STOPPED: _("the lecturer stopped sharing"),
+            SESSION_ENDED: _("the lecturer's session ended"),
+            EXPIRED: _("the share expired")}.get(reason or "", _("it ended"))
+
+
+# ---- the follower's side --------------------------------------------------------------------------
+def _settings(cfg: Any) -> list[tuple[str, str]]:
+    labels = setting_labels()
+    return [(labels[f.name], _value(getattr(cfg, f.name))) for f in dataclasses.fields(cfg)
+            if f.name in labels]
+
+
+def _value(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _track_changes(snap: Any) -> None:
+    """Remember the lecturer's setting changes this follower has seen (newest first)."""
+    cfg = getattr(snap.payload, "cfg", None) if snap is not None else None
+    if cfg is None or not dataclasses.is_dataclass(cfg):
+        return
+    ss = st.session_state
+    old = ss.get("follow.cfg")
+    if old is not None and type(old) is type(cfg) and old != cfg:
+        labels = setting_labels()
+        for f in dataclasses.fields(cfg):
+            a, b = getattr(old, f.name), getattr(cfg, f.name)
+            if a != b and f.name in labels:
+                ss.setdefault("follow.changes", []).insert(
+                    0, (snap.step, labels[f.name], _value(a), _value(b)))
+        del ss["follow.changes"][MAX_CHANGES:]
+    ss["follow.cfg"] = cfg
+
+
+def _settings_panel(snap: Any) -> None:
+    cfg = getattr(snap.payload, "cfg", None) if snap is not None else None
+    if cfg is None or not dataclasses.is_dataclass(cfg):
+        return
+    with st.expander(_("The lecturer's settings"), expanded=not presenting()):
+        st.markdown(" · ".join(f"{label} **{value}**" for label, value in _settings(cfg)))
+        for step, label, a, b in st.session_state.get("follow.changes", []):
+            st.caption(_("Step {step}: {setting} changed from {old} to {new}").format(
+                step=f"{step:,}", setting=label, old=a, new=b))
+
+
+def _status(seen: Followed) -> None:
+    snap = seen.snapshot
+    if seen.status == ENDED:
+        st.warning(_("The shared run has ended: {why}. You are looking at its last view.")
+                   .format(why=ended_reason(seen.reason)), icon="⏹️")
+    elif seen.status == WAITING:
+        st.info(_("The lecturer is rebuilding the model… the charts come back in a moment."),
+                icon="⏳")
+    elif snap is not None and snap.playing:
+        st.success(_("Live: the lecturer's run is training (read-only)."), icon="🔴")
+    else:
+        st.info(_("Live: the lecturer's run is paused (read-only)."), icon="⏸️")
+
+
+def _fork(code: str) -> None:
+    ss = st.session_state
+    try:
+        handle, mine = registry().fork(code)
+        snap = handle.wait(timeout=30)
+    except (LookupError, RunError, TimeoutError, AttributeError):
+        ss["follow.fork_failed"] = True
+        return
+    key, _render = _RENDERERS[registry().get(code).page]
+    old = ss.get(f"{key}.exp")
+    ss[f"{key}.exp"], ss[f"{key}.config"], ss[f"{key}.playing"] = mine, mine.cfg, False
+    for f in dataclasses.fields(mine.cfg):
+        ss[widget_key(key, f.name)] = getattr(mine.cfg, f.name)
+    ss.pop(f"{key}.written", None)
+    ss[f"{key}.forked"] = snap.step
+    ss["follow.goto"] = registry().get(code).page
+    if isinstance(old, LiveExperiment):
+        old.close()
+
+
+def _ask_code(bad: str | None) -> None:
+    if bad:
+        st.error(_("“{code}” is not a share code: a code looks like r1-k7q9xw3mfa (letters and "
+                   "digits from the lecturer's screen).").format(code=bad[:40]), icon="⚠️")
+    with st.form("follow.form", border=False):
+        typed = st.text_input(_("Code from the lecturer's screen"), max_chars=40)
+        if st.form_submit_button(_("Follow"), type="primary"):
+            st.query_params[PARAM] = typed.strip()[:40]
+            st.rerun()
+
+
+def follow_page() -> None:
+    """The Follow page: ``?follow=CODE`` draws the shared run; no code, a box to type it."""
+    ss = st.session_state
+    goto = ss.pop("follow.goto", None)
+    if goto is not None:
+        st.switch_page(goto, query_params=display_params())
+    raw = st.query_params.get(PARAM, "")
+    code = parse_code(raw)
+    if code is None:
+        _ask_code(raw or None)
+        return
+    if ss.get("follow.code") != code:  # a new share: forget the last one's view
+        for name in ("follow.cfg", "follow.changes", "follow.context", "follow.ended"):
+            ss.pop(name, None)
+        ss["follow.code"] = code
+    follower = ss.setdefault("follow.id", secrets.token_hex(8))
+    seen = registry().follow(code, follower)
+    owner, here = (code.split("-")[0] if "-" in code else ""), registry().replica
+    if seen.status == UNKNOWN and owner and here and owner != here:
+        # typed here, or the load balancer did not route the link: a real page load lets it
+        st.info(_("This run is on another server of the class."), icon="🔀")
+        st.link_button(_("Open the lecturer's run"), follow_url(code), type="primary")
+        return
+    if seen.status == UNKNOWN or seen.page not in _RENDERERS:
+        st.error(_("No shared run has the code {code} on this server: it may have ended long "
+                   "ago or been mistyped.").format(code=code), icon="🔍")
+        _ask_code(None)
+        return
+    key, render = _RENDERERS[seen.page]
+    st.subheader(_("Following the lecturer: {page}").format(page=page_title(seen.page)))
+    if ss.pop("follow.fork_failed", False):
+        st.error(_("The run could not be copied (the share may just have ended). Try again."),
+                 icon="⚠️")
+    if seen.forkable:
+        st.button("🍴 " + pgettext("verb", "Fork"), key="follow.fork", on_click=_fork,
+                  args=(code,), type="primary",
+                  help=_("Copy the run as it is now (weights, optimiser, step, history, "
+                         "settings) into your own session, paused. The lecturer's run is not "
+                         "touched."))
+    ended = seen.status == ENDED
+
+    @st.fragment(run_every=None if ended else follow_period(_following(code)))
+    def live() -> None:
+        now = registry().follow(code, follower)
+        if now.context is not None:
+            ss["follow.context"] = now.context
+        if now.status == ENDED and not ss.get("follow.ended"):
+            ss["follow.ended"] = True
+            st.rerun(scope="app")  # stop ticking, hide Fork
+        _status(now)
+        _track_changes(now.snapshot)
+        _settings_panel(now.snapshot)
+        context = ss.get("follow.context")
+        if now.snapshot is not None and context is not None:
+            try:
+                render(f"follow.{key}", context, now.snapshot, now.snapshot.playing)
+            except AttributeError:  # a chart that needs the run itself, not its snapshot
+                st.info(_("Some of this page's charts are only shown to the lecturer."),
+                        icon="ℹ️")
+
+    live()
+
+
+def _following(code: str) -> int:
+    share = registry().get(code)
+    return share.following(time.time()) if share is not None else 1

@@ -1,0 +1,1 @@
+"""The time-series page's UI: its data controls and live panel."""
