@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import time
 from pathlib import Path
+from typing import Callable
+
+import numpy as np
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -12,9 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120  # torch import and the first corpus load take seconds
 
 
-def run_page(path: str, query: dict | None = None, session: dict | None = None) -> AppTest:
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def run_page(path: str, query: dict | None = None, session: dict | None = None, *,
+             clear_caches: bool = True) -> AppTest:
+    if clear_caches:  # a test may share the server's caches between two sessions instead
+        st.cache_data.clear()
+        st.cache_resource.clear()
     # Start from the entrypoint like a browser does, so page links resolve, then switch.
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     for k, v in (query or {}).items():
@@ -28,20 +35,40 @@ def run_page(path: str, query: dict | None = None, session: dict | None = None) 
     return at
 
 
+def run_until(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 60.0,
+              what: str = "the condition") -> AppTest:
+    """Rerun the page (as its live fragment would) until ``done(at)``; training happens in the
+    engine's workers, so how many reruns that takes depends on the machine's load."""
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(0.1)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def figures(at: AppTest) -> list[dict]:
     """Every Plotly chart on the page as its figure dict."""
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
-def trace_len(trace: dict, axis: str = "y") -> int:
-    """Number of points in a trace, whether stored as a list or as base64 numpy."""
+def trace_values(trace: dict, axis: str = "y") -> np.ndarray:
+    """A trace's values, whether stored as a list or as base64 numpy
+    (``{"dtype", "bdata", "shape"}``; 1-D arrays may come without a shape)."""
     data = trace.get(axis)
     if data is None:
-        return 0
-    if isinstance(data, dict):  # {"dtype", "bdata", "shape"}
+        return np.array([])
+    if isinstance(data, dict):
+        arr = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
         shape = data.get("shape")
-        return int(str(shape).split(",")[0]) if shape else len(data.get("bdata", "")) and 1
-    return len(data)
+        return arr.reshape([int(s) for s in str(shape).split(",")]) if shape else arr
+    return np.asarray(data, dtype=object)
+
+
+def trace_len(trace: dict, axis: str = "y") -> int:
+    """Number of points in a trace (rows, for a 2-D array)."""
+    return len(trace_values(trace, axis))
 
 
 def texts(at: AppTest) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+START_TIMEOUT = 300  # seconds for the server to warm up and answer (see start_server)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -29,33 +30,58 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(prefix: tuple[str, ...] = (), quiet: bool = False
+                 ) -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` on 127.0.0.1 and a free port, once it answers its health
+    check; ``prefix`` goes before the command (e.g. ``("taskset", "-c", "0")``). The server
+    answers only once its start-up warm-up is done (``seqviz.ui.startup``): seconds on a quiet
+    machine, minutes on one whose cores are busy elsewhere, hence the long deadline."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true",
+        [*prefix, sys.executable, "-m", "streamlit", "run", "app.py", "--server.address",
+         "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        stdout=subprocess.DEVNULL if quiet else subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
+    deadline = time.time() + START_TIMEOUT
+    while time.time() < deadline and proc.poll() is None:  # a server that exited: say why
         try:
             urllib.request.urlopen(url + "/_stcore/health", timeout=2)
             return proc, url
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    raise RuntimeError("streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    said = proc.stdout.read().decode()[-2000:] if proc.stdout else ""
+    raise RuntimeError("streamlit did not start: " + said)
 
 
 def wait_ready(page, timeout: int = 90_000) -> None:
-    """The app is done when stApp is present and the running-status widget is gone."""
+    """The app has finished a script run: Streamlit marks ``stApp`` with its script state.
+    Playwright's ``expect`` retries until it holds, so a busy machine only makes it slower."""
     from playwright.sync_api import expect
 
     expect(page.locator('[data-testid="stApp"]')).to_be_visible(timeout=timeout)
-    page.wait_for_timeout(500)
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=timeout)
+    expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+           ).to_be_attached(timeout=timeout)
+
+
+_METRIC_JS = """([label, n]) => {
+  for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+    const l = m.querySelector('[data-testid="stMetricLabel"]');
+    const v = m.querySelector('[data-testid="stMetricValue"]');
+    if (!l || !v || l.innerText.trim().split('\\n')[0].trim() !== label) continue;
+    const x = parseFloat(v.innerText.replace(/,/g, ''));
+    if (!Number.isNaN(x) && x >= n) return [x];  // an array: 0 is falsy, [0] is not
+  }
+  return false;
+}"""
+
+
+def wait_metric_at_least(page, label: str, n: float, timeout: float = 90) -> float:
+    """Wait (polling in the page) until the metric labelled exactly ``label`` shows >= n."""
+    handle = page.wait_for_function(_METRIC_JS, arg=[label, n], timeout=timeout * 1000)
+    return float(handle.json_value()[0])
 
 
 def shot(page, name: str) -> Path:
@@ -76,33 +102,117 @@ def metric(page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text()
 
 
-def step_count(page, tries: int = 20) -> int:
-    """The "Step" metric as a number. A live fragment redraws the metric every tick, and a read
-    that lands mid-redraw can see an empty or half-replaced element: read again shortly."""
-    for _ in range(tries - 1):
-        text = metric(page, "Step").replace(",", "").strip()
-        if text.isdigit():
-            return int(text)
-        page.wait_for_timeout(100)
-    return int(metric(page, "Step").replace(",", ""))
+_VALUE_JS = """(label) => {
+  for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+    const l = m.querySelector('[data-testid="stMetricLabel"]');
+    const v = m.querySelector('[data-testid="stMetricValue"]');
+    if (!l || !v || l.innerText.trim().split('\\n')[0].trim() !== label) continue;
+    const x = parseFloat(v.innerText.replace(/,/g, ''));
+    if (!Number.isNaN(x)) return [x];  // an array: 0 is falsy, [0] is not
+  }
+  return false;
+}"""
+
+
+def step_count(page, timeout: float = 30) -> int:
+    """The "Step" metric as a number. A live fragment redraws the metric every tick and a read
+    can land mid-redraw: wait (polling in the page) until it reads as a number."""
+    handle = page.wait_for_function(_VALUE_JS, arg="Step", timeout=timeout * 1000)
+    return int(handle.json_value()[0])
+
+
+# per chart: [has a box, number of drawn data elements (lines, points, bars, heatmap images)]
+# per chart the browser renders: [has a box, number of drawn data elements (lines, points,
+# bars, heatmap images)]. Streamlit keeps hidden copies of replaced elements (display: none)
+# for a moment; they are not on screen and not counted.
+CHARTS_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+  .filter(c => c.checkVisibility({visibilityProperty: true})).map(c => {
+  const r = c.getBoundingClientRect();
+  const drawn = c.querySelectorAll(
+    'path.js-line, .heatmaplayer image, g.points path.point, .barlayer path, .contourlayer path'
+  ).length;
+  return [r.width > 0 && r.height > 0 ? 1 : 0, drawn];
+})"""
 
 
 def play_until(page, steps: int, timeout: float = 90) -> tuple[int, float]:
-    """Press Play, wait until the step counter reaches ``steps`` (or time runs out), press
-    Pause and wait for the page to settle; returns (steps reached, seconds it took)."""
+    """Press Play, wait until the step counter shows ``steps``, press Pause and wait until the
+    page shows Play again; returns (steps shown after the pause, seconds to reach ``steps``)."""
     import time
+
+    from playwright.sync_api import expect
 
     wait_ready(page)
     page.get_by_role("button", name="▶ Play").click()
     start = time.time()
-    count = 0
-    while time.time() - start < timeout:
-        page.wait_for_timeout(500)
-        count = step_count(page)
-        if count >= steps:
-            break
+    wait_metric_at_least(page, "Step", steps, timeout)
     elapsed = time.time() - start
     page.get_by_role("button", name="⏸ Pause").click()
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=60_000)
     wait_ready(page)
-    page.wait_for_timeout(1500)
-    return count, elapsed
+    return step_count(page), elapsed
+
+
+# ---- how a page looks: both languages, presenter mode, projector sizes -------------------------
+LOOKS = [  # (lang, presenter, viewport): what a lecture and a student see
+    ("en", False, (1500, 2400)), ("zh", False, (1500, 2400)),
+    ("en", True, (1024, 768)), ("zh", True, (1024, 768)),
+    ("en", True, (1280, 720)), ("zh", True, (1280, 720)),
+]
+
+# Horizontal overflow of the page, and the smallest font of chart ticks, legends and titles
+# (plotly draws text as SVG <text> with an inline font-size).
+_LAYOUT_JS = """() => {
+  const doc = document.documentElement;
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  const sizes = (sel) => [...document.querySelectorAll(sel)]
+    .filter(e => e.checkVisibility() && e.textContent.trim())
+    .map(e => parseFloat(getComputedStyle(e).fontSize));
+  const min = (a) => a.length ? Math.min(...a) : null;
+  const cut = [...document.querySelectorAll('[data-testid="stMain"] button p, ' +
+                                            '[data-testid="stMain"] .stMarkdownEllipsis, ' +
+                                            '[data-testid="stMain"] :is(h1, h2, h3)')]
+    .filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.textContent.trim().slice(0, 40));
+  return {
+    overflow: Math.max(doc.scrollWidth - doc.clientWidth, main.scrollWidth - main.clientWidth),
+    ticks: min(sizes('[data-testid="stPlotlyChart"] .xtick text, ' +
+                     '[data-testid="stPlotlyChart"] .ytick text')),
+    legend: min(sizes('[data-testid="stPlotlyChart"] .legendtext')),
+    titles: min(sizes('[data-testid="stPlotlyChart"] .gtitle')),
+    charts: document.querySelectorAll('[data-testid="stPlotlyChart"]').length,
+    cut: cut,
+  };
+}"""
+
+
+def layout_report(page) -> dict:
+    """Overflow (px), smallest tick / legend / title font (px) of the drawn charts, texts cut."""
+    return page.evaluate(_LAYOUT_JS)
+
+
+def check_looks(page, url: str, name: str, ready, looks=LOOKS) -> list[str]:
+    """Open ``url`` in every language / mode / size of ``looks``, wait with ``ready(page)``,
+    save a screenshot ``<name>_<lang>_<normal|present>_<w>x<h>.png`` and return the problems:
+    horizontal overflow, and in presenter mode chart ticks or legends under 20 px, titles under
+    26 px, or button / metric / heading text cut off."""
+    problems = []
+    sep = "&" if "?" in url else "?"
+    for lang, present, (w, h) in looks:
+        page.set_viewport_size({"width": w, "height": h})
+        page.goto(f"{url}{sep}lang={lang}&present={1 if present else 0}")
+        ready(page)
+        no_exception(page)
+        mode = "present" if present else "normal"
+        shot(page, f"{name}_{lang}_{mode}_{w}x{h}")
+        r = layout_report(page)
+        where = f"{name} {lang} {mode} {w}x{h}"
+        if r["overflow"] > 2:
+            problems.append(f"{where}: {r['overflow']} px of horizontal overflow")
+        if present:
+            for key, least in (("ticks", 20), ("legend", 20), ("titles", 26)):
+                if r[key] is not None and r[key] < least - 0.5:
+                    problems.append(f"{where}: chart {key} at {r[key]} px (< {least})")
+            if r["cut"]:
+                problems.append(f"{where}: text cut off: {r['cut']}")
+    return problems

@@ -1,4 +1,5 @@
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -9,11 +10,30 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)  # AppTest and the browser tests resolve page paths from the repo root
 torch.set_num_threads(1)
+# Many tests leave runs playing until the idle pause; the admission cap (a handful of runs per
+# core) would queue later tests' runs behind them. The tests of the cap set their own.
+os.environ.setdefault("SEQVIZ_MAX_PLAYING", "64")
 
 
 @pytest.fixture
 def tiny_text() -> str:
     return ("the cat sat on the mat. the dog sat on the log. " * 40).strip()
+
+
+# ---- the live engine: one pool of worker processes for every engine test -----------------------
+@pytest.fixture(scope="session")
+def engine():
+    """Two workers, short slices and fast publishing so tests see changes quickly, preloaded
+    as the server's start-up preloads them (so "same numbers as stepping directly" holds for
+    warmed workers); pages under AppTest use the process's shared engine (``shared_engine()``)."""
+    from seqviz.engine.pool import Engine
+    from seqviz.ui.startup import WORKER_PRELOAD
+
+    eng = Engine(workers=2, slice_s=0.02, publish_s=0.05, idle_pause_s=60.0,
+                 preload=WORKER_PRELOAD, max_playing=64)
+    assert eng.wait_ready(120)
+    yield eng
+    eng.shutdown()
 
 
 # ---- browser tests: one server and one Chromium for the whole session ----------------------
@@ -26,13 +46,30 @@ def server():
     proc, url = start_server()
     yield url
     proc.terminate()
-    proc.wait(timeout=20)
+    try:  # on a busy machine the server and its engine workers take a while to stop
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=60)
 
 
 @pytest.fixture(scope="session")
-def browser(server):
+def browser(server, chromium):
+    """Chromium, with the session's seqviz server running (``server``)."""
+    return chromium
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole session. Playwright's sync API runs an event loop
+    in this thread while it is open, so a test that needs a browser of its own, or runs
+    asyncio itself, takes this fixture or a thread of its own."""
     sync_api = pytest.importorskip("playwright.sync_api")
     from tests.browser import ARGS, CHROMIUM
+
+    # every expect() retries this long: on a machine whose cores are busy elsewhere a page
+    # can take a minute to draw, and a test must wait for it, not fail
+    sync_api.expect.set_options(timeout=90_000)
 
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -2,20 +2,17 @@
 
 import pytest
 
-from seqviz.config import LMConfig
-from seqviz.data import build_text_data, load_corpus
-from seqviz.lm_experiment import LMExperiment
+from seqviz.lm.config import LMConfig
 from tests.apptest_utils import figures, run_page, texts
+from tests.live_helpers import live_lm as open_live_lm
 
 PAGE = "pages/6_Beam_Search.py"
 
 
 @pytest.fixture(scope="module")
 def live_lm():
-    exp = LMExperiment.build(LMConfig(corpus="grammar", level="word", hidden_size=32,
-                                      embed_size=16), build_text_data(load_corpus("grammar"), "word"))
-    exp.trainer.step(60)
-    return exp
+    return open_live_lm(LMConfig(corpus="grammar", level="word", hidden_size=32,
+                                 embed_size=16), steps=60)
 
 
 def test_live_lm_tree_and_tables(live_lm):
@@ -26,14 +23,15 @@ def test_live_lm_tree_and_tables(live_lm):
     assert {"kept in the beam", "pruned", "greedy path"} <= names
     assert "B = 4" in fig["layout"]["title"]["text"]
     assert "Final hypotheses" in texts(at)
-    assert len(at.dataframe) >= 3
+    assert len(at.table) == 2  # the finals; greedy and sampling
+    assert len(at.table[0].value) == 4  # B = 4 finals
 
 
 def test_width_one_tree_has_greedy_equal_best(live_lm):
     at = run_page(PAGE, query={"source": "live_lm", "beam_width": "1"},
                   session={"lm.exp": live_lm})
-    df = at.dataframe[2].value  # greedy and sample
-    best = at.dataframe[0].value
+    df = at.table[1].value  # greedy and sample
+    best = at.table[0].value
     assert df.iloc[0]["output"] == best.iloc[0]["output"]
 
 
@@ -45,9 +43,11 @@ def test_error_analysis_and_tally(live_lm):
     at.selectbox(key="beam.tally_n").set_value(20)
     at.button(key="beam.tally_go").click().run()
     assert not at.exception
-    tally = figures(at)[-1]
-    totals = [sum(v for v in col) for col in zip(*[t["y"] for t in tally["data"]])]
-    assert totals and all(t == 20 for t in totals)
+    outcomes, conventions = figures(at)[-2:]
+    for chart in (outcomes, conventions):
+        totals = [sum(v for v in col) for col in zip(*[t["y"] for t in chart["data"]])]
+        assert totals and all(t == 20 for t in totals)
+    assert "over 20 examples: the refilled beam" in texts(at)
 
 
 def test_extremes_and_bad_params(live_lm):
@@ -61,7 +61,7 @@ def test_extremes_and_bad_params(live_lm):
 
 
 def test_no_model_at_all_says_so(monkeypatch):
-    import seqviz.ui.beam_sources as sources
+    import seqviz.ui.decoding.sources as sources
 
     monkeypatch.setattr(sources, "list_pretrained", lambda kind: [])
     at = run_page(PAGE)
@@ -87,14 +87,80 @@ def test_seq2seq_unknown_characters_and_empty_input():
 
 
 def test_live_seq2seq_from_the_attention_page():
-    from seqviz.s2s_experiment import S2SConfig, S2SExperiment
+    from seqviz.attention.experiment import S2SConfig, task_spec
+    from seqviz.attention.live import LiveS2S, task_data
+    from seqviz.engine.pool import shared_engine
 
-    exp = S2SExperiment.build(S2SConfig(task="reverse", min_len=3, max_len=6, hidden_size=16,
-                                        embed_size=8))
-    exp.trainer.step(20)
+    cfg = S2SConfig(task="reverse", min_len=3, max_len=6, hidden_size=16, embed_size=8)
+    live = LiveS2S.open(shared_engine(), cfg, task_data(task_spec(cfg)))
+    live.handle.wait(timeout=120)
+    live.step(20)  # what the Attention page keeps in "att.exp"
+    # step() waits STEP_WAIT (5 s) at most and then returns the snapshot it has: on a loaded
+    # machine (load average 16-19 on 2 cores here) that can still be step 0, so wait for step 20
+    assert live.handle.wait(lambda s: s.step == 20, timeout=120).step == 20
     at = run_page(PAGE, query={"source": "live_s2s", "beam_width": "3"},
-                  session={"att.exp": exp})
+                  session={"att.exp": live})
     assert at.session_state["beam.config"].source == "live_s2s"
     src, _ = [t.value for t in at.text_input]
-    assert src in [s for s, _ in exp.data.test]  # a held-out example of the live task
+    assert src in [s for s, _ in live.data.test]  # a held-out example of the live task
     assert figures(at)[0]["layout"]["title"]["text"].startswith("Search tree")
+    model = live.model()  # a weights copy of step 20, fetched once and kept while paused
+    assert live.model() is model and not model.training
+
+
+def test_default_page_shows_a_search_error_that_b2_fixes():
+    """Opened without a link: the reversal demo. The chart of every width shows greedy search's
+    search error and B = 2 fixing it; the tree (B = 3) returns the true reversal."""
+    at = run_page(PAGE)
+    assert at.session_state["beam.config"].source == "seq2seq_reverse"
+    sweep = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("Best final"))
+    by_name = {t.get("name"): t["x"] for t in sweep["data"] if t.get("name")}
+    assert by_name["search error"] == [1] and by_name["correct"] == list(range(2, 11))
+    assert "B = 2 is the narrowest beam" in texts(at)
+    assert at.table[0].value.iloc[0]["output"] == "43594726863"
+    assert at.table[1].value.iloc[0]["output"] == "43594726836"  # greedy's wrong reversal
+
+
+def test_the_finished_convention_control():
+    # the prompt of lecture step 4, where the two conventions differ on the retrained lm_prose
+    query = {"source": "lm_prose", "text": "(see section ", "beam_width": "2",
+             "finished": "keep"}
+    at = run_page(PAGE, query=query)
+    assert "the beam is refilled" in figures(at)[0]["layout"]["title"]["text"]
+    assert at.table[0].value.iloc[0]["output"] == "These methods are"
+    at.selectbox(key="beam.w.finished").set_value("shrink").run()
+    assert not at.exception
+    assert "the beam shrinks" in figures(at)[0]["layout"]["title"]["text"]
+    assert at.table[0].value.iloc[0]["output"] == "The"
+    assert at.query_params["finished"] == "shrink"
+
+
+def test_a_bad_convention_in_the_link_falls_back_with_a_notice():
+    at = run_page(PAGE, query={"finished": "sometimes"})
+    assert "Ignored URL parameter finished='sometimes'" in " ".join(w.value for w in at.warning)
+    assert at.session_state["beam.config"].finished == "shrink"
+
+
+def test_each_lecture_step_sets_up_its_page():
+    from seqviz.decoding.lecture import STEPS
+
+    for i, step in enumerate(STEPS, 1):
+        at = run_page(PAGE, query=dict(step.params))
+        assert f"Step {i} of {len(STEPS)}" in texts(at)
+        answer = next(e for e in at.expander if e.label.startswith("Answer"))
+        assert step.answer in " ".join(m.value for m in answer.markdown)
+        cfg = at.session_state["beam.config"]
+        assert all(str(getattr(cfg, k)) == v for k, v in step.params.items())
+
+
+def test_a_lecture_step_stays_on_while_the_class_moves_its_slider():
+    from seqviz.decoding.lecture import STEPS
+
+    at = run_page(PAGE, query=dict(STEPS[0].params))  # B = 1; "then move B to 2"
+    assert "Step 1 of 4" in texts(at)
+    at.select_slider(key="beam.w.beam_width").set_value(2).run()
+    assert not at.exception
+    assert "Step 1 of 4" in texts(at)  # still step 1 at B = 2
+    assert at.table[0].value.iloc[0]["output"] == "43594726863"
+    at.selectbox(key="beam.w.source").set_value("lm_prose").run()
+    assert "Step 1 of 4" not in texts(at)  # another model: the step is over

@@ -1,12 +1,11 @@
-"""AppTest for the embeddings page: training, projection, queries, sources, bad input."""
+"""AppTest for the embeddings page: training in the engine, the map, queries, sources, bad input."""
 
 import numpy as np
 import pytest
 
-from seqviz.config import LMConfig
-from seqviz.data import build_text_data, load_corpus
-from seqviz.lm_experiment import LMExperiment
-from tests.apptest_utils import figures, run_page, texts, trace_len
+from seqviz.lm.config import LMConfig
+from tests.apptest_utils import figures, run_page, run_until, texts, trace_len
+from tests.live_helpers import live_lm as open_live_lm
 
 PAGE = "pages/7_Embeddings.py"
 
@@ -15,8 +14,17 @@ def _exp(at):
     return at.session_state["emb.exp"]
 
 
+def _view(at):
+    return _exp(at).view
+
+
+def _maps(at):
+    """The map: the figure with equal axis scales."""
+    return [f for f in figures(at) if f["layout"].get("yaxis", {}).get("scaleanchor") == "x"]
+
+
 def _map(at):
-    return next(f for f in figures(at) if "points" in f["layout"]["title"]["text"])
+    return _maps(at)[0]
 
 
 def _points(fig):
@@ -24,11 +32,20 @@ def _points(fig):
                and not t.get("name", "").startswith("search"))
 
 
+def _drawn(at, charts: int = 3):
+    """Wait until the worker's first snapshot is drawn (the engine may still be starting)."""
+    return run_until(at, lambda a: len(figures(a)) >= charts and _maps(a), timeout=120,
+                     what="the first snapshot drawn")
+
+
+def _metrics(at):
+    return {x.label: x.value for x in at.metric}
+
+
 def test_page_runs_with_labelled_map_and_training_charts():
-    at = run_page(PAGE)
-    assert _exp(at).trainer.steps == 0
+    at = _drawn(run_page(PAGE))
+    assert _exp(at).steps == 0
     figs = figures(at)
-    assert len(figs) == 3
     for fig in figs:
         assert fig["layout"]["title"]["text"]
         assert fig["layout"]["xaxis"]["title"]["text"] and fig["layout"]["yaxis"]["title"]["text"]
@@ -39,54 +56,66 @@ def test_page_runs_with_labelled_map_and_training_charts():
     legend = {t.get("name") for t in m["data"]}
     assert {"royalty", "animal", "colour"} <= legend
     assert any(str(name).startswith("king − man + woman ≈") for name in legend)  # parallelogram
-    metrics = {x.label: x.value for x in at.metric}
-    assert metrics["Step"] == "0" and metrics["t-SNE iteration"].startswith("10 / ")
+    metrics = _metrics(at)
+    assert metrics["Step"] == "0" and int(metrics["t-SNE iteration"].replace(",", "")) > 0
+    run_until(at, lambda a: "(settled)" in texts(a), what="the paused map settling")
     assert "Nearest neighbours of the probe words" in texts(at)
-    assert len(at.get("download_button")) == 4
+    exports = [b for b in at.get("download_button") if "Experiment card" not in b.proto.label]
+    assert len(exports) == 4  # the Projector's files (the Take-it-home card is the fifth)
 
 
-def test_step_and_play_advance_training_and_tsne():
-    at = run_page(PAGE, query={"steps_per_tick": "5"})
+def test_step_play_pause_reset():
+    at = _drawn(run_page(PAGE))
     at.button(key="emb.step").click().run()
-    assert not at.exception and _exp(at).trainer.steps == 1
+    assert not at.exception and _exp(at).steps == 1 and _metrics(at)["Step"] == "1"
     at.button(key="emb.play").click().run()
     assert not at.exception and at.session_state["emb.playing"]
-    assert _exp(at).trainer.steps == 6  # one tick = steps_per_tick steps
-    assert at.session_state["emb.view"].proj.tsne.iteration >= 20
+    # wait on what the page drew (the run's own counter may be a snapshot ahead of it)
+    run_until(at, lambda a: int(_metrics(a)["Step"].replace(",", "")) > 50,
+              what="training after Play")
+    shown = int(_metrics(at)["Step"].replace(",", ""))
     loss = next(f for f in figures(at) if f["layout"]["title"]["text"].startswith("word2vec loss"))
-    assert len(_exp(at).trainer.history) == 6 and trace_len(loss["data"][0]) >= 1
-    at.button(key="emb.play").click().run()
+    assert trace_len(loss["data"][0]) == shown > 1  # the chart is the snapshot the metric shows
+    at.button(key="emb.play").click().run()  # now labelled Pause
     assert not at.session_state["emb.playing"]
-    before = at.session_state["emb.view"].proj.tsne.iteration
+    exp = _exp(at)
+    paused = exp.snapshot()
+    assert not paused.playing  # Pause waited for the worker, and one more frame for the map
+    run_until(at, lambda a: _view(a).map.settled, what="the paused map settling")
+    assert exp.handle.wait_acked(exp.handle.apply_live(exp.cfg), timeout=30).step == paused.step
+    before = paused.payload.map.build
     at.button(key="emb.rerun_btn").click().run()  # a fresh t-SNE of the current vectors
-    assert at.session_state["emb.view"].proj.tsne.iteration < before
+    assert _view(at).map.build == before + 1 and _view(at).map.source == ("word2vec",)
     at.button(key="emb.reset").click().run()
-    assert not at.exception and _exp(at).trainer.steps == 0
+    assert not at.exception and _exp(at) is not exp and _exp(at).steps == 0
 
 
 def test_live_settings_keep_the_run_and_model_settings_rebuild():
-    at = run_page(PAGE)
+    at = _drawn(run_page(PAGE))
     at.button(key="emb.step").click().run()
     exp = _exp(at)
     at.select_slider(key="emb.w.lr").set_value(0.01).run()
     at.radio(key="emb.w.projection").set_value("pca").run()
-    assert not at.exception and _exp(at) is exp and exp.trainer.steps == 1
-    assert exp.trainer.lr == 0.01
-    assert _map(at)["layout"]["xaxis"]["title"]["text"].startswith("PC 1 (")
+    assert not at.exception and _exp(at) is exp and exp.steps == 1 and exp.cfg.lr == 0.01
+    run_until(at, lambda a: _map(a)["layout"]["xaxis"]["title"]["text"].startswith("PC 1 ("),
+              what="the PCA map")
     assert at.query_params["projection"] in (["pca"], "pca")
+    at.button(key="emb.step").click().run()
+    assert _view(at).cfg.lr == 0.01 and exp.steps == 2  # the worker's run took it, same run
     at.select_slider(key="emb.w.embed_size").set_value(8).run()
-    assert not at.exception and _exp(at) is not exp and _exp(at).model.spec.embed_size == 8
+    assert not at.exception and _exp(at) is not exp and _exp(at).steps == 0
+    assert _exp(at).vectors().shape == (174, 8)
 
 
 def test_too_few_points_for_the_perplexity_gives_a_message():
-    at = run_page(PAGE, query={"points": "20", "perplexity": "100"})
+    at = _drawn(run_page(PAGE, query={"points": "20", "perplexity": "100"}))
     warnings = " ".join(w.value for w in at.warning)
     assert "Perplexity 100 needs at least 301 points" in warnings
     assert _points(_map(at)) == 20
 
 
 def test_queries_with_bad_words_show_messages():
-    at = run_page(PAGE)
+    at = _drawn(run_page(PAGE))
     at.text_input(key="emb.nb.word").input("zebra").run()
     at.text_input(key="emb.an.b").input("king").run()
     assert not at.exception
@@ -95,20 +124,19 @@ def test_queries_with_bad_words_show_messages():
     assert "'king' appears twice" in warnings
     at.text_input(key="emb.an.b").input("man").run()
     at.toggle(key="emb.an.show").set_value(True).run()
-    tables = [df.value for df in at.dataframe]
-    analogy_table = tables[-1]
+    analogy_table = next(t.value for t in at.table if "query word" in t.value.columns)
     assert "query word" in analogy_table.columns
 
 
 def test_search_highlights_matches():
-    at = run_page(PAGE)
+    at = _drawn(run_page(PAGE))
     at.text_input(key="emb.search").input("^(king|queen)$").run()
     names = [t.get("name", "") for t in _map(at)["data"]]
     assert "search: 2 match(es)" in names
 
 
 def test_upload_with_one_distinct_word_keeps_the_run():
-    at = run_page(PAGE)
+    at = _drawn(run_page(PAGE))
     at.button(key="emb.step").click().run()
     exp = _exp(at)
     at.selectbox(key="emb.w.corpus").set_value("upload").run()
@@ -116,15 +144,17 @@ def test_upload_with_one_distinct_word_keeps_the_run():
                                                   "text/plain")).run()
     assert not at.exception
     assert "1 distinct word" in texts(at)
-    assert _exp(at) is exp and exp.trainer.steps == 1
+    assert _exp(at) is exp and exp.steps == 1
     story = "the old sailor mended the blue net while the young sailor watched the sea .\n" * 30
     at.file_uploader(key="emb.upload").set_value(("story.txt", story.encode(), "text/plain")).run()
     assert not at.exception
     new = _exp(at)
     assert new is not exp and new.cfg.corpus == "upload" and "sailor" in new.corpus.words
-    assert "Analogy accuracy is scored on the grammar corpus" in texts(at)
+    run_until(at, lambda a: "Analogy accuracy is scored on the toy grammars" in texts(a),
+              what="the upload's first snapshot")
     at.button(key="emb.step").click().run()
-    assert new.trainer.steps == 1 and not at.exception
+    assert new.steps == 1 and not at.exception
+    assert str(_view(at).name) == "word2vec skip-gram · your own text"
 
 
 def test_bad_url_parameters_fall_back_with_a_notice():
@@ -138,37 +168,35 @@ def test_bad_url_parameters_fall_back_with_a_notice():
 def live_lm():
     cfg = LMConfig(corpus="grammar", level="word", hidden_size=16, embed_size=8, seq_len=8,
                    batch_size=4)
-    exp = LMExperiment.build(cfg, build_text_data(load_corpus("grammar", 20_000), "word"))
-    exp.trainer.step(3)
-    return exp
+    return open_live_lm(cfg, steps=3)
 
 
 def test_language_model_sources(live_lm):
     at = run_page(PAGE, query={"source": "lm_embed", "projection": "pca"},
                   session={"lm.exp": live_lm})
+    run_until(at, lambda a: _maps(a) and _map(a)["layout"]["title"]["text"].startswith(
+        "live LSTM LM (words), step 3"), timeout=120, what="the LM's embedding map")
     assert not at.exception
-    m = _map(at)
-    assert m["layout"]["title"]["text"].startswith("live LSTM LM (words), step 3")
-    assert _points(m) == len(live_lm.data.vocab)
+    assert _points(_map(at)) == len(live_lm.data.vocab)
+    assert "Play" not in " ".join(b.proto.label for b in at.button)  # nothing trains here
     at.selectbox(key="emb.w.source").set_value("lm_hidden").run()
-    assert not at.exception
-    m = _map(at)
-    assert any(str(t.get("name", "")).startswith("next ") for t in m["data"])
+    run_until(at, lambda a: any(str(t.get("name", "")).startswith("next ")
+                                for t in _map(a)["data"]), what="the hidden-state map")
     assert "Hidden states are points in context" in texts(at)
 
 
 def test_language_model_source_without_a_model_says_so():
-    at = run_page(PAGE, query={"source": "lm_hidden"})
+    at = _drawn(run_page(PAGE, query={"source": "lm_hidden"}))
     assert "no language model in this session yet" in texts(at)
     assert _points(_map(at)) == 174  # word2vec meanwhile
 
 
 def test_divergence_is_caught_and_explained():
-    at = run_page(PAGE, query={"optimizer": "sgd", "lr": "100", "steps_per_tick": "50"})
+    at = _drawn(run_page(PAGE, query={"optimizer": "sgd", "lr": "100"}))
     at.button(key="emb.play").click().run()
+    run_until(at, lambda a: not a.session_state["emb.playing"], what="the divergence pause")
     assert not at.exception
-    exp = _exp(at)
-    assert exp.trainer.divergences, [h.loss for h in exp.trainer.history][-5:]
-    assert not at.session_state["emb.playing"]
+    view = _view(at)
+    assert view.divergence is not None and view.diverged_steps
     assert "Training diverged" in " ".join(e.value for e in at.error)
-    assert np.isfinite(exp.vectors()).all()
+    assert np.isfinite(_exp(at).vectors()).all()

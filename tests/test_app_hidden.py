@@ -1,14 +1,15 @@
 """AppTest for the hidden-states page: bundled checkpoints, a live model, bad input."""
 
+import re
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from seqviz.checkpoint import list_pretrained
-from seqviz.config import LMConfig
-from seqviz.data import build_text_data, load_corpus
-from seqviz.lm_experiment import LMExperiment
-from tests.apptest_utils import TIMEOUT, figures, run_page, texts
+from seqviz.lm.config import LMConfig
+from tests.apptest_utils import TIMEOUT, figures, run_page, run_until, texts
+from tests.live_helpers import live_lm
 
 PAGE = "pages/2_Hidden_States.py"
 pytestmark = pytest.mark.skipif(
@@ -43,7 +44,7 @@ def test_bundled_python_lstm_by_default_without_a_live_model():
     text = texts(at)
     assert "No language model has been trained in this browser session" in text
     assert any("Language model" in el.proto.label for el in at.get("page_link"))
-    assert "LSTM, 2 layers × 128 units" in text and "trained on **python**" in text
+    assert "LSTM, 2 layers × 128 units" in text and "trained on **Python source code**" in text
     heat = _heatmap(at)
     trace = at.session_state["hs.trace"][1]
     hidden = trace.layers[0].hidden  # (T, H)
@@ -77,12 +78,17 @@ def test_pick_a_unit_layer_cell_state_and_a_notable_unit():
     assert at.query_params["state"] in (["cell"], "cell")
     trace = at.session_state["hs.trace"][1]
     shown = np.tanh(trace.layers[1].cell)  # (T, H), what the heatmap and neuron view colour
-    assert "unit 7 tanh(c)" in "".join(_html(at))
+    assert "unit 7, tanh(c_t)" in "".join(_html(at))
     assert heat["data"][0]["zmax"] == pytest.approx(float(np.percentile(np.abs(shown), 99.5)))
     # a unit recorded by scripts/train_pretrained.py: its button jumps to layer, state, unit
     from seqviz.checkpoint import load_lm, pretrained_path
 
-    notable = load_lm(pretrained_path("lm_python"))[3]["neurons"][0]
+    from seqviz.hidden.units import MIN_R
+
+    recorded = load_lm(pretrained_path("lm_python"))[3]["neurons"]
+    notable = next(n for n in recorded if abs(n["r"]) >= MIN_R)  # weaker ones are not offered
+    assert all(f"hs.notable.{n['feature']}" not in [b.key for b in at.button]
+               for n in recorded if abs(n["r"]) < MIN_R)
     at.button(key=f"hs.notable.{notable['feature']}").click().run()
     assert not at.exception
     assert at.session_state["hs.w.unit"] == notable["unit"]
@@ -108,7 +114,7 @@ def test_validation_passage_and_settings_that_do_not_fit():
     text = texts(at)
     assert "Layer 6 does not exist" in text and "has no cell state" in text
     assert "Unit 4000 does not exist" in text and "does not exist; there are" in text
-    assert _z_shape(_heatmap(at)["data"][0]) == (192, 400)
+    assert _z_shape(_heatmap(at)["data"][0]) == (256, 400)  # lm_prose: 2 layers of 256 units
 
 
 def test_unknown_characters_long_and_empty_text():
@@ -138,7 +144,7 @@ def test_bad_url_values_fall_back_with_a_notice():
 def test_a_model_whose_corpus_is_unknown(monkeypatch):
     """An uploaded checkpoint without a built-in corpus: no passages, n-gram or corpus search,
     each said on the page; the probe text still works."""
-    import seqviz.ui.hidden_sources as sources
+    import seqviz.ui.hidden.sources as sources
 
     monkeypatch.setattr(sources, "corpus_data", lambda corpus, vocab, level: None)
     at = run_page(PAGE, query={"source": "lm_prose", "probe": "validation"})
@@ -153,31 +159,47 @@ def test_a_model_whose_corpus_is_unknown(monkeypatch):
 def live_exp():
     cfg = LMConfig(corpus="grammar", level="word", cell="gru", hidden_size=24, embed_size=8,
                    seq_len=16, batch_size=8)
-    return LMExperiment.build(cfg, build_text_data(load_corpus("grammar"), "word"))
+    return live_lm(cfg)
+
+
+def _shown_step(at) -> int:
+    found = re.search(r"Live model at training step ([\d,]+)", texts(at))
+    return int(found.group(1).replace(",", "")) if found else -1
 
 
 def test_live_model_is_traced_and_keeps_training_here(live_exp):
     at = run_page(PAGE, session={"lm.exp": live_exp})
     text = texts(at)
     assert "No language model" not in text and "GRU, 1 layer × 24 units, word-level" in text
-    assert "Live model at training step 0" in text
+    assert _shown_step(at) == 0
     assert _z_shape(_heatmap(at)["data"][0])[0] == 24
-    before = live_exp.trainer.steps
     at.toggle(key="hs.train").set_value(True).run()
     assert not at.exception
-    assert live_exp.trainer.steps > before
-    assert f"Live model at training step {live_exp.trainer.steps:,}" in texts(at)
-    assert "training here and retracing" in texts(at)
-    assert at.session_state["hs.trace"][0][0].endswith(f":{live_exp.trainer.steps}")
+    run_until(at, lambda a: _shown_step(a) > 0, what="the live model training while watched")
+    shown = _shown_step(at)
+    assert "training and retracing" in texts(at)
+    assert at.session_state["hs.trace"][0][0].endswith(f":{shown}")  # traced at that step
+    at.toggle(key="hs.train").set_value(False).run()
+    assert not at.session_state["lm.playing"]
+
+
+def test_a_live_feed_forward_lm_says_there_is_no_state_and_shows_a_bundled_model():
+    cfg = LMConfig(corpus="grammar", level="word", cell="ff", window=2, hidden_size=16,
+                   embed_size=8, seq_len=16, batch_size=8)
+    at = run_page(PAGE, session={"lm.exp": live_lm(cfg)})
+    assert not at.exception
+    text = texts(at)
+    assert "training a feed-forward LM" in text and "nothing here to trace" in text
+    assert figures(at)  # the bundled model instead
 
 
 def test_live_divergence_stops_training_here_with_a_message():
     cfg = LMConfig(corpus="grammar", level="word", cell="rnn", hidden_size=16, embed_size=8,
                    seq_len=16, batch_size=8, optimizer="sgd", lr=1000.0, clip="none")
-    exp = LMExperiment.build(cfg, build_text_data(load_corpus("grammar"), "word"))
+    exp = live_lm(cfg)
     at = run_page(PAGE, session={"lm.exp": exp, "hs.train": True})
-    assert exp.trainer.divergences, "the absurd learning rate should blow up at once"
-    assert at.session_state["hs.train"] is False
+    run_until(at, lambda a: a.session_state["hs.train"] is False, what="the divergence stop")
+    assert exp.view.divergence is not None, "the absurd learning rate should blow up at once"
     assert "Training diverged" in texts(at)
     assert "Neuron view" in texts(at)  # the restored weights are still traced
 
@@ -187,7 +209,7 @@ def test_uploaded_garbage_checkpoint_gives_a_message():
         import streamlit as st
 
         from seqviz.checkpoint import CheckpointError
-        from seqviz.ui.hidden_sources import upload_source
+        from seqviz.ui.hidden.sources import upload_source
 
         try:
             upload_source(b"definitely not a checkpoint")
@@ -203,7 +225,7 @@ def test_uploaded_checkpoint_is_usable():
         import streamlit as st
 
         from seqviz.checkpoint import pretrained_path
-        from seqviz.ui.hidden_sources import upload_source
+        from seqviz.ui.hidden.sources import upload_source
 
         src = upload_source(pretrained_path("lm_prose").read_bytes())
         st.write(src.describe())
@@ -221,13 +243,15 @@ def test_untrusted_metadata_of_an_upload_is_ignored():
         import streamlit as st
 
         from seqviz.checkpoint import load_lm, pretrained_path, save_lm
-        from seqviz.ui.hidden_sources import ngram_for, upload_source
-        from seqviz.ui.hidden_views import notable_units
+        from seqviz.ui.hidden.sources import ngram_for, upload_source
+        from seqviz.ui.hidden.views import notable_units
 
         model, vocab, level, meta = load_lm(pretrained_path("lm_prose"))
-        meta.update(steps="many", val_perplexity=float("nan"), ngram_order=9,
+        meta.update(steps="many", val_perplexity=float("nan"), ngram_order=99,
                     ngram_perplexity={"x": "y"},
-                    neurons=[{"feature": "ok", "layer": 0, "state": "hidden", "unit": 3, "r": 0.5},
+                    neurons=[{"feature": "ok", "layer": 0, "state": "hidden", "unit": 3, "r": 0.7},
+                             {"feature": "weak", "layer": 0, "state": "hidden", "unit": 3,
+                              "r": -0.3},
                              {"feature": "no unit"}, {"feature": "too big", "layer": 7,
                                                       "state": "hidden", "unit": 0, "r": 1}, 5])
         buf = io.BytesIO()
@@ -244,8 +268,9 @@ def test_untrusted_metadata_of_an_upload_is_ignored():
 
 
 def test_upload_that_torch_cannot_build_is_reported_not_raised():
-    """A checkpoint whose spec names an unknown cell passes load_checkpoint's checks but fails
-    in the model constructor; the page says so and falls back to the bundled model."""
+    """A checkpoint whose spec names an unknown cell is refused by the spec bounds, before any
+    model is built; the page says which cell and which are known, and falls back to the bundled
+    model."""
     def app():
         import io
         from types import SimpleNamespace
@@ -254,7 +279,7 @@ def test_upload_that_torch_cannot_build_is_reported_not_raised():
         import torch
 
         from seqviz.checkpoint import load_checkpoint, pretrained_path
-        from seqviz.ui import hidden_panel
+        from seqviz.ui.hidden import panel
 
         payload = load_checkpoint(pretrained_path("lm_prose"), "lm")
         payload["spec"]["cell"] = "transformer"
@@ -264,12 +289,71 @@ def test_upload_that_torch_cannot_build_is_reported_not_raised():
         st.session_state["hs.w.source"] = "upload"
         st.sidebar.file_uploader = lambda *a, **k: upload  # what the user picked
         try:
-            src = hidden_panel.resolve_source("hs")
+            src = panel.resolve_source("hs")
         finally:  # st.sidebar is a process-wide object: never leak the stub to other tests
             del st.sidebar.file_uploader
         st.write(f"showing {src.key}")
 
     at = AppTest.from_function(app, default_timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "cannot be used" in at.error[0].value and "unknown cell 'transformer'" in at.error[0].value
+    error = at.error[0].value
+    assert "cannot be used" in error and "cell 'transformer' is not one of rnn, gru, lstm" in error
     assert at.markdown[0].value == "showing ckpt:lm_python"
+
+
+def test_a_chinese_model_is_probed_with_chinese_text():
+    """The live model trained on the Chinese grammar gets a Chinese probe text, every token in
+    its vocabulary (not the English example read as 70 <unk>)."""
+    from seqviz.hidden.probes import EXAMPLES
+
+    exp = live_lm(LMConfig(corpus="grammar_zh", level="char", cell="gru", hidden_size=16,
+                           embed_size=8, seq_len=16, batch_size=8))
+    at = run_page(PAGE, session={"lm.exp": exp})
+    assert at.text_area(key="hs.text_area").value == EXAMPLES["grammar_zh"]
+    assert "not in the model's vocabulary" not in texts(at)
+    assert not at.session_state["hs.trace"] is None
+
+
+def test_chinese_page_opens_the_chinese_model():
+    from seqviz.i18n import use_language
+
+    with use_language("zh"):
+        at = run_page(PAGE, query={"lang": "zh"})
+        text = texts(at)
+    assert "在中文句子上训练的 LSTM" in text and "玩具文法（中文）" in text
+    assert "国王" in at.text_area(key="hs.text_area").value
+    assert "不在模型的词表中" not in text
+
+
+def test_an_unknown_corpus_model_is_probed_with_its_own_text():
+    """No built-in example for its corpus and no probe in its metadata: the start of its own
+    validation text; without even that, the built-in example its vocabulary covers best."""
+    import torch
+
+    from seqviz.data import TextData, Vocab
+    from seqviz.models.lm import LMSpec, build_lm
+    from seqviz.ui.hidden.sources import Source
+
+    vocab = Vocab(["<unk>"] + list("她是一个聪明的王后。\n"))
+    model = build_lm(LMSpec(vocab_size=len(vocab), hidden_size=4, embed_size=2), seed=0)
+    ids = torch.tensor(vocab.encode(list("她是一个聪明的王后。\n" * 30)))
+    data = TextData("char", vocab, ids[:200], ids[200:])
+    assert Source("x", "x", model, vocab, "char", data, {}).example().startswith(
+        "她是一个聪明的王后。")
+    english = Source("x", "x", model, vocab, "char", None, {"probe": "an English probe"})
+    assert "国王" in english.example()  # the checkpoint's probe is English: not used
+
+
+def test_a_lecture_step_link_sets_the_page_up_and_shows_its_answer():
+    """Opening step 3's link: the Chinese model, the step's text, the prediction at position 17
+    (right after 她是一个聪明的), and the step's answer in the lecture panel."""
+    from seqviz.hidden.lecture import STEPS
+
+    step = STEPS[2]
+    at = run_page(PAGE, query=dict(step.params))
+    assert at.text_area(key="hs.text_area").value == step.params["text"]
+    assert any(step.answer in el.value for el in at.success)
+    assert sum(step.answer in el.value for el in at.success) == 1  # only the current step's
+    topk = next(f for f in figures(at) if "Next-token prediction" in f["layout"]["title"]["text"])
+    assert "她是一个聪明的" in topk["layout"]["title"]["text"]
+    assert [el.value for el in at.caption if "Ask the class first" in el.value]  # other steps

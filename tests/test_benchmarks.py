@@ -37,3 +37,59 @@ def test_pair_slots_count_every_entry_once_per_pair():
     assert pairs.numel() == 5 * 32
     per_step = torch.bincount(pairs // 42 ** 2, minlength=5)
     assert per_step.tolist() == [32] * 5  # each step's pairs stay in that step's slots
+
+
+def test_bench_load_runs_and_prints_every_figure(capsys):
+    threads = torch.get_num_threads()
+    try:
+        _load("bench_load").main(["--tiny", "--sessions", "3", "--seconds", "2",
+                                  "--capacity-seconds", "1", "--max-per-worker", "1"])
+    finally:
+        torch.set_num_threads(threads)
+    out = capsys.readouterr().out
+    for words in ("sessions per core at >= 10 steps/s", "PLAYING_PER_WORKER", "N =   3 (cap",
+                  "Pause median", "per session", "after they ended"):
+        assert words in out, out
+
+
+def test_bench_fflm_prints_the_same_order_n_gram_beside_the_feed_forward_lm(capsys):
+    threads = torch.get_num_threads()
+    try:
+        _load("bench_fflm").main(["--corpus", "grammar", "--level", "word", "--steps", "2,4",
+                                  "--windows", "1", "--no-gru"])
+    finally:
+        torch.set_num_threads(threads)
+    out = capsys.readouterr().out
+    assert "| feed-forward, n = 2 |" in out and "2-gram" in out
+
+
+def test_bench_word2vec_tiny_runs_without_gensim(capsys, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_gensim(name, *args, **kwargs):
+        if name == "gensim" or name.startswith("gensim."):
+            raise ImportError("no gensim here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_gensim)
+    threads = torch.get_num_threads()
+    bench = _load("bench_word2vec")
+    try:
+        assert bench.main(["--tiny"]) == 0
+        out = capsys.readouterr().out
+        assert "pairs per CPU-second" in out and "gensim not installed" in out
+        for name in ("negative", "hierarchical", "sampled", "full"):
+            assert name in out
+        assert bench.main([]) == 2  # the full comparison says plainly that gensim is missing
+        assert "gensim is not installed" in capsys.readouterr().out
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_bench_follow_runs_and_prints_both_columns(capsys):
+    _load("bench_follow").main(["--tiny", "--followers", "3", "--seconds", "1", "--rounds", "1"])
+    out = capsys.readouterr().out
+    for words in ("0 followers", "3 followers", "with none", "per redraw"):
+        assert words in out

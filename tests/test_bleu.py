@@ -5,7 +5,7 @@ import random
 import pytest
 import sacrebleu
 
-from seqviz.bleu import corpus_bleu, exact_match
+from seqviz.attention.bleu import corpus_bleu, exact_match
 
 
 def _corrupt(rng: random.Random, tokens: list[str], alphabet: list[str]) -> list[str]:
@@ -63,3 +63,21 @@ def test_exact_match():
     assert exact_match(["a "], ["a"]) == 0.0  # exact means exact
     with pytest.raises(ValueError):
         exact_match(["a"], [])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_chinese_outputs_equal_sacrebleu_zh_tokenizer(seed):
+    """Chinese outputs (writing Chinese numerals) are scored on sacrebleu's "zh" tokens: one
+    token per Chinese character, so n-grams are character n-grams."""
+    from seqviz.attention.numerals import canonical, draw_number
+
+    rng = random.Random(seed)
+    refs = [canonical(draw_number(rng)) for _unused in range(60)]
+    hyps = ["".join(_corrupt(rng, list(r), list("零一二三四五六七八九十百千万亿"))) for r in refs]
+    expected = sacrebleu.corpus_bleu(hyps, [refs], tokenize="zh").score
+    assert corpus_bleu(hyps, refs, "zh") == pytest.approx(expected, abs=1e-12)
+    assert 0 < expected < 100
+    # character n-grams: the same as sacrebleu's char tokenizer on these all-Chinese strings,
+    # and unlike 13a, which would read each whole numeral as one word
+    assert expected == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs], tokenize="char").score)
+    assert expected != pytest.approx(sacrebleu.corpus_bleu(hyps, [refs]).score)

@@ -1,12 +1,14 @@
-"""Browser end-to-end: the gradient-flow and clipping pages in headless Chromium."""
+"""Browser end-to-end: the gradient-flow and clipping pages in headless Chromium.
+
+Every wait is a Playwright ``expect`` or a ``tests.browser`` helper that polls the page."""
 
 from __future__ import annotations
-
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import no_exception, play_until, shot, wait_ready
+from tests.browser import no_exception, play_until, shot, wait_metric_at_least, wait_ready
+from tests.chart_geometry import chart_problems
 
 pytestmark = pytest.mark.browser
 
@@ -17,6 +19,11 @@ def _heatmaps_drawn(page, n: int) -> None:
     expect(images.nth(n - 1)).to_be_attached(timeout=30_000)
 
 
+def _lines_drawn(charts, indices) -> None:
+    for i in indices:
+        expect(charts.nth(i).locator("path.js-line").first).to_be_visible(timeout=30_000)
+
+
 def test_gradient_flow_page(server, page):
     page.set_viewport_size({"width": 1500, "height": 3200})
     page.goto(server + "/Gradient_Flow?seq_len=50&hidden_size=64&seed=1")
@@ -24,13 +31,24 @@ def test_gradient_flow_page(server, page):
     no_exception(page)
     expect(page.get_by_text("Per-timestep gradients of the RNN")).to_be_visible(timeout=60_000)
     _heatmaps_drawn(page, 2)
-    assert play_until(page, 5)[0] >= 5, "the step counter did not rise while playing"
-    _heatmaps_drawn(page, 2)
+    shown, _ = play_until(page, 5)
+    assert shown >= 5, "the step counter did not rise while playing"
+    expect(page.get_by_text(f"Per-timestep gradients of the RNN at step {shown:,}")
+           ).to_be_visible(timeout=30_000)  # a paused page draws the step it stopped on
+    page.get_by_role("button", name="⏭ Step").click()
+    wait_metric_at_least(page, "Step", shown + 1)
+    expect(page.get_by_text(f"Per-timestep gradients of the RNN at step {shown + 1:,}")
+           ).to_be_visible(timeout=30_000)  # a Step draws the gradients of its own step
     charts = page.locator('[data-testid="stPlotlyChart"]')
     expect(charts).to_have_count(6)
-    expect(charts.nth(2).locator("path.js-line").first).to_be_visible()  # norm vs distance
+    _heatmaps_drawn(page, 2)
+    _lines_drawn(charts, [2, 3, 4, 5])  # distance, accuracy, why, spectral radius
     assert "seed=1" in page.url and "seq_len=50" in page.url
+    wait_ready(page)
     no_exception(page)
+    page.get_by_role("heading", name="Gradient flow through time").hover()
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    expect(page.get_by_text("One training step (pauses first).")).to_be_hidden()  # no tooltip
     shot(page, "gradient_flow")
 
 
@@ -42,8 +60,10 @@ def test_gradient_flow_lstm_exploding(server, page):
     page.goto(server + "/Gradient_Flow?activation=relu&radius=2.0&seq_len=200&hidden_size=16"
               "&cell=lstm&scale=log")
     wait_ready(page)
-    play_until(page, 3)
+    shown, _ = play_until(page, 3)
     expect(page.get_by_text("Exploding").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(f"Per-timestep gradients of the LSTM at step {shown:,}")
+           ).to_be_visible(timeout=30_000)
     _heatmaps_drawn(page, 2)
     no_exception(page)
     shot(page, "gradient_flow_exploding")
@@ -58,8 +78,83 @@ def test_clipping_page(server, page):
     assert play_until(page, 25)[0] >= 25
     charts = page.locator('[data-testid="stPlotlyChart"]')
     expect(charts).to_have_count(3)
-    expect(charts.nth(0).locator("path.js-line").first).to_be_visible()
+    _lines_drawn(charts, [0, 1])
     expect(page.get_by_text("diverged").first).to_be_visible()
     expect(charts.nth(2).locator(".contourlayer path").first).to_be_attached()  # the surface
     no_exception(page)
     shot(page, "clipping")
+
+
+# ---- how the pages look: both languages, presenter mode, every chart readable ---------------------
+_FIRST_METRIC_JS = """(n) => {
+  const v = document.querySelector('[data-testid="stMetricValue"]');
+  const x = v ? parseFloat(v.innerText.replace(/,/g, '')) : NaN;
+  return !Number.isNaN(x) && x >= n ? [x] : false;
+}"""
+
+
+def _played(key: str, steps: int, charts: int):
+    """A ``ready`` for ``check_looks``: the page's charts drawn, then Play until the step counter
+    (the first metric, in any language) shows ``steps``, then Pause and wait for the redraw."""
+
+    def ready(pg) -> None:
+        wait_ready(pg)
+        expect(pg.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts)
+        play = pg.locator(f".st-key-{key}-play button")
+        play.click()
+        pg.wait_for_function(_FIRST_METRIC_JS, arg=steps, timeout=180_000)
+        play.click()
+        expect(play).to_contain_text("▶")
+        wait_ready(pg)
+        expect(pg.locator('[data-testid="stPlotlyChart"] path.js-line').first).to_be_attached()
+        wait_ready(pg)
+
+    return ready
+
+
+def _with_chart_check(ready, problems: list[str], name: str):
+    """``ready``, then the charts' own text checked (``tests.chart_geometry``); in presenter
+    mode also a screenshot of the whole page (``…_whole.png``: the page scrolls inside its
+    own container, so ``check_looks`` sees the first screen only)."""
+
+    def check(pg) -> None:
+        ready(pg)
+        problems.extend(f"{pg.url}: {p}" for p in chart_problems(pg))
+        if "present=1" in pg.url:
+            size = pg.viewport_size
+            lang = "zh" if "lang=zh" in pg.url else "en"
+            pg.set_viewport_size({"width": size["width"], "height": 4200})
+            wait_ready(pg)
+            expect(pg.locator('[data-testid="stPlotlyChart"] path.js-line').first
+                   ).to_be_visible()
+            shot(pg, f"{name}_{lang}_present_{size['width']}x{size['height']}_whole")
+            pg.set_viewport_size(size)
+            wait_ready(pg)
+
+    return check
+
+
+LOOKS_ZH = [("zh", False, (1500, 2400)), ("zh", True, (1024, 768))]
+
+
+@pytest.mark.parametrize("name, path, key, steps, charts, looks", [
+    ("gradient_flow", "/Gradient_Flow?seq_len=50&seed=0", "gf", 10, 6, None),
+    ("clipping", "/Clipping?seed=0", "clip", 150, 3, None),
+    ("gradient_flow_exploding", "/Gradient_Flow?activation=relu&radius=2.0&seq_len=50"
+     "&scale=log&seed=0", "gf", 3, 6, LOOKS_ZH),
+    ("clipping_by_value", "/Clipping?clip=value&clip_threshold=0.1&cliff_threshold=5.0"
+     "&seed=0", "clip", 100, 3, LOOKS_ZH),
+])
+def test_gradient_pages_look_right_in_both_languages_and_presenter_mode(
+        server, page, name, path, key, steps, charts, looks):
+    """Screenshots in English and Chinese, normal and presenter mode (1024x768, 1280x720),
+    after some training: no horizontal overflow, presenter type large enough, nothing cut, and
+    in every chart no title cut, no legend on the axis title, no unreadable tick. Two more
+    setups (exploding gradients, clipping by value and a loose cliff threshold) in Chinese."""
+    from tests.browser import LOOKS, check_looks
+
+    problems: list[str] = []
+    problems += check_looks(page, server + path, name,
+                            _with_chart_check(_played(key, steps, charts), problems, name),
+                            looks=looks or LOOKS)
+    assert problems == [], "\n".join(problems)

@@ -16,6 +16,17 @@ pytestmark = [pytest.mark.browser,
                                  reason="bundled checkpoints missing")]
 
 
+def _hidden_ready(pg) -> None:
+    """The page drew its heatmap (an image in plotly's heatmap layer) and the neuron view. The
+    first visit on a fresh server loads the corpus, fits the n-gram and traces 8192 validation
+    tokens: on a machine whose cores are busy elsewhere that takes minutes, not seconds."""
+    wait_ready(pg, timeout=300_000)
+    expect(pg.locator('[data-testid="stPlotlyChart"] .heatmaplayer image').first).to_be_attached(
+        timeout=300_000)
+    expect(pg.locator(".seqviz-text").first).to_be_visible()
+    wait_ready(pg, timeout=300_000)
+
+
 def _neuron_header(page) -> str:
     return page.get_by_text(re.compile(r"^Neuron view: unit \d+")).first.inner_text()
 
@@ -23,10 +34,8 @@ def _neuron_header(page) -> str:
 def test_hidden_states_pick_a_unit_and_see_coloured_text(server, page):
     page.set_viewport_size({"width": 1500, "height": 2600})
     page.goto(server + "/Hidden_States?source=lm_python")
-    wait_ready(page)
-    expect(page.get_by_text(re.compile(r"^Neuron view: unit \d+")).first).to_be_visible(
-        timeout=90_000)
-    wait_ready(page)
+    _hidden_ready(page)
+    expect(page.get_by_text(re.compile(r"^Neuron view: unit \d+")).first).to_be_visible()
     no_exception(page)
     before = _neuron_header(page)
 
@@ -62,10 +71,54 @@ def test_hidden_states_pick_a_unit_and_see_coloured_text(server, page):
     # a unit the training script found (e.g. Karpathy's line-position cell): one click away
     notable = page.get_by_role("button", name=re.compile(r"^position in the line"))
     if notable.count():
+        found = re.search(r"[ch](\d+), layer (\d+)", notable.first.inner_text())
         notable.first.click()
-        expect(page.get_by_text("Neuron view: unit 5, layer 1")).to_have_count(0, timeout=30_000)
+        expect(page.get_by_text(f"Neuron view: unit {found.group(1)}, layer {found.group(2)}")
+               .first).to_be_visible()
         wait_ready(page)
-        page.wait_for_timeout(1000)
         no_exception(page)
     expect(page.locator(".seqviz-text").first).to_be_visible()
     shot(page, "hidden_states")
+
+
+def test_hidden_states_look_right_in_both_languages_and_presenter_mode(server, page):
+    """No source in the link: each language opens its own bundled model (the Python LSTM in
+    English, the Chinese LSTM in Chinese). Screenshots of every language, mode and size; no
+    horizontal overflow, presenter fonts >= 20 px (ticks, legends) and >= 26 px (titles)."""
+    from tests.browser import check_looks
+
+    assert check_looks(page, server + "/Hidden_States", "hidden_states", _hidden_ready) == []
+
+
+TABS = {"en": ["Heatmap and neuron", "Gates", "Neuron finder", "Trajectory", "Predictions"],
+        "zh": ["热力图与神经元", "门控", "神经元查找器", "轨迹", "预测"]}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_tab_fits_a_projector(server, page, lang):
+    """Presenter mode at 1024 x 768: every tab's charts drawn with readable type, nothing cut
+    and no horizontal overflow (the charts of a tab are measured once it is open); a screenshot
+    of each chart scrolled into view (the page scrolls inside the app, so a full-page shot of a
+    presenter page is one screen)."""
+    from tests.browser import layout_report
+
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(server + f"/Hidden_States?lang={lang}&present=1")
+    _hidden_ready(page)
+    for k, tab in enumerate(TABS[lang], 1):
+        page.get_by_role("tab", name=tab).click()
+        panel = page.locator('[role="tabpanel"]:visible')
+        charts = panel.locator('[data-testid="stPlotlyChart"]')
+        if k != 3:  # the neuron finder draws coloured text and a table, not charts
+            expect(charts.first.locator(".main-svg").first).to_be_visible()
+        wait_ready(page)
+        no_exception(page)
+        for i in range(max(charts.count(), 1)):
+            (charts.nth(i) if charts.count() else panel).scroll_into_view_if_needed()
+            shot(page, f"hidden_states_{lang}_present_tab{k}_{i + 1}")
+        r = layout_report(page)
+        assert r["overflow"] <= 2, (tab, r)
+        assert r["ticks"] is None or r["ticks"] >= 19.5, (tab, r)
+        assert r["legend"] is None or r["legend"] >= 19.5, (tab, r)
+        assert r["titles"] is None or r["titles"] >= 25.5, (tab, r)
+        assert not r["cut"], (tab, r)

@@ -33,3 +33,46 @@ def test_language_model_play(server, page):
     assert "seed=3" in page.url and "corpus=grammar" in page.url
     no_exception(page)
     shot(page, "language_model")
+
+
+def test_language_model_looks_right_in_both_languages_and_presenter_mode(server, page):
+    """Screenshots in English and Chinese, normal and presenter mode (1024x768, 1280x720):
+    no horizontal overflow, presenter fonts >= 20 px (ticks, legends) and >= 26 px (titles),
+    nothing cut."""
+    from tests.browser import check_looks
+
+    def ready(pg):
+        wait_ready(pg)
+        expect(pg.locator('[data-testid="stPlotlyChart"] path.js-line').first).to_be_attached()
+        wait_ready(pg)
+
+    assert check_looks(page, server + "/Language_Model?corpus=grammar&level=word",
+                       "language_model", ready) == []
+
+
+def test_feed_forward_lm_trains_with_its_n_gram_highlighted(server, page):
+    """The feed-forward LM (n = 5): Play trains it, its curve is drawn beside the dash-dotted
+    5-gram line; screenshots in English, Chinese and presenter mode (1024x768)."""
+    from tests.browser import check_looks
+
+    url = server + "/Language_Model?corpus=grammar&level=word&cell=ff&window=4&hidden_size=64"
+    page.goto(url)
+    wait_ready(page)
+    no_exception(page)
+    steps, _seconds = play_until(page, 20, timeout=60)
+    assert steps >= 20
+    ppl = page.locator('[data-testid="stPlotlyChart"]').nth(1)
+    expect(ppl.locator("path.js-line").first).to_be_visible()
+    expect(ppl.get_by_text("feed-forward, n = 5", exact=False).first).to_be_attached()
+    expect(ppl.get_by_text("← same n", exact=False).first).to_be_attached()
+    assert "cell=ff" in page.url and "window=4" in page.url
+    shot(page, "language_model_ff_trained")
+
+    def ready(pg):
+        wait_ready(pg)
+        expect(pg.locator('[data-testid="stPlotlyChart"] path.js-line').first).to_be_attached()
+        wait_ready(pg)
+
+    looks = [("en", False, (1500, 2400)), ("zh", False, (1500, 2400)), ("en", True, (1024, 768)),
+             ("zh", True, (1024, 768))]
+    assert check_looks(page, url, "language_model_ff", ready, looks) == []

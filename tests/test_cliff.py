@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from seqviz.cliff import START, Cliff, compare, descend
+from seqviz.gradients.cliff import START, Cliff, compare, descend
 
 
 def _torch_loss(cliff: Cliff, w: float, b: float):

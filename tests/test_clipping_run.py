@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from seqviz.clipping_run import RUNS, ClipComparison, ClipConfig
 from seqviz.config import from_query, rebuild_changes, to_query
+from seqviz.gradients.clipping import RUNS, ClipComparison, ClipConfig
 
 SMALL = ClipConfig(seq_len=12, hidden_size=8)
 
@@ -98,3 +98,26 @@ def test_clip_config_round_trip():
                                cliff_threshold=2.0)
     assert rebuild_changes(cfg, live) == []
     assert rebuild_changes(cfg, dataclasses.replace(cfg, optimizer="adam")) == ["optimizer"]
+
+
+def test_legend_and_banner_give_the_same_divergence_counts_beyond_the_kept_history():
+    """The issue: '×7' in the legend vs '9×' in the banner. The legend counted the divergences
+    in the kept history (the last steps only), the banner all of them."""
+    from collections import deque
+
+    from seqviz.gradients.live import ClipRun
+    from seqviz.ui.gradients.clipping import divergence_lines, figures
+
+    run = ClipRun(ClipConfig())  # the page default: the unclipped run explodes at step 8
+    for trainer in run.comp.trainers.values():
+        trainer.history = deque(maxlen=20)  # keep 20 steps, as the page keeps 2,000
+    run.step(60)
+    view = run.view()
+    total = view.diverged["without clipping"].count
+    kept = len(view.series["without clipping"].divergences)
+    assert kept < total  # some divergences are older than the kept history
+    banner = " ".join(divergence_lines(view))
+    assert f"**without clipping** diverged {total}×" in banner
+    for fig in figures(view).values():
+        names = [t.name for t in fig.data if t.name and "diverged" in t.name]
+        assert names == [f"without clipping: diverged {total}× (weights restored)"]

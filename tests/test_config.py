@@ -2,7 +2,8 @@ import dataclasses
 
 import pytest
 
-from seqviz.config import LMConfig, check, from_query, live_fields, rebuild_changes, to_query
+from seqviz.config import check, from_query, live_fields, rebuild_changes, to_query
+from seqviz.lm.config import LMConfig
 
 
 def test_round_trip_default_and_changed():

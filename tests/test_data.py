@@ -79,6 +79,21 @@ def test_upload_utf16_with_bom(codec):
     assert decode_upload(data) == MIXED
 
 
+ZH = ("循环神经网络（RNN）是一类以序列数据为输入，在序列的演进方向进行递归的神经网络。\n"
+      "长短期记忆网络是一种时间循环神经网络。\n") * 3
+TW = "循環神經網路是一類以序列資料為輸入的神經網路。長短期記憶網路是一種時間循環神經網路。\n" * 3
+JA = "再帰型ニューラルネットワークは、時系列データを扱うニューラルネットワークです。\n" * 3
+FR = "Le café est très bon. Les élèves étudient les réseaux de neurones récurrents.\n" * 3
+
+
+@pytest.mark.parametrize("text, encoding", [(ZH, "gbk"), (ZH, "gb18030"), (TW, "big5"),
+                                            (JA, "shift_jis"), (FR, "latin-1"),
+                                            (FR, "cp1252"), (ZH, "utf-16")])
+def test_uploads_in_other_encodings_are_read(text, encoding):
+    """Not only UTF-8: the encoding is detected (charset-normalizer), the text comes back."""
+    assert decode_upload(text.encode(encoding)) == text
+
+
 def test_upload_errors_are_helpful():
     with pytest.raises(CorpusError, match="empty"):
         decode_upload(b"")
@@ -89,8 +104,9 @@ def test_upload_errors_are_helpful():
         decode_upload(png)
     with pytest.raises(CorpusError, match="binary"):
         decode_upload(bytes([1, 2, 3, 4, 5, 6, 7, 8]) * 20)  # control characters, no NUL
-    with pytest.raises(CorpusError, match="binary"):
-        decode_upload("café".encode("latin-1"))  # not UTF-8
+    for magic in (b"PK\x03\x04", b"%PDF-1.7\n", b"\x80\x04\x95", b"\x7fELF\x02"):
+        with pytest.raises(CorpusError, match="binary"):  # zip, pdf, pickle, executable
+            decode_upload(magic + b"abc def ghi " * 50)
     with pytest.raises(CorpusError) as err:
         decode_upload(b"a" * 2_000, max_bytes=1_000)
     assert "2,000" in str(err.value) and "1,000" in str(err.value)
@@ -176,8 +192,9 @@ def test_word_tokens():
 
 
 def test_word_level_other_scripts():
-    tokens = tokenize(CHINESE, "word")
-    assert tokens[:4] == ["我", "爱", "自", "然"] and "\n" in tokens
+    tokens = tokenize(CHINESE, "word")  # Chinese: words by jieba, not characters
+    assert tokens[:4] == ["我", "爱", "自然语言", "处理"] and "\n" in tokens
+    assert "神经网络" in tokens
     assert detokenize(tokens, "word") == CHINESE
     assert tokenize("Привет, мир! नमस्ते", "word") == ["Привет", ",", "мир", "!", "नमस्ते"]
 

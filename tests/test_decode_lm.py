@@ -1,15 +1,15 @@
 import pytest
 import torch
 
-from seqviz.beam import beam_search, greedy_search, sequence_logp
-from seqviz.decode import lm_search_fns, next_token_distribution, sample_lm
+from seqviz.decoding.beam import beam_search, greedy_search, sequence_logp
+from seqviz.lm.decode import lm_search_fns, next_token_distribution, sample_lm
 from seqviz.models.lm import LMSpec, build_lm
 
 
-@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm", "ff"])
 def test_lm_adapters_match_a_full_forward(cell):
     model = build_lm(LMSpec(vocab_size=7, embed_size=5, hidden_size=8, cell=cell,
-                            num_layers=2), seed=1).eval()
+                            num_layers=2, window=2), seed=1).eval()
     prompt, cont = [1, 2, 3], [4, 5, 6]
     step, reorder, state, bos = lm_search_fns(model, prompt)
     ours = sequence_logp(step, state, cont, bos=bos)

@@ -1,16 +1,18 @@
 """Neighbours, analogies and accuracy against brute force; search; the embedding figures."""
 
 import math
+from collections import Counter
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 from sklearn.manifold import trustworthiness as sk_trustworthiness
 
 from seqviz.data import ANALOGIES
-from seqviz.embeddings import (Index, QueryError, analogy, analogy_accuracy, neighbours,
-                               relation_of, search_labels, trustworthiness)
-from seqviz.figures import embeddings as figs
+from seqviz.embeddings import figures as figs
+from seqviz.embeddings.grammars import TEACHING
+from seqviz.i18n import use_language
+from seqviz.embeddings.queries import (Index, QueryError, analogy, analogy_accuracy, neighbours,
+                                       relation_of, search_labels, trustworthiness)
 
 
 @pytest.fixture
@@ -122,6 +124,22 @@ def test_analogy_accuracy_equals_a_loop_over_the_queries():
     assert 0 < score.accuracy < 1
 
 
+def test_chinese_grammar_relations_and_labels():
+    t = TEACHING["grammar_zh"]
+    assert relation_of(("国王", "男人", "女人", "王后"), "grammar_zh") == "gender"
+    assert relation_of(("狗", "猫", "小猫", "小狗"), "grammar_zh") == "young"
+    assert Counter(t.relation_of(q) for q in t.analogies) == {"gender": 72, "young": 90}
+    assert t.label("young") == "adult → young (小狗 − 狗 + 猫)"
+    with use_language("zh"):
+        assert t.label("young") == "成年 → 幼崽（小狗 − 狗 + 猫）"
+        assert TEACHING["grammar"].label("plural") == "单复数（dogs − dog + cat）"
+    rng = np.random.default_rng(0)
+    words = sorted({w for q in t.analogies for w in q})
+    score = analogy_accuracy(Index.build(rng.normal(size=(len(words), 8)), words),
+                             t.analogies, t.relation_of)
+    assert {k: v[1] for k, v in score.by_relation.items()} == {"gender": 72, "young": 90}
+
+
 def test_analogy_accuracy_skips_missing_words():
     index = _planted()
     score = analogy_accuracy(index, [("king", "man", "woman", "queen"),
@@ -151,78 +169,7 @@ def test_search_by_word_or_regex():
     assert not search_labels(labels, "  ")[0].any()
 
 
-# ---- figures --------------------------------------------------------------------------------
-def _map_data(n=40):
-    rng = np.random.default_rng(4)
-    return rng.normal(size=(n, 2)), [f"w{i}" for i in range(n)], \
-        ["animal" if i % 2 else "colour" for i in range(n)], np.arange(n, 0, -1) * 10
-
-
-def test_scatter_by_category_has_a_trace_per_group_and_hover_labels():
-    xy, labels, groups, _ = _map_data()
-    fig = figs.scatter_figure(xy, labels, groups=groups, axes=("t-SNE 1", "t-SNE 2"))
-    assert isinstance(fig, go.Figure)
-    names = [t.name for t in fig.data]
-    assert names == ["colour", "animal"]
-    assert sum(len(t.x) for t in fig.data) == 40
-    assert sorted(sum((list(t.customdata) for t in fig.data), [])) == sorted(labels)
-    assert fig.layout.xaxis.title.text == "t-SNE 1" and fig.layout.yaxis.title.text == "t-SNE 2"
-    assert fig.layout.title.text and fig.layout.yaxis.scaleanchor == "x"
-    assert any(s for t in fig.data for s in t.text)  # some points carry text labels
-
-
-def test_scatter_by_frequency_uses_a_log_colour_scale():
-    xy, labels, _, counts = _map_data()
-    fig = figs.scatter_figure(xy, labels, counts=counts, colour="frequency")
-    (trace,) = fig.data
-    np.testing.assert_allclose(trace.marker.color, np.log10(counts))
-    assert trace.marker.colorbar.title.text == "log10 count"
-
-
-def test_search_matches_are_drawn_on_top():
-    xy, labels, groups, _ = _map_data()
-    mask = np.array([w in ("w3", "w5") for w in labels])
-    fig = figs.scatter_figure(xy, labels, groups=groups, highlight=mask)
-    top = fig.data[-1]
-    assert top.name == "search: 2 match(es)" and list(top.text) == ["w3", "w5"]
-    assert all(t.marker.opacity < 0.5 for t in fig.data[:-1])
-
-
-def test_parallelogram_corners_and_ideal_point():
-    xy, labels, groups, _ = _map_data()
-    para = figs.parallelogram(xy, labels, "w1", "w2", "w3", "w4")
-    fig = figs.scatter_figure(xy, labels, groups=groups, parallelogram=para)
-    ideal = [t for t in fig.data if t.marker and t.marker.symbol == "star-open"][0]
-    np.testing.assert_allclose([ideal.x[0], ideal.y[0]], xy[1] - xy[2] + xy[3])
-    corners = [t for t in fig.data if t.name == "w1 − w2 + w3 ≈ w4"][0]
-    assert list(corners.text) == ["w1", "w2", "w3", "w4"]
-    assert len(fig.layout.annotations) == 4  # four arrows
-    with pytest.raises(KeyError, match="zebra"):
-        figs.parallelogram(xy, labels, "w1", "w2", "w3", "zebra")
-
-
-def test_label_mask_never_overlaps_and_prefers_frequent_words():
-    xy = np.array([[0.0, 0.0], [0.001, 0.0], [10.0, 10.0], [0.0, 0.0005]])
-    mask = figs.label_mask(xy, ["alpha", "beta", "gamma", "delta"])
-    assert mask.tolist() == [True, False, True, False]
-    assert figs.label_mask(np.random.default_rng(0).normal(size=(500, 2)),
-                           [f"w{i}" for i in range(500)], max_text=30).sum() <= 30
-
-
-@pytest.mark.parametrize("kwargs,needle", [
-    (dict(coords=np.zeros((3, 2)), labels=["a", "b"]), "coords has 3, labels has 2"),
-    (dict(coords=np.zeros((3, 3)), labels=["a", "b", "c"]), "shape (N, 2)"),
-    (dict(coords=np.zeros((2, 2)), labels=["a", "b"], groups=["x"]), "groups has 1"),
-    (dict(coords=np.zeros((2, 2)), labels=["a", "b"], colour="frequency"), "needs counts"),
-])
-def test_scatter_validates_shapes(kwargs, needle):
-    kwargs.setdefault("groups", ["g"] * len(kwargs["labels"]))
-    if kwargs.get("colour") == "frequency":
-        kwargs.pop("groups")
-    with pytest.raises(ValueError, match=needle.replace("(", r"\(").replace(")", r"\)")):
-        figs.scatter_figure(**kwargs)
-
-
+# ---- figures (the map: test_embeddings_map.py) -----------------------------------------------
 def test_training_figures():
     loss = figs.w2v_loss_figure(list(range(1, 5001)), list(np.linspace(4, 2, 5000)), negatives=5)
     assert len(loss.data[0].x) <= figs.MAX_CURVE  # long histories are thinned
@@ -234,3 +181,15 @@ def test_training_figures():
         figs.analogy_accuracy_figure([0, 10], {"all": [0.0]})
     assert figs.neighbour_rows([("queen", 0.91234)]) == [{"rank": 1, "word": "queen",
                                                           "cosine": 0.912}]
+
+
+def test_training_figures_in_chinese():
+    with use_language("zh"):
+        loss = figs.w2v_loss_figure([1, 2], [4.0, 3.0], negatives=5)
+        acc = figs.analogy_accuracy_figure([0, 10], {"all": [0.0, 0.5]})
+        rows = figs.neighbour_rows([("王后", 0.9)])
+    assert loss.layout.title.text == "word2vec 损失（负采样）"
+    assert loss.layout.xaxis.title.text == "训练步数" and [t.name for t in loss.data][:2] == [
+        "每步损失", "平滑后"]
+    assert acc.layout.yaxis.title.text == "正确率（%）"
+    assert rows == [{"排名": 1, "词": "王后", "余弦相似度": 0.9}]

@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from seqviz.export import coordinates_tsv, figure_html, metadata_tsv, vectors_tsv
+from seqviz.embeddings.export import coordinates_tsv, figure_html, metadata_tsv, vectors_tsv
 
 
 def test_vectors_tsv_has_no_header_and_round_trips():

@@ -1,8 +1,10 @@
 import math
 
+import numpy as np
 import pytest
 
-from seqviz.figures.training import ema, grad_norm_figure, loss_figure, perplexity_figure
+from seqviz.figures.training import (ema, grad_norm_figure, loss_figure, perplexity_figure,
+                                     refresh_grad_norm, refresh_loss, refresh_perplexity)
 
 
 def test_loss_figure_has_labelled_axes_and_baselines():
@@ -34,3 +36,26 @@ def test_grad_norm_threshold_line():
 def test_ema_skips_nan():
     out = ema([1.0, math.nan, 1.0])
     assert out[0] == pytest.approx(1.0) and out[2] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("n1,n2", [(5, 2000), (2000, 37), (1, 3)])
+def test_refreshing_a_built_figure_equals_building_it(n1, n2):
+    rng = np.random.default_rng(0)
+    base = [("3-gram", 8.0), ("5-gram", 6.5)]
+
+    def data(n):
+        steps = np.arange(1, n + 1)
+        return steps, rng.uniform(1, 5, n), rng.uniform(0.1, 10, n), rng.uniform(0.1, 1, n)
+
+    s1, l1, b1, a1 = data(n1)
+    s2, l2, b2, a2 = data(n2)
+    old = loss_figure(s1, l1, baselines=base, divergences=[1]).to_dict()
+    assert refresh_loss(old, s2, l2) == loss_figure(s2, l2, baselines=base,
+                                                    divergences=[1]).to_dict()
+    old = perplexity_figure(s1, l1 * 10, baselines=base).to_dict()
+    assert refresh_perplexity(old, s2, l2 * 10) == perplexity_figure(s2, l2 * 10,
+                                                                     baselines=base).to_dict()
+    for threshold in (None, 1.0):
+        old = grad_norm_figure(s1, b1, a1, threshold=threshold).to_dict()
+        assert refresh_grad_norm(old, s2, b2, a2) == grad_norm_figure(
+            s2, b2, a2, threshold=threshold).to_dict()

@@ -1,16 +1,20 @@
 """Gradient-flow and clipping figures: shapes checked, titles and axes present, no torch."""
 
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from seqviz.figures.clipping import clip_norm_figure, cliff_figure, two_loss_figure
-from seqviz.figures.gradients import (accuracy_figure, gate_figure, jacobian_figure,
-                                      norm_distance_figure, radius_figure,
-                                      step_histogram_figure, wide_log_axis)
+from seqviz.gradients.clipping_figures import cliff_figure, clip_norm_figure, two_loss_figure
+from seqviz.gradients.figures import (accuracy_figure, gate_figure, jacobian_figure,
+                                      norm_distance_figure, radius_figure, step_histogram_figure,
+                                      wide_log_axis)
+
+
+def _title(fig) -> str:
+    """The title with its notes (the subtitle)."""
+    text = fig.layout.title.text + "\n" + (fig.layout.title.subtitle.text or "")
+    return text.replace("<br>", " ")  # wrapped to the chart's width
 
 
 def _axes_titled(fig):
@@ -30,7 +34,7 @@ def test_histogram_figure_log_counts_scale_text_and_nonfinite_marks():
     assert z.shape == (3, 2)
     assert math.isnan(z[0, 0]) and z[2, 1] == pytest.approx(3.0)  # log10 counts, 0 blank
     assert list(heat.colorbar.ticktext) == ["1", "10", "100", "1,000"]
-    title = fig.layout.title.text
+    title = _title(fig)
     assert "3 bins over ±1.5" in title and "7 NaN/inf entries" in title
     marks = fig.data[1]
     assert list(marks.x) == [2] and marks.marker.symbol == "x"  # 1-based step of the NaN
@@ -82,8 +86,8 @@ def test_why_figures():
     assert fig.data[1].yaxis == "y2" and list(fig.layout.yaxis2.range) == [0, 1.02]
     assert fig.layout.yaxis2.type == "linear" and list(fig.layout.yaxis2.tickvals) == [0, 0.25, 0.5, 0.75, 1]
     assert fig.layout.yaxis2.title.text == "mean f_t"  # the gate itself, readable as 0.5
-    assert "mean f over the steps 0.60" in fig.layout.title.text
-    assert "from step 1 to step 3 keeps 0.42" in fig.layout.title.text
+    assert "mean f over the steps: 0.60" in _title(fig)
+    assert "from step 1 to step 3 keeps 0.42" in _title(fig)
     fig = radius_figure([0, 10], {"W_hi": [1.0, 1.1], "W_hf": [1.0, 0.9]})
     assert len(fig.data) == 3
     with pytest.raises(ValueError, match="steps has 2, W_hi has 1"):
@@ -98,7 +102,7 @@ def test_clipping_figures():
     fig = two_loss_figure(runs, divergences={"without clipping": [2], "with clipping": []})
     _axes_titled(fig)
     assert fig.data[0].y == (1.0, None, 5.0)
-    assert any("diverged ×1" in (t.name or "") for t in fig.data)
+    assert any(t.name == "without clipping: diverged 1× (weights restored)" for t in fig.data)
     many = two_loss_figure(runs, divergences={"without clipping": list(range(1, 40))})
     assert any(t.mode == "markers" and len(t.x) == 39 for t in many.data)  # not 39 lines
     fig = clip_norm_figure(runs, threshold=1.0, clipped=([3], [5.0]))
@@ -106,15 +110,16 @@ def test_clipping_figures():
     assert "threshold ‖g‖ = 1" in names and "clipped steps" in names
     value = clip_norm_figure(runs, threshold=0.5, mode="value")
     assert "threshold ‖g‖ = 0.5" not in [t.name for t in value.data]
-    assert "clamped to ±0.5" in value.layout.title.text
+    assert "clamped to ±0.5" in _title(value)
 
 
 def test_cliff_figure_cuts_paths_that_leave_the_plot():
     ws, bs = np.linspace(0, 4, 5), np.linspace(-2, 1, 4)
     loss = np.ones((4, 5))
     paths = {"without clipping": ([3.0, 2.5, 1e5], [-0.5, -0.6, 3e5]),
-             "with clipping (‖g‖ ≤ 0.5)": ([3.0, 2.9, 2.8], [-0.5, -0.55, -0.6])}
-    fig = cliff_figure(ws, bs, loss, paths=paths, wall=([1, 4], [0.05, -1.45]))
+             "with clipping": ([3.0, 2.9, 2.8], [-0.5, -0.55, -0.6])}
+    fig = cliff_figure(ws, bs, loss, paths=paths, wall=([1, 4], [0.05, -1.45]),
+                       labels={"with clipping": "with clipping (‖g‖ ≤ 0.5)"})
     _axes_titled(fig)
     thrown = [t for t in fig.data if t.name and t.name.startswith("without clipping")][0]
     assert len(thrown.x) == 3 and "off the plot" in thrown.name
@@ -124,15 +129,76 @@ def test_cliff_figure_cuts_paths_that_leave_the_plot():
         cliff_figure(ws, bs, loss.T, paths={})
 
 
-def test_figures_do_not_import_torch():
-    code = ("import sys, seqviz.figures.gradients, seqviz.figures.clipping; "
-            "print('torch' in sys.modules, 'seqviz.models' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
+# ---- text that fits: wrapped titles, legends under the axis title, readable ticks ---------------
+from seqviz.figures import style  # noqa: E402
+from seqviz.gradients.chart_text import legend_rows, text_px, wrap  # noqa: E402
 
 
-def test_core_modules_never_import_streamlit():
-    code = ("import sys, seqviz.tasks, seqviz.gradients, seqviz.cliff, seqviz.clipping_run; "
-            "print(any(m == 'streamlit' or m.startswith('streamlit.') for m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+def test_wrap_keeps_every_line_within_the_width_in_english_and_chinese():
+    english = "Gradient norm before clipping · 69% of steps clipped and a few more words here"
+    chinese = "裁剪前的梯度范数 · 69% 的步被裁剪，还有一些更长的说明文字，直到超过图表的宽度为止"
+    for text in (english, chinese):
+        lines = wrap(text, 20, 300).split("<br>")
+        assert len(lines) >= 2 and all(text_px(line, 20) <= 300 for line in lines)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # nothing lost
+    assert all(not line.startswith(("，", "。", "）")) for line in wrap(chinese, 20, 300).split(
+        "<br>"))
+    assert wrap("short<br>kept", 20, 300) == "short<br>kept"  # lines already broken stay
+    assert text_px("<span style='color:red'>ab</span>", 10) == text_px("ab", 10)  # tags: 0 px
+    assert text_px("梯度", 20) > text_px("ab", 20) * 1.5  # a CJK character is one em
+
+
+def test_legend_rows_follow_plotlys_columns():
+    assert legend_rows([], 16, 400) == 0
+    assert legend_rows(["a", "b"], 16, 400) == 1
+    long = ["without clipping: diverged 386× (weights restored)", "a", "b", "c"]
+    assert legend_rows(long, 16, 400) == 4  # one column as wide as the widest entry
+
+
+def _all_figures():
+    ws, bs = np.linspace(0, 4, 5), np.linspace(-2, 1, 4)
+    runs = {"without clipping": ([1, 2, 3], [1.0, math.nan, 5.0]),
+            "with clipping": ([1, 2, 3], [1.0, 0.5, 0.4])}
+    return [
+        step_histogram_figure(np.ones((4, 3)), [0, 1, 2, 3], title="t", bins_text="b",
+                              value_label="g"),
+        norm_distance_figure({"rnn": 0.5 ** np.arange(30)}, cuts={"rnn": 10}),
+        accuracy_figure({"rnn": ([0, 10], [0.25, 0.5])}, chance=0.25),
+        jacobian_figure([0, 5, 9], [1.2, 1.1, 1.3]),
+        gate_figure([0.5, 0.6, 0.7], [0.42, 0.7, 1.0], gate_name="f"),
+        radius_figure([0, 10], {"W_hh": [1.0, 1.1]}),
+        two_loss_figure(runs, divergences={"without clipping": [2]}),
+        clip_norm_figure(runs, threshold=1.0),
+        cliff_figure(ws, bs, np.ones((4, 5)), paths={"with clipping": ([3.0, 2.9], [0, 0])}),
+    ]
+
+
+@pytest.mark.parametrize("profile", ["normal", "present"])
+def test_every_figure_has_its_legend_under_the_axis_title_and_large_enough_type(profile):
+    style.set_profile_resolver(lambda: profile)
+    try:
+        p = style.profile()
+        for fig in _all_figures():
+            lay = fig.layout
+            assert (lay.legend.yref, lay.legend.y, lay.legend.yanchor) == ("container", 0,
+                                                                           "bottom")
+            assert lay.legend.font.size >= p.font and lay.title.font.size >= p.title
+            if lay.title.subtitle.text:
+                assert lay.title.subtitle.font.size >= p.font
+            assert lay.xaxis.tickfont.size >= p.font and lay.yaxis.tickfont.size >= p.font
+            # the title's first line sits inside the figure, under its top edge
+            assert lay.title.yanchor == "middle" and 0.8 < lay.title.y < 1
+        if profile == "present":
+            assert p.font >= 20 and p.title >= 26
+    finally:
+        style.set_profile_resolver(None)
+
+
+def test_radius_and_jacobian_axes_never_zoom_into_nine_digit_ticks():
+    fig = radius_figure([0, 5, 10], {"W_hf": [1.0, 1.0000000001, 0.99999999]})
+    lo, hi = fig.layout.yaxis.range
+    assert hi - lo >= 0.1 and lo < 0.99999999 and hi > 1.0000000001
+    assert fig.layout.yaxis.tickformat == ".3~g"
+    fig = jacobian_figure([0, 1], [1.5, 1.5])
+    lo, hi = fig.layout.yaxis.range
+    assert hi - lo >= 0.1 and lo < 1 < 1.5 < hi  # the gain-1 line is in view too

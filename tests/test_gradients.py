@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from seqviz.gradients import (BPTT, bptt, histogram_per_step, reach, recurrent_radii,
-                              row_norms, set_spectral_radius, snapshot, spectral_radius,
-                              weight_term_stats, why)
+from seqviz.gradients.analysis import (BPTT, bptt, histogram_per_step, reach, recurrent_radii,
+                                       row_norms, set_spectral_radius, snapshot, spectral_radius,
+                                       weight_term_stats, why)
+from seqviz.gradients.tasks import build_net, build_task
 from seqviz.models import build_recurrent
 from seqviz.models.cells import gru_step, lstm_step, rnn_step
-from seqviz.tasks import build_net, build_task
 
 CASES = [("rnn", "tanh"), ("rnn", "relu"), ("gru", "tanh"), ("lstm", "tanh")]
 
@@ -146,7 +146,7 @@ def test_linear_histogram_with_nan_and_inf_bins_the_rest():
 
 
 def test_chunked_weight_term_histogram_equals_whole(monkeypatch):
-    import seqviz.gradients as G
+    import seqviz.gradients.analysis as G
 
     task, net, x, y = _setup("lstm", "tanh", T=12, B=4, H=6)
     _, tr = bptt(net.rnn, x, net.head_loss(task, y))
@@ -268,7 +268,7 @@ def test_row_norms_survive_float32_overflow_and_underflow():
 
 
 def test_histogram_binned_a_few_rows_at_a_time_equals_numpy(monkeypatch):
-    import seqviz.step_hist as SH
+    import seqviz.gradients.step_hist as SH
 
     monkeypatch.setattr(SH, "BIN_CHUNK_ENTRIES", 2500)  # 2 rows of 1000 per call, 4 calls
     g = torch.Generator().manual_seed(4)
@@ -283,7 +283,7 @@ def test_histogram_binned_a_few_rows_at_a_time_equals_numpy(monkeypatch):
 def test_float32_onednn_path_matches_float64(cell):
     """H 128: the LSTM's (and GRU's) W_hh is big enough for the packed oneDNN product, and the
     gate recomputation runs through oneDNN too; float64 runs the plain torch reference."""
-    from seqviz import onednn
+    from seqviz.gradients import onednn
 
     task, net, x, y = _setup(cell, "tanh", T=20, B=8, H=128, radius=1.0)
     _, ref = bptt(net.rnn, x, net.head_loss(task, y))

@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from seqviz.data import Vocab
+from seqviz.hidden.features import indent_depth, line_position, string_mask, unit_correlations
+from seqviz.hidden.neurons import (UnitRanking, default_span, find_matches, find_span, rank_units,
+                                   token_offsets, unit_order)
+from seqviz.hidden.probes import encode_probe, trace_corpus, trace_lm
 from seqviz.models.lm import LMSpec, build_lm
-from seqviz.neurons import (UnitRanking, default_span, find_matches, find_span, indent_depth,
-                            line_position, rank_units, string_mask, token_offsets,
-                            unit_correlations, unit_order)
-from seqviz.probes import encode_probe, trace_corpus, trace_lm
 
 PROBE = 'x = "hello world" + y\nprint(z, "abc")\n'
 CORPUS = ('a = 1\nb = "foo"\nc = d + 2\nname = "barbaz qux"\n'

@@ -1,10 +1,10 @@
-"""seqviz.onednn: the oneDNN products equal F.linear, and everything falls back cleanly."""
+"""seqviz.gradients.onednn: the oneDNN products equal F.linear, and everything falls back."""
 
 import pytest
 import torch
 from torch.nn import functional as F
 
-from seqviz import onednn
+from seqviz.gradients import onednn
 
 
 def _data(dtype=torch.float32):

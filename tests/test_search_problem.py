@@ -2,8 +2,8 @@ import pytest
 import torch
 
 from seqviz.data import build_text_data
+from seqviz.decoding.problem import analyse, classify, lm_problem, tally_by_width
 from seqviz.models.lm import LMSpec, build_lm
-from seqviz.search_problem import analyse, classify, lm_problem, tally_by_width
 
 
 @pytest.fixture

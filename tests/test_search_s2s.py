@@ -1,10 +1,10 @@
 import pytest
 import torch
 
+from seqviz.attention.tasks import TaskSpec, build_task, pad
+from seqviz.decoding.problem import analyse
+from seqviz.decoding.seq2seq import s2s_problem
 from seqviz.models.seq2seq import Seq2SeqSpec, build_seq2seq
-from seqviz.s2s_tasks import TaskSpec, build_task, pad
-from seqviz.search_problem import analyse
-from seqviz.search_s2s import s2s_problem
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from seqviz.models.seq2seq import (ATTENTIONS, BOS, EOS, PAD, Seq2Seq, Seq2SeqSpec,
-                                   build_seq2seq, reverse_padded)
-from seqviz.s2s_tasks import TaskSpec, build_task, make_batch
+from seqviz.attention.tasks import TaskSpec, build_task, make_batch
+from seqviz.models.seq2seq import (ATTENTIONS, BOS, EOS, PAD, Seq2Seq, Seq2SeqSpec, build_seq2seq,
+                                   reverse_padded)
 
 
 def _model(attention="additive", cell="gru", bidirectional=True, num_layers=1, seed=0):
@@ -190,10 +190,10 @@ from dataclasses import replace  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from seqviz.attention.checkpoint import effective_config, load_s2s_payload  # noqa: E402
+from seqviz.attention.experiment import S2SConfig, S2SExperiment, thin  # noqa: E402
+from seqviz.attention.study import LongInputStudy  # noqa: E402
 from seqviz.checkpoint import CheckpointError, save_checkpoint  # noqa: E402
-from seqviz.s2s_checkpoint import effective_config, load_s2s_payload  # noqa: E402
-from seqviz.s2s_experiment import S2SConfig, S2SExperiment, thin  # noqa: E402
-from seqviz.s2s_study import LongInputStudy  # noqa: E402
 
 TINY = S2SConfig(task="reverse", min_len=3, max_len=5, hidden_size=16, embed_size=8,
                  batch_size=16, snapshot_every=2)
@@ -292,7 +292,7 @@ def test_config_round_trips_through_the_url():
 
 
 def test_inference_loader_for_beam_search():
-    from seqviz.s2s_checkpoint import load_seq2seq
+    from seqviz.attention.checkpoint import load_seq2seq
 
     exp = S2SExperiment.build(TINY)
     exp.trainer.step(2)
@@ -305,3 +305,20 @@ def test_inference_loader_for_beam_search():
     enc = model.encode(ids, torch.tensor([4]))
     logp, state, w = model.decode_step(torch.tensor([BOS]), model.init_state(enc), enc)
     assert logp.shape == (1, len(tgt_vocab)) and w.shape == (1, 4)
+
+
+def test_the_long_input_section_opens_on_a_study_where_attention_matters():
+    """The dates study is flat at 100 % for both models, so a page on dates (the default task)
+    opens on the study where attention matters most; a task whose own study shows the problem
+    opens on its own."""
+    from seqviz.attention.study import attention_gap, default_study, load_studies
+
+    studies = {s["task"]: s for s in load_studies()}
+    assert attention_gap(studies["dates"]) < 0.05  # why dates cannot be the default
+    first = default_study(list(studies.values()), "dates")
+    assert first["task"] != "dates" and attention_gap(first) >= 0.5
+    base = first["models"]["no attention"]["exact"]
+    att = first["models"]["additive attention"]["exact"]
+    assert base[0] >= 0.9 and base[-1] <= 0.1 and min(att) >= 0.7  # visibly apart at length
+    assert default_study(list(studies.values()), "reverse")["task"] == "reverse"
+    assert default_study([], "dates") is None

@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from seqviz.config import from_query, rebuild_changes, to_query
-from seqviz.tasks import (CARRY_BIAS, AddingTask, GFConfig, GradientLab, LockstepRuns,
-                          RecallTask, accuracy, build_net, build_task, eval_batch, make_trainer)
+from seqviz.gradients.tasks import (CARRY_BIAS, AddingTask, GFConfig, GradientLab, LockstepRuns,
+                                    RecallTask, accuracy, build_net, build_task, eval_batch,
+                                    make_trainer)
 
 
 def test_recall_batches_are_seeded_and_well_formed():

@@ -4,9 +4,9 @@ import threading
 import pytest
 import torch
 
-from seqviz.config import LMConfig
 from seqviz.data import build_text_data
-from seqviz.lm_experiment import LMExperiment
+from seqviz.lm.config import LMConfig
+from seqviz.lm.experiment import LMExperiment
 from seqviz.train import Trainer, clip_gradients
 
 
@@ -96,7 +96,19 @@ def test_validation_every_k_steps(tiny_text):
     assert all(v > 1 for _, v in exp.trainer.evals)
 
 
-def test_nan_loss_restores_last_good_weights():
+def test_lm_validates_early_then_every_25_steps(tiny_text):
+    """The validation curve moves in the first seconds of Play: steps 5 and 10, then every 25."""
+    data = build_text_data(tiny_text, "char")
+    exp = LMExperiment.build(LMConfig(hidden_size=8, embed_size=4, seq_len=8, batch_size=2),
+                             data)
+    exp.trainer.step(60)
+    assert [s for s, _v in exp.trainer.evals] == [5, 10, 25, 50]
+
+
+def test_nan_loss_rolls_back_to_the_last_good_step():
+    """The 8th attempt's loss is NaN: the weights of update 7 produced it, so update 7 goes too;
+    the run is exactly as after step 6 (weights, Adam's moments, history), the diverged attempt
+    is not counted, and training goes on from there."""
     model = torch.nn.Linear(3, 1)
     calls = {"n": 0}
     x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
@@ -110,17 +122,68 @@ def test_nan_loss_restores_last_good_weights():
         out = m(batch).pow(2).mean()
         return out * math.nan if calls["n"] == 8 else out
 
-    trainer = Trainer(model, Batches(), loss_fn, optimizer="sgd", lr=0.1, snapshot_every=5)
-    trainer.step(5)
+    trainer = Trainer(model, Batches(), loss_fn, optimizer="adam", lr=0.1)
+    trainer.step(6)
     good = {k: v.clone() for k, v in model.state_dict().items()}
-    trainer.step(2)
+    moments = {k: v.clone() for k, v in trainer.optimizer.state[model.weight].items()}
+    trainer.step(1)
     bad = trainer.step(1)[0]
     assert bad.diverged and math.isnan(bad.loss)
-    assert trainer.divergences[-1].step == 8 and trainer.divergences[-1].restored_to == 5
+    assert trainer.divergences[-1].step == 8 and trainer.divergences[-1].restored_to == 6
+    assert trainer.steps == 6 and [h.step for h in trainer.history] == [1, 2, 3, 4, 5, 6]
     for k, v in model.state_dict().items():
         assert torch.equal(v, good[k])
+    for k, v in trainer.optimizer.state[model.weight].items():
+        assert torch.equal(v, moments[k])
     after = trainer.step(1)[0]
-    assert not after.diverged and math.isfinite(after.loss)
+    assert not after.diverged and math.isfinite(after.loss) and after.step == 7
+
+
+def test_a_rolled_back_run_equals_one_that_never_diverged(tiny_text):
+    """Roll back, then train on: the same numbers as a run that stopped at that step (batches
+    rewound too), so 'nothing is lost' is exact."""
+    a = _experiment(tiny_text, cell="gru")
+    b = _experiment(tiny_text, cell="gru")
+    a.trainer.step(7)
+    b.trainer.step(6)
+    real = a.trainer.loss_fn
+    a.trainer.loss_fn = lambda m, batch: real(m, batch) * math.inf  # the next attempt blows up
+    assert a.trainer.step(1)[0].diverged and a.trainer.steps == 6
+    a.trainer.loss_fn = real
+    sa, sb = a.trainer.step(3), b.trainer.step(3)
+    assert [s.loss for s in sa] == [s.loss for s in sb]
+
+
+def test_nan_gradients_skip_only_that_update():
+    model = torch.nn.Linear(3, 1)
+    x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
+    calls = {"n": 0}
+
+    class Batches:
+        def next(self):
+            return x
+
+    class InfGrad(torch.autograd.Function):  # identity forward, infinite gradient
+        @staticmethod
+        def forward(ctx, t):
+            return t.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * math.inf
+
+    def loss_fn(m, batch):
+        calls["n"] += 1
+        out = m(batch).pow(2).mean()
+        return InfGrad.apply(out) if calls["n"] == 4 else out  # a finite loss, inf gradient
+
+    trainer = Trainer(model, Batches(), loss_fn, optimizer="sgd", lr=0.1)
+    trainer.step(3)
+    good = {k: v.clone() for k, v in model.state_dict().items()}
+    bad = trainer.step(1)[0]
+    assert bad.diverged and trainer.steps == 3 and trainer.divergences[-1].restored_to == 3
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, good[k])
 
 
 def test_exploding_lr_never_leaves_nan_weights(tiny_text):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 
-from seqviz.embeddings import trustworthiness
-from seqviz.tsne import (AnimatedTSNE, LiveProjection, ProjectionError, max_perplexity, pca_2d,
-                         tsne)
+from seqviz.embeddings.queries import trustworthiness
+from seqviz.embeddings.tsne import (FOLLOW_ITER, SETTLE_TOL, AnimatedTSNE, LiveProjection,
+                                    ProjectionError, max_perplexity, pca_2d, tsne)
 
 
 def planted(n=300, dim=32, k=6, seed=0, spread=1.0):
@@ -87,8 +87,10 @@ def test_follow_keeps_the_map_and_extends_the_run():
     t = AnimatedTSNE(X, perplexity=10, total_iter=300)
     t.run()
     before = t.coords
-    t.follow(X + 0.01 * np.random.default_rng(0).normal(size=X.shape))
-    assert not t.done and t.total_iter == 450
+    change = t.follow(X + 0.01 * np.random.default_rng(0).normal(size=X.shape))
+    assert 0 < change < 0.05 and not t.done and not t.settled
+    again = t.early_iter - 300  # exaggeration in proportion to how much P changed: a little
+    assert 0 <= again <= 10 and t.total_iter == 300 + again + FOLLOW_ITER
     np.testing.assert_array_equal(t.coords, before)  # positions are kept
     t.step(20)
     assert np.abs(t.coords - before).max() < 0.2 * np.ptp(before)  # no restart
@@ -121,14 +123,14 @@ def test_pca_of_tiny_inputs():
 def test_live_projection_pca_and_tsne():
     X, _ = planted(60, seed=11)
     pca = LiveProjection(X, "pca")
-    assert not pca.running and pca.axes[0].startswith("PC 1 (") and "variance" in pca.status
+    assert not pca.running and str(pca.axes[0]).startswith("PC 1 (") and "variance" in str(pca.status)
     moved = X + 1.0
     pca.update(moved, moved=True)
     np.testing.assert_allclose(pca.coords, pca_2d(moved)[0], atol=1e-8)
     live = LiveProjection(X, "tsne", perplexity=5)
-    assert live.running and live.axes == ("t-SNE 1", "t-SNE 2")
+    assert live.running and tuple(map(str, live.axes)) == ("t-SNE 1", "t-SNE 2")
     live.update(None, iterations=10)
-    assert live.tsne.iteration == 10 and "iteration 10 / 500" in live.status
+    assert live.tsne.iteration == 10 and "iteration 10 (early exaggeration)" in str(live.status)
     assert live.coords.std() == pytest.approx(1.0)  # drawn at unit spread
     live.update(X * 1.1, iterations=5, moved=True)
     assert live.tsne.iteration == 15
@@ -153,3 +155,21 @@ def test_follow_rescales_a_collapsed_map():
     t.follow(X)
     assert t.coords.std() == pytest.approx(1e-4)
     np.testing.assert_allclose(t.coords / t.coords.std(), shape, rtol=1e-6, atol=1e-9)
+
+
+def test_a_follow_that_changes_everything_exaggerates_again_and_the_map_settles():
+    X, labels = planted(150, seed=13)
+    t = AnimatedTSNE(np.random.default_rng(1).normal(size=X.shape), perplexity=10)
+    t.run()  # settled on unstructured points, as a map of untrained vectors is
+    assert t.settled
+    change = t.follow(X)  # now the clusters appear
+    assert change > 0.5 and t.early_iter == t.iteration + 100 and t.phase == "early exaggeration"
+    while not t.settled:
+        t.step(10)
+    assert t.movement < SETTLE_TOL or t.done
+    d = ((t.coords[:, None, :] - t.coords[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    assert (labels[d.argmin(1)] == labels).mean() > 0.95  # untangled, not stuck
+    fresh = AnimatedTSNE(X, perplexity=10)
+    fresh.run()
+    assert t.kl_divergence < 1.2 * fresh.kl_divergence + 0.05

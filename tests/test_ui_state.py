@@ -11,8 +11,8 @@ def _page():
 
     import streamlit as st
 
-    from seqviz.config import LMConfig
     from seqviz.data import CorpusError
+    from seqviz.lm.config import LMConfig
     from seqviz.ui.state import checked, rebuild_or_apply
 
     class Fake:  # an experiment: built from a config, takes live changes

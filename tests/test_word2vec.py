@@ -8,12 +8,12 @@ import torch
 import torch.nn.functional as F
 
 from seqviz.data import GENDER_PAIRS, PLURAL_PAIRS, CorpusError, load_corpus
-from seqviz.embeddings import Index, analogy_accuracy
+from seqviz.embeddings.experiment import EmbConfig, W2VExperiment
+from seqviz.embeddings.queries import Index, analogy_accuracy
 from seqviz.models.word2vec import (W2VCorpus, Word2VecBatches, Word2VecSpec, build_w2v_corpus,
                                     build_word2vec, keep_probability, noise_distribution,
-                                    w2v_loss)
+                                    sentences, w2v_loss)
 from seqviz.train import Trainer
-from seqviz.w2v_experiment import EmbConfig, W2VExperiment
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +47,12 @@ def test_sampled_negatives_follow_the_noise_distribution(grammar_corpus):
     assert np.abs(freq - unigram).max() > 20 * sd.max()  # clearly not unigram
 
 
-def test_keep_probability_is_mikolovs_formula():
+def test_keep_probability_is_gensims_formula():
     counts = np.array([1000, 100, 10, 1])
     f = counts / counts.sum()
+    # word2vec.c / gensim: (sqrt(f/t) + 1) t/f (the paper's sqrt(t/f) keeps fewer)
     np.testing.assert_allclose(keep_probability(counts, 1e-2).numpy(),
-                               np.minimum(1.0, np.sqrt(1e-2 / f)))
+                               np.minimum(1.0, (np.sqrt(f / 1e-2) + 1) * 1e-2 / f))
     assert torch.all(keep_probability(counts, 0.0) == 1)
 
 
@@ -83,8 +84,9 @@ def test_dynamic_window_weights_near_words_more():
     batches = Word2VecBatches(corpus, batch_size=2000, window=4, subsample=0.0, seed=2)
     d = torch.cat([(b["context"] - b["center"]).abs() for b in (batches.next() for _ in range(5))])
     share = torch.bincount(d, minlength=5)[1:].float() / len(d)
-    # b ~ U{1..4}; offset 1 is valid for every b: P(|d|=j) = sum_{b>=j} 1/(4b)
-    expected = torch.tensor([sum(1 / (4 * b) for b in range(j, 5)) for j in range(1, 5)])
+    # b ~ U{1..4} and every word within b is a pair (gensim, word2vec.c): offset j is used
+    # when b >= j, P(|d|=j) ∝ (5 - j) / 4
+    expected = torch.tensor([5.0 - j for j in range(1, 5)]) / 10
     torch.testing.assert_close(share, expected, atol=0.02, rtol=0)
 
 
@@ -154,7 +156,7 @@ def test_batches_cross_epochs_deterministically():
     corpus = _numbered_corpus(120)
     a = Word2VecBatches(corpus, batch_size=50, subsample=0.0, seed=4)
     b = Word2VecBatches(corpus, batch_size=50, subsample=0.0, seed=4)
-    for _ in range(10):  # several epochs of 120 centres
+    for _ in range(40):  # several epochs of 120 centres (all pairs of 12 centres a batch)
         x, y = a.next(), b.next()
         assert torch.equal(x["center"], y["center"]) and torch.equal(x["context"], y["context"])
     assert a.epoch > 3
@@ -174,19 +176,21 @@ def _mean_cos(index, pairs):
 
 @pytest.mark.parametrize("algorithm", ["skipgram", "cbow"])
 def test_training_groups_shared_contexts_and_solves_analogies(algorithm):
-    """Behaviour: within 400 steps (B=128, Adam 0.005, E=32) the pairs that share contexts
-    (king/queen, dog/dogs) become much closer than unrelated words, and at least 90% of the
-    162 gender and plural analogies are solved (top-1, query words excluded)."""
+    """Behaviour: within 400 steps (B=1024, SGD at 0.025 falling over 20 passes,
+    E=32) the pairs that share contexts (king/queen, dog/dogs) become much closer than
+    unrelated words, and at least 90% of the 162 gender and plural analogies are solved
+    (top-1, query words excluded). (Cosine 0.7 was 0.75 with the old Adam trainer, whose
+    vectors bunched more: a property of that trainer.)"""
     torch.manual_seed(0)
-    exp = W2VExperiment.build(EmbConfig(algorithm=algorithm, seed=1), load_corpus("grammar"),
-                              eval_every=100)
+    exp = W2VExperiment.build(EmbConfig(algorithm=algorithm, seed=1, epochs=20),
+                              load_corpus("grammar"), eval_every=100)
     pairs = GENDER_PAIRS + PLURAL_PAIRS
     unrelated = [(p[0], q[0]) for p, q in zip(GENDER_PAIRS, PLURAL_PAIRS)]  # king/dog, ...
     before = _mean_cos(exp.index(), pairs)
-    exp.trainer.step(400)
+    exp.step(400)
     index = exp.index()
     after, other = _mean_cos(index, pairs), _mean_cos(index, unrelated)
-    assert after > 0.75 and after > other + 0.4, (before, after, other)
+    assert after > 0.7 and after > other + 0.4, (before, after, other)
     score = analogy_accuracy(index)
     assert score.total == 162 and score.accuracy >= 0.9, score
     assert [e.step for e in exp.evals] == [0, 100, 200, 300, 400]
@@ -211,6 +215,29 @@ def test_min_count_and_sentences():
     np.testing.assert_array_equal(c.counts, [3, 2, 2])
 
 
+def test_chinese_sentence_ends_cut_windows():
+    c = build_w2v_corpus("猫 吃 鱼。狗 吃 肉！猫 吃 肉？狗 吃 鱼", min_count=1)
+    assert c.sentence.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert sentences("你好。再见！好吗？")[:2] == [["你好"], ["再见"]]
+
+
+def test_words_only_in_one_word_sentences_are_dropped():
+    """Every vocabulary word is in a sentence with another word, so every word is trained."""
+    text = "the cat sat. the dog sat. Hello! the cat ran. Hello. the dog ran. wow. wow"
+    c = build_w2v_corpus(text, min_count=1)
+    assert "hello" not in c.words and "wow" not in c.words
+    # dropping rare words can leave a frequent one alone in its sentence: "ran" there
+    c = build_w2v_corpus("a b. a b. x ran. ran y. a b", min_count=2)
+    assert c.words == ["a", "b"]
+    with pytest.raises(CorpusError, match="two known words"):
+        build_w2v_corpus("hi hi. yo. yo. yo", min_count=1)
+    prose = build_w2v_corpus(load_corpus("prose"), min_count=3)
+    seen = torch.bincount(prose.ids, minlength=prose.vocab_size)
+    assert torch.all(seen >= 1)
+    sizes = torch.bincount(prose.sentence)
+    assert torch.all(sizes[prose.sentence] >= 2)  # every token has a sentence-mate
+
+
 def test_index_from_experiment_matches_vectors(grammar_corpus):
     exp = W2VExperiment.build(EmbConfig(), corpus=grammar_corpus)
     index = exp.index()
@@ -230,7 +257,7 @@ def _tiny_lm(level="word"):
 
 def test_lm_hidden_states_are_the_top_layer_outputs():
     from seqviz.data import tokenize
-    from seqviz.w2v_experiment import lm_hidden_set
+    from seqviz.embeddings.experiment import lm_hidden_set
 
     model, vocab, text = _tiny_lm()
     ids = torch.tensor(vocab.encode(tokenize(text, "word")))
@@ -246,7 +273,7 @@ def test_lm_hidden_states_are_the_top_layer_outputs():
 
 
 def test_lm_embeddings_in_frequency_order():
-    from seqviz.w2v_experiment import lm_embedding_set
+    from seqviz.embeddings.experiment import lm_embedding_set
 
     model, vocab, _ = _tiny_lm("char")
     counts = np.arange(len(vocab))  # the last token is the most frequent
@@ -258,7 +285,7 @@ def test_lm_embeddings_in_frequency_order():
 
 def test_bundled_lm_checkpoints_load_or_say_why(tmp_path, monkeypatch):
     import seqviz.checkpoint as ckpt
-    from seqviz.w2v_experiment import load_pretrained_lm
+    from seqviz.embeddings.experiment import load_pretrained_lm
 
     monkeypatch.setattr(ckpt, "PRETRAINED_DIR", tmp_path)
     with pytest.raises(ckpt.CheckpointError, match="No bundled language model named 'lm_x'"):
@@ -268,19 +295,6 @@ def test_bundled_lm_checkpoints_load_or_say_why(tmp_path, monkeypatch):
     loaded, v2, level, meta = load_pretrained_lm("lm_tiny")
     assert v2 == vocab and level == "word" and meta["corpus"] == "grammar"
     torch.testing.assert_close(loaded.embed.weight, model.embed.weight)
-
-
-def test_core_modules_never_import_streamlit_and_figures_never_torch():
-    import subprocess
-    import sys
-
-    code = ("import sys, seqviz.embeddings, seqviz.tsne, seqviz.export, seqviz.w2v_experiment, "
-            "seqviz.models.word2vec; print(any(m.startswith('streamlit') for m in sys.modules))")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == "False"
-    code = "import sys, seqviz.figures.embeddings; print('torch' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.strip() == "False"
 
 
 def test_page_config_round_trips_through_the_url():

@@ -1,0 +1,77 @@
+"""AppTest for the embeddings page's GloVe section and debiasing panel, in English and Chinese."""
+
+from __future__ import annotations
+
+from seqviz.i18n import use_language
+from tests.apptest_utils import figures, run_page, run_until, texts, trace_len
+
+PAGE = "pages/7_Embeddings.py"
+
+
+def _titled(at, start):
+    return [f for f in figures(at) if f["layout"]["title"]["text"].startswith(start)]
+
+
+def _drawn(at, title="Projection on the bias direction"):
+    return run_until(at, lambda a: _titled(a, title)
+                     and len(figures(a)) >= 7, timeout=180, what="the GloVe and debias panels")
+
+
+def _glove(at):
+    return at.session_state["emb.glove.exp"]
+
+
+def test_glove_trains_beside_word2vec_and_debiasing_runs_on_its_vectors():
+    at = _drawn(run_page(PAGE))
+    for fig in figures(at):
+        assert fig["layout"]["title"]["text"] and fig["layout"]["xaxis"]["title"]["text"]
+    assert _glove(at).steps == 300 and _glove(at).corpus is at.session_state["emb.exp"].corpus
+    loss = _titled(at, "GloVe loss")[0]
+    assert trace_len(loss["data"][0]) == 300
+    acc = _titled(at, "Analogy accuracy: word2vec and GloVe")[0]
+    assert [t["name"] for t in acc["data"]] == ["word2vec", "GloVe"]
+    weighting = _titled(at, "GloVe's weighting")[0]
+    assert [t["name"] for t in weighting["data"]][1:] == ["x_max = 100", "slope α = 0.75 (log-log)"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Nonzero counts"] == "5,408" and metrics["GloVe analogy accuracy"] != "–"
+    text = texts(at)
+    assert "| GloVe |" in text and "| word2vec |" in text  # neighbours of both
+    # debiasing: GloVe's vectors at step 300 by default; neutral words end at 0
+    proj = _titled(at, "Projection on the bias direction")[0]
+    before, after = proj["data"]
+    assert after["name"] == "after neutralise and equalise"
+    assert "he ⚥" in before["y"] and "she ⚥" in before["y"]
+    assert "Analogy he : x :: she : ? before and after" in text
+    at.button(key="emb.play").click().run()  # GloVe plays with word2vec
+    run_until(at, lambda a: _glove(a).steps > 400, what="GloVe training with word2vec")
+    at.button(key="emb.play").click().run()
+    assert not at.session_state["emb.playing"]
+    run_until(at, lambda a: not _glove(a).handle.playing, what="GloVe pausing with word2vec")
+    old = _glove(at)
+    at.button(key="emb.glove.reset").click().run()
+    assert not at.exception and _glove(at) is not old
+    run_until(at, lambda a: _glove(a).steps == 300, what="the reset GloVe run")
+    at.radio(key="emb.db.vectors").set_value("word2vec").run()
+    assert not at.exception and "word2vec at step " in texts(at)
+    at.multiselect(key="emb.db.pairs.grammar").set_value([]).run()
+    assert "Choose at least one definitional pair." in [w.value for w in at.warning]
+
+
+def test_glove_rebuilds_with_the_model_settings():
+    at = _drawn(run_page(PAGE))
+    old = _glove(at)
+    at.select_slider(key="emb.w.embed_size").set_value(8).run()
+    assert not at.exception and _glove(at) is not old
+    run_until(at, lambda a: _glove(a).snapshot() is not None, what="the new GloVe run")
+    assert _glove(at).vectors().shape == (174, 8)
+
+
+def test_chinese_glove_and_debiasing():
+    with use_language("zh"):
+        at = _drawn(run_page(PAGE, query={"lang": "zh"}), title="在偏见方向 g 上的投影")
+        assert _glove(at).cfg.corpus == "grammar_zh"
+        assert _titled(at, "GloVe 损失")
+        proj = _titled(at, "在偏见方向 g 上的投影")[0]
+        assert "他 ⚥" in proj["data"][0]["y"]
+        text = texts(at)
+        assert "GloVe 与 word2vec 并排" in text and "去偏见" in text

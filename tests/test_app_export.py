@@ -1,0 +1,90 @@
+"""AppTest of the "Take it home" panel: downloads on the LM and CTC pages, re-opening a
+checkpoint on the LM page (the browser test uploads a real file)."""
+
+from __future__ import annotations
+
+import json
+
+from seqviz.lm.export import EXPORT, read_run
+from seqviz.ui import export as ui_export
+from tests.apptest_utils import run_page, run_until, texts
+
+LM = "pages/1_Language_Model.py"
+SMALL = {"corpus": "grammar", "level": "word", "hidden_size": "32", "embed_size": "16",
+         "seq_len": "16", "batch_size": "8"}
+
+
+def _labels(at) -> list[str]:
+    return [el.proto.label for el in at.get("download_button")]
+
+
+def test_lm_page_offers_card_script_and_model_and_they_are_right():
+    at = run_page(LM, query=SMALL)
+    labels = _labels(at)
+    assert any("Experiment card" in x for x in labels)
+    assert any("PyTorch script" in x for x in labels)
+    assert any("Trained model" in x for x in labels)
+    assert at.get("file_uploader")
+    at.button(key="lm.step").click().run()
+    exp = at.session_state["lm.exp"]
+    run_until(at, lambda a: exp.steps == 1, what="the step's snapshot")
+    card = json.loads(ui_export._card(exp, EXPORT, "Language model"))
+    assert card["step"] == 1 and card["config"]["hidden_size"] == "32"
+    assert card["metrics"]["loss"]["length"] == 1
+    script = ui_export._script(exp)
+    assert "nn.LSTM(16, 32, num_layers=1, batch_first=True)" in script
+    assert "STEPS = 1" in script
+    reopened = read_run(ui_export._checkpoint(exp, EXPORT))
+    assert reopened.step == 1
+
+
+def test_reopening_a_checkpoint_restores_its_step_paused_and_rebuilds_for_its_shape():
+    at = run_page(LM, query=SMALL)
+    at.button(key="lm.step").click().run()
+    at.button(key="lm.step").click().run()
+    run_until(at, lambda a: a.session_state["lm.exp"].steps == 2, what="two steps")
+    raw = ui_export._checkpoint(at.session_state["lm.exp"], EXPORT)
+    at.button(key="lm.reset").click().run()
+    at.session_state["lm.w.hidden_size"] = 64  # another model: the checkpoint's comes back
+    at.run()
+    assert at.session_state["lm.exp"].cfg.hidden_size == 64
+    at.file_uploader(key="lm.reopen.file").set_value(
+        ("seqviz-lm.pt", raw, "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    run_until(at, lambda a: a.session_state["lm.exp"].steps == 2, what="the re-opened step")
+    exp = at.session_state["lm.exp"]
+    assert exp.cfg.hidden_size == 32 and exp.steps == 2
+    assert "Opened the checkpoint: the model is at step 2, paused" in texts(at)
+    assert not at.session_state["lm.playing"]
+
+
+def test_a_damaged_checkpoint_gets_a_message_and_the_run_is_untouched():
+    at = run_page(LM, query=SMALL)
+    at.button(key="lm.step").click().run()
+    run_until(at, lambda a: a.session_state["lm.exp"].steps == 1, what="one step")
+    at.file_uploader(key="lm.reopen.file").set_value(
+        ("broken.pt", b"PK\x03\x04" + b"\x00" * 300, "application/octet-stream")).run()
+    assert not at.exception
+    assert "This is not a seqviz checkpoint" in texts(at)
+    exp = at.session_state["lm.exp"]
+    assert exp.steps == 1 and exp.cfg.hidden_size == 32
+
+
+def test_ctc_page_offers_the_card():
+    at = run_page("pages/10_CTC.py", query={"hidden_size": "16", "batch_size": "8"})
+    assert [x for x in _labels(at) if "Experiment card" in x]
+    assert not at.get("file_uploader")
+    card = json.loads(ui_export._card(at.session_state["ctc.exp"],
+                                      ui_export.LessonExport("ctc"), "CTC"))
+    assert card["lesson"] == "ctc" and card["config"]["hidden_size"] == "16"
+
+
+def test_sequence_tasks_page_offers_the_script():
+    at = run_page("pages/8_Sequence_Tasks.py",
+                  query={"train_size": "200", "hidden_size": "16", "embed_size": "8"})
+    labels = _labels(at)
+    assert any("PyTorch script" in x for x in labels)
+    assert not any("Trained model" in x for x in labels)
+    script = ui_export._script(at.session_state["seq.exp"])
+    assert "nn.LSTM(8, 16" in script and "import seqviz" not in script

@@ -1,0 +1,157 @@
+"""word2vec as an engine run (seqviz.embeddings.live): curves in bounded memory, a map that
+follows training and settles when paused, the same numbers through the engine as stepping
+directly, and a default that learns analogies within a few hundred steps."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from seqviz.data import load_corpus, word_category
+from seqviz.embeddings.experiment import EmbConfig, W2VExperiment
+from seqviz.embeddings.live import (FACTORY, WORD2VEC, LiveEmbeddings, Thinned, build_run,
+                                   corpus_for)
+from seqviz.embeddings.livemap import CREDIT_CAP, TSNE_SHARE, MapError
+from seqviz.embeddings.queries import unit_rows
+from seqviz.embeddings.tsne import AnimatedTSNE
+
+
+def _settle(run, frames: int = 40):
+    """Frames of a paused run until its map has settled (each is time-budgeted)."""
+    for _ in range(frames):
+        m = run.view().map
+        if m.settled:
+            return m
+    raise AssertionError(f"the map did not settle in {frames} frames: {m.status}")
+
+
+def _neighbour_agreement(xy: np.ndarray, groups: list[str]) -> float:
+    """Share of points whose nearest map neighbour has their category."""
+    d = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    g = np.array(groups)
+    return float((g[d.argmin(1)] == g).mean())
+
+
+def test_thinned_keeps_the_whole_history_in_bounded_memory():
+    t = Thinned(2, limit=4)
+    for i in range(100):
+        t.add(i, 2 * i)
+    rows = t.array()
+    assert 4 <= len(rows) <= 8 and rows[0, 0] == 0 and rows[-1, 0] >= 100 - t.stride
+    assert len(set(np.diff(rows[:, 0]))) == 1  # evenly spaced: every stride-th row
+    np.testing.assert_array_equal(rows[:, 1], 2 * rows[:, 0])
+
+
+def test_default_config_learns_analogies_in_a_few_hundred_steps():
+    """Behaviour, by step count: random vectors solve ~1 % of the 162 analogies; after 300
+    steps of the default config (B 128, Adam 0.005, E 32) at least half are solved."""
+    run = build_run(EmbConfig())
+    run.step(300)
+    view = run.view()
+    assert view.eval_steps[0] == 0 and view.eval_steps[-1] == 300
+    assert view.accuracy[0, 0] < 0.05 and view.accuracy[-1, 0] >= 0.5, view.accuracy[-1]
+    assert view.loss_steps.tolist() == list(range(1, 301))
+    assert view.loss_smooth[-1] < view.loss_smooth[0]
+
+
+def test_the_map_follows_training_and_settles_when_paused():
+    run = build_run(EmbConfig())
+    first = _settle(run)  # 174 points take ~0.1 s: one frame on a quiet machine
+    assert first.source == WORD2VEC and first.coords.shape == (174, 2)
+    run.step(250)
+    moving = run.view().map
+    assert not moving.settled and moving.iteration > first.iteration  # continued, no restart
+    run.step(250)
+    run.view()
+    still = _settle(run)
+    assert _neighbour_agreement(still.coords, _groups(run)) > 0.8
+    fresh = AnimatedTSNE(_unit(run), perplexity=15.0, seed=0)
+    fresh.run()
+    assert run.map.proj.tsne.kl_divergence < 1.3 * fresh.kl_divergence + 0.05
+    assert run.view().map.iteration == still.iteration  # a settled map stays put
+
+
+def _groups(run) -> list[str]:
+    return [word_category(w) or "other" for w in run.exp.corpus.words]
+
+
+def _unit(run) -> np.ndarray:
+    return unit_rows(run.exp.vectors())
+
+
+def test_other_points_the_analogy_and_pca():
+    run = build_run(EmbConfig())
+    run.set_query("king", "man", "woman")
+    run.step(400)
+    assert run.view().quad == ("king", "man", "woman", "queen")
+    points = np.random.default_rng(0).normal(size=(60, 8))
+    run.show_points(("lm", "test"), 3, points)
+    m = run.view().map
+    assert m.source == ("lm", "test") and m.coords.shape == (60, 2)
+    run.apply_live(dataclasses.replace(run.exp.cfg, projection="pca", points=20))
+    m = run.view().map
+    assert m.method == "pca" and m.settled and str(m.axes[0]).startswith("PC 1 (")
+    assert len(m.coords) == 20
+    run.show_points(None)
+    assert run.view().map.source == WORD2VEC
+    run.show_points(("few",), 0, points[:3])
+    assert isinstance(run.view().map, MapError) or run.view().map.method == "pca"
+
+
+def test_too_few_points_for_the_perplexity_say_so():
+    run = build_run(EmbConfig(points=20, perplexity=100.0))
+    m = run.view().map
+    assert "Perplexity 100 needs at least 301 points" in str(m.message) and len(m.coords) == 20
+
+
+def test_same_seed_same_numbers_as_stepping_directly(engine):
+    cfg = EmbConfig(seed=3)
+    lr_cfg = dataclasses.replace(cfg, lr=0.01)
+    run = engine.open(FACTORY, {"cfg": cfg})
+    run.step(4)
+    run.play()  # stepping in time slices must not change the numbers: play, pause at k
+    run.wait(lambda s: s.step >= 30, timeout=60)
+    k = run.wait_acked(run.pause(), timeout=30).step
+    run.apply_live(lr_cfg)  # then a live change, then 25 more steps
+    snap = run.wait_acked(run.step(25), timeout=60)
+    view = snap.payload
+
+    direct = W2VExperiment.build(cfg, corpus=corpus_for(load_corpus("grammar"), cfg.min_count))
+    direct.step(k)
+    direct.apply_live(lr_cfg)
+    direct.step(25)
+    ok = [h for h in direct.trainer.history if not h.diverged]
+    assert view.loss_steps.tolist() == [h.step for h in ok] and len(ok) == k + 25
+    np.testing.assert_array_equal(view.loss, [h.loss for h in ok])
+    assert view.eval_steps.tolist() == [e.step for e in direct.evals]
+    np.testing.assert_array_equal(view.accuracy[:, 0], [e.analogy.accuracy for e in direct.evals])
+    assert view.cfg.lr == 0.01 and snap.step == k + 25
+
+
+def test_pause_shows_a_settled_map_and_vectors_come_on_request(engine):
+    cfg = EmbConfig()
+    corpus = corpus_for(load_corpus("grammar"), cfg.min_count)
+    live = LiveEmbeddings.open(engine, cfg, corpus)
+    live.set_query("king", "man", "woman")
+    start = live.handle.wait(lambda s: s.payload is not None and s.payload.map.settled,
+                             timeout=60)
+    live.play()
+    playing = live.handle.wait(lambda s: s.step >= 150 and s.wall - start.wall >= 1.5,
+                               timeout=60)
+    live.pause()
+    snap = live.snapshot()
+    assert not snap.playing and snap.payload.map.settled, snap.payload.map.status
+    assert snap.payload.quad == ("king", "man", "woman", "queen")
+    vectors = live.vectors()
+    assert vectors.shape == (174, 32) and live.vectors() is vectors  # one fetch per step shown
+    assert live.index().words == corpus.words
+    # t-SNE is budgeted while training: TSNE_SHARE of the worker's time, plus what it saved up
+    tsne = playing.payload.tsne_s - start.payload.tsne_s
+    worker = playing.train_s + playing.view_s - start.train_s - start.view_s
+    assert tsne <= TSNE_SHARE * worker + CREDIT_CAP + 0.05, (tsne, worker)
+    analysis = (playing.payload.eval_s - start.payload.eval_s
+                + playing.view_s - start.view_s - tsne)  # analogy accuracy, probes, views
+    assert analysis < 0.15 * worker, (analysis, worker)
+    live.close()
