@@ -1,7 +1,10 @@
-"""Beam-search speed: B = 10 vs B = 1, 30 output steps, on the default bundled seq2seq model.
+"""Beam-search speed: B = 10 vs B = 1, 30 output steps, on the default bundled seq2seq model;
+and the search tree's height on the bundled language models, the old layout against the new.
 
-Run: python benchmarks/bench_beam.py. One thread. The end token is disabled so every run
-really takes 30 steps; "tree" also records every kept hypothesis's top-B children for drawing.
+Run: python benchmarks/bench_beam.py [--heights-only]. One thread. The end token is disabled so
+every timed run really takes 30 steps; "tree" also records every kept hypothesis's top-B
+children for drawing. Heights: the old layout gave every leaf its own 26 px row (plus 160 px);
+the layered one (``seqviz.decoding.tree_layout``) gives each node a row within its column.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seqviz.beam import beam_search  # noqa: E402
+from seqviz.attention.checkpoint import load_s2s_payload  # noqa: E402
+from seqviz.attention.tasks import TaskSpec, build_task  # noqa: E402
 from seqviz.checkpoint import load_weights, pretrained_path, spec_from_dict  # noqa: E402
+from seqviz.decoding.beam import beam_search  # noqa: E402
+from seqviz.decoding.figures import beam_tree_figure  # noqa: E402
+from seqviz.decoding.seq2seq import s2s_problem  # noqa: E402
 from seqviz.models.seq2seq import Seq2Seq, Seq2SeqSpec  # noqa: E402
-from seqviz.s2s_checkpoint import load_s2s_payload  # noqa: E402
-from seqviz.s2s_tasks import TaskSpec, build_task  # noqa: E402
-from seqviz.search_s2s import s2s_problem  # noqa: E402
 
 
 def load(name: str = "seq2seq_dates"):
@@ -42,7 +46,42 @@ def time_search(problem, width: int, expand: int, steps: int = 30, reps: int = 3
     return statistics.median(times) * 1000
 
 
-def main() -> None:
+def tree_heights(sources=(("lm_prose", "The "), ("lm_python", "def ")),
+                 settings=((3, 3), (5, 5), (10, 10)), max_len: int = 30) -> list[tuple]:
+    """(model, B, children drawn, nodes, old px, new px, build ms) per setting."""
+    from seqviz.decoding.sources import bundled_source
+
+    rows = []
+    for name, prompt in sources:
+        problem = bundled_source(name).problem(prompt)
+        for width, expand in settings:
+            tree = problem.search(width, max_len, 0.6, expand=expand)
+            nodes = tree.nodes
+            parents = [n.parent for n in nodes]
+            leaves = len(nodes) - len(set(parents))
+            start = time.perf_counter()
+            fig = beam_tree_figure(parents, [n.step for n in nodes],
+                                   [problem.label(n.token) for n in nodes],
+                                   [n.logp for n in nodes], [n.score for n in nodes],
+                                   [n.status for n in nodes])
+            ms = (time.perf_counter() - start) * 1000
+            rows.append((name, width, expand, len(nodes), max(420, 26 * leaves + 160),
+                         fig.layout.height, ms))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    torch.set_num_threads(1)
+    if "--heights-only" not in argv:
+        speed()
+    print(f"\n{'model':<10} {'B':>3} {'drawn':>5} {'nodes':>6} {'old px':>7} {'new px':>7} "
+          f"{'build ms':>9}")
+    for name, width, expand, n, old, new, ms in tree_heights():
+        print(f"{name:<10} {width:>3} {expand:>5} {n:>6} {old:>7} {new:>7} {ms:>9.0f}")
+
+
+def speed() -> None:
     torch.set_num_threads(1)
     model, data = load()
     problem = s2s_problem(model, data, data.test[0][0])

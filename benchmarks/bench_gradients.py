@@ -4,10 +4,10 @@
 
 The issue's speed goal: for a vanilla RNN and an LSTM (hidden 128, T 64, batch 32, one
 thread), capturing dL/dh_t for every t, the step-t terms of dL/dW_hh and histograms of both
-(``seqviz.gradients.snapshot`` without the Jacobian analysis) should cost at most 1.5x one plain
-training step on the same batch (fused forward, backward, Adam). Both are run alternately on
-the same model and batch, so load from other processes hits both alike; medians of wall time
-and of this thread's CPU time are printed (CPU time is the steadier one on a shared machine).
+(``seqviz.gradients.analysis.snapshot`` without the Jacobian analysis) should cost at most
+1.5x one plain training step on the same batch (fused forward, backward, Adam). Both are run
+alternately on the same model and batch, so load from other processes hits both alike; medians
+of wall time and of this thread's CPU time are printed (CPU time is the steadier one on a shared machine).
 The Jacobian / gate analysis ("why") is timed on its own.
 """
 
@@ -22,10 +22,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
-from seqviz.bptt import _fused_states  # noqa: E402
-from seqviz.gradients import (bptt, histogram_per_step, snapshot, weight_term_stats,  # noqa: E402
-                              why)
-from seqviz.tasks import build_net, build_task  # noqa: E402
+from seqviz.gradients.analysis import (bptt, histogram_per_step, snapshot,  # noqa: E402
+                                       weight_term_stats, why)
+from seqviz.gradients.bptt import _fused_states  # noqa: E402
+from seqviz.gradients.tasks import build_net, build_task  # noqa: E402
 
 
 def _timed(fn) -> tuple[float, float]:

@@ -28,13 +28,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seqviz.figures.hidden import (gates_figure, heatmap_figure, surprisal_figure,  # noqa: E402
+from seqviz.hidden.coloured_text import coloured_text_html  # noqa: E402
+from seqviz.hidden.figures import (gates_figure, heatmap_figure, surprisal_figure,  # noqa: E402
                                    topk_figure, trajectory_figure)
-from seqviz.figures.text import coloured_text_html  # noqa: E402
+from seqviz.hidden.neurons import default_span, find_matches, rank_units, unit_order  # noqa: E402
+from seqviz.hidden.pca import fit_pca  # noqa: E402
+from seqviz.hidden.probes import fit_ngram, ngram_surprisal, trace_corpus, trace_lm  # noqa: E402
 from seqviz.models.lm import LMSpec, build_lm  # noqa: E402
-from seqviz.neurons import default_span, find_matches, rank_units, unit_order  # noqa: E402
-from seqviz.probes import fit_ngram, ngram_surprisal, trace_corpus, trace_lm  # noqa: E402
-from seqviz.project import fit_pca  # noqa: E402
 
 VOCAB = 100
 

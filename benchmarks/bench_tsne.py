@@ -28,8 +28,8 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seqviz.embeddings import trustworthiness  # noqa: E402
-from seqviz.tsne import AnimatedTSNE  # noqa: E402
+from seqviz.embeddings.queries import trustworthiness  # noqa: E402
+from seqviz.embeddings.tsne import AnimatedTSNE  # noqa: E402
 
 
 def clusters(n: int, dim: int = 64, k: int = 10, seed: int = 0) -> np.ndarray:
@@ -95,8 +95,7 @@ def word2vec_table() -> None:
     """ms per step, dense vs sparse embedding gradients (module docstring of word2vec.py)."""
     import torch
 
-    from seqviz.models.word2vec import (W2VCorpus, Word2VecBatches, Word2VecSpec,
-                                        build_word2vec)
+    from seqviz.models.word2vec import W2VCorpus, Word2VecBatches, Word2VecSpec, build_word2vec
 
     torch.set_num_threads(1)
 

@@ -3,6 +3,8 @@
     python scripts/train_seq2seq.py                 # everything
     python scripts/train_seq2seq.py dates reverse   # only these checkpoints, no study
     python scripts/train_seq2seq.py --studies       # only the long-input studies
+    python scripts/train_seq2seq.py --studies reverse zh_digits  # only these studies (the
+                                                    # others in the file are kept)
 
 Writes ``seqviz/pretrained/seq2seq_<name>.pt`` (weights in float16 plus vocabularies, config,
 training curves and the probe's attention timeline) and ``seqviz/pretrained/
@@ -22,15 +24,17 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seqviz.s2s_checkpoint import load_s2s_payload, pretrained_path  # noqa: E402
-from seqviz.s2s_experiment import S2SConfig, S2SExperiment, describe, evaluate  # noqa: E402
-from seqviz.s2s_study import STUDY_FILE, LongInputStudy  # noqa: E402
+from seqviz.attention.checkpoint import load_s2s_payload, pretrained_path  # noqa: E402
+from seqviz.attention.experiment import S2SConfig, S2SExperiment, describe, evaluate  # noqa: E402
+from seqviz.attention.study import STUDY_FILE, LongInputStudy, load_studies  # noqa: E402
 
 # name -> (config, training steps); snapshot_every * 120 >= steps keeps every snapshot.
 CHECKPOINTS = {
     "dates": (S2SConfig(task="dates", min_len=8, max_len=30, snapshot_every=10), 1200),
     "reverse": (S2SConfig(task="reverse", min_len=3, max_len=10, snapshot_every=5), 600),
     "translate": (S2SConfig(task="translate", min_len=5, max_len=15, snapshot_every=10), 1200),
+    "zh_digits": (S2SConfig(task="zh_digits", min_len=1, max_len=23, snapshot_every=10), 1200),
+    "digits_zh": (S2SConfig(task="digits_zh", min_len=1, max_len=12, snapshot_every=10), 1200),
 }
 # The long-input problem: same model with and without attention, same budget, wide lengths.
 STUDIES = [
@@ -38,6 +42,7 @@ STUDIES = [
     (S2SConfig(task="translate", min_len=5, max_len=25), 1200),
     (S2SConfig(task="dates", min_len=8, max_len=30), 1200),
     (S2SConfig(task="sort", min_len=3, max_len=20), 1200),
+    (S2SConfig(task="zh_digits", min_len=1, max_len=23), 1200),
 ]
 
 
@@ -70,12 +75,14 @@ def run_study(cfg: S2SConfig, steps: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", help=f"any of {', '.join(CHECKPOINTS)}")
+    parser.add_argument("names", nargs="*", help=f"checkpoints: any of {', '.join(CHECKPOINTS)}; "
+                        "with --studies, study tasks")
     parser.add_argument("--studies", action="store_true", help="only the long-input studies")
     args = parser.parse_args()
-    unknown = [n for n in args.names if n not in CHECKPOINTS]
+    known = [c.task for c, _steps in STUDIES] if args.studies else list(CHECKPOINTS)
+    unknown = [n for n in args.names if n not in known]
     if unknown:
-        parser.error(f"unknown checkpoint(s) {unknown}; choose from {list(CHECKPOINTS)}")
+        parser.error(f"unknown name(s) {unknown}; choose from {known}")
     torch.set_num_threads(1)
     names = [] if args.studies else (args.names or list(CHECKPOINTS))
     for name in names:
@@ -86,8 +93,14 @@ def main() -> None:
               f"{100 * meta['reloaded_exact']:.1f} %), BLEU {meta['bleu']}, "
               f"{meta['size_kb']} KB", flush=True)
     if args.studies or not args.names:
+        wanted = set(args.names) if args.studies and args.names else None
+        kept = {s["task"]: s for s in load_studies()} if wanted else {}
         results = []
         for cfg, steps in STUDIES:
+            if wanted is not None and cfg.task not in wanted:
+                if cfg.task in kept:
+                    results.append(kept[cfg.task])
+                continue
             start = time.perf_counter()
             result = run_study(replace(cfg), steps)
             results.append(result)

@@ -1,0 +1,166 @@
+"""Follow the lecturer: what 100 followers cost the lecturer's training.
+
+    python benchmarks/bench_follow.py [--followers 100] [--seconds 15] [--rounds 3]
+
+The lecturer's run is the LM page's default (char LSTM 128 on prose, T 64, B 32) playing on
+this process's engine (one worker per core), shared through ``seqviz.engine.share``. Followers
+are threads of this process, as the Streamlit server's sessions are: each reads the share at
+the Follow page's pace (``seqviz.ui.share.follow_period``) and, for every new snapshot, does
+what the page does to draw it: the LM panel's three curves refreshed from the snapshot
+(``seqviz.figures.training.refresh_*``) and serialised as ``st.plotly_chart`` does
+(``plotly.io.to_json``). Rounds alternate 0 and N followers so a busy machine's drift hits
+both; the figure is the lecturer's steps/s with N followers over its steps/s with none (goal:
+at least 0.9), beside the followers' drawing cost (server CPU seconds per second, and ms per
+redraw).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _draw(view, cache: dict) -> int:
+    """The LM panel's figure work for one snapshot: build once, then refresh; serialise."""
+    import plotly.io as pio
+
+    from seqviz.figures.training import (grad_norm_figure, loss_figure, perplexity_figure,
+                                         refresh_grad_norm, refresh_loss, refresh_perplexity)
+
+    if not cache:
+        cache.update(loss=loss_figure(view.steps, view.loss).to_dict(),
+                     ppl=perplexity_figure(view.eval_steps, view.eval_values,
+                                           model=view.cfg.cell.upper()).to_dict(),
+                     grad=grad_norm_figure(view.steps, view.grad_norm,
+                                           view.grad_norm_clipped).to_dict())
+    else:
+        cache.update(loss=refresh_loss(cache["loss"], view.steps, view.loss),
+                     ppl=refresh_perplexity(cache["ppl"], view.eval_steps, view.eval_values),
+                     grad=refresh_grad_norm(cache["grad"], view.steps, view.grad_norm,
+                                            view.grad_norm_clipped))
+    return sum(len(pio.to_json(spec, validate=False)) for spec in cache.values())
+
+
+class Followers:
+    """``n`` follower threads reading ``code`` from ``registry`` every ``period`` seconds."""
+
+    def __init__(self, registry, code: str, n: int, period: float):
+        self.registry, self.code, self.n, self.period = registry, code, n, period
+        self.stop = threading.Event()
+        self.redraws, self.draw_s, self.reads = 0, 0.0, 0
+        self._lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True)
+                        for i in range(n)]
+
+    def _run(self, i: int) -> None:
+        cache: dict = {}
+        seen = None
+        self.stop.wait(self.period * i / max(self.n, 1))  # spread out, like real sessions
+        while not self.stop.is_set():
+            start, cpu = time.perf_counter(), time.thread_time()
+            got = self.registry.follow(self.code, follower=f"f{i}")
+            snap = got.snapshot
+            drew = False
+            if snap is not None and snap.payload is not None and (
+                    snap.generation, snap.version) != seen:
+                seen = (snap.generation, snap.version)
+                _draw(snap.payload, cache)
+                drew = True
+            spent = time.perf_counter() - start
+            with self._lock:
+                self.reads += 1
+                if drew:
+                    self.redraws += 1
+                    self.draw_s += time.thread_time() - cpu  # CPU, not wall: a busy box
+            self.stop.wait(max(0.0, self.period - spent))
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(10)
+
+
+def measure(handle, seconds: float) -> float:
+    """The lecturer's steps/s over ``seconds`` of wall time (from its snapshots)."""
+    a = handle.snapshot()
+    t0 = time.perf_counter()
+    time.sleep(seconds)
+    b = handle.snapshot()
+    return (b.step - a.step) / (time.perf_counter() - t0)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--followers", type=int, default=100)
+    ap.add_argument("--seconds", type=float, default=15.0, help="per round and phase")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--tiny", action="store_true", help="a small model (the suite's check)")
+    args = ap.parse_args(argv)
+
+    from seqviz.engine.pool import Engine
+    from seqviz.engine.share import ShareRegistry
+    from seqviz.lm.config import LMConfig
+    from seqviz.lm.live import LiveLM, text_data_for
+    from seqviz.ui.player import TICK_SECONDS
+    from seqviz.ui.share import follow_period
+
+    cfg = LMConfig(hidden_size=16, embed_size=8, seq_len=8, batch_size=4) if args.tiny \
+        else LMConfig()
+    engine = Engine(idle_pause_s=3600)
+    try:
+        assert engine.wait_ready(180)
+        live = LiveLM.open(engine, cfg, text_data_for(cfg, None), [], playing=True)
+        live.handle.wait(lambda s: s.step > 5, timeout=180)
+        registry = ShareRegistry(engine, replica="r1")
+        share = registry.create(live.handle, live, page="pages/1_Language_Model.py",
+                                title="Language model")
+        period = follow_period(args.followers, floor=TICK_SECONDS)
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"lecturer: {cfg.cell.upper()} {cfg.hidden_size} on {cfg.corpus}, "
+              f"{engine.size} worker(s); {args.followers} followers, each reading every "
+              f"{period:.2f} s (follow_period)")
+        print(f"{'round':>5}  {'0 followers':>12}  {f'{args.followers} followers':>14}  "
+              f"{'ratio':>6}  {'server CPU':>10}  {'ms/redraw':>9}  {'redraws/s':>9}")
+        ratios, cpus, costs = [], [], []
+        for r in range(1, args.rounds + 1):
+            alone = measure(live.handle, args.seconds)
+            with Followers(registry, share.code, args.followers, period) as fol:
+                time.sleep(period + 1.0)  # every follower has started and built its figures
+                cpu0, r0, d0, w0 = time.process_time(), fol.redraws, fol.draw_s, time.time()
+                followed = measure(live.handle, args.seconds)
+                cpu = (time.process_time() - cpu0) / (time.time() - w0)
+                redraws = fol.redraws - r0
+                cost = 1000 * (fol.draw_s - d0) / max(redraws, 1)
+                rate = redraws / (time.time() - w0)
+            ratio = followed / alone if alone else float("nan")
+            ratios.append(ratio)
+            cpus.append(cpu)
+            costs.append(cost)
+            print(f"{r:>5}  {alone:>12.1f}  {followed:>14.1f}  {ratio:>6.2f}  {cpu:>9.2f}c  "
+                  f"{cost:>9.1f}  {rate:>9.1f}", flush=True)
+        mean = statistics.mean(ratios)
+        print(f"lecturer's steps/s with {args.followers} followers / with none: {mean:.2f} "
+              f"(min {min(ratios):.2f}; goal >= 0.90: {'met' if mean >= 0.9 else 'MISSED'}); "
+              f"followers' drawing: {statistics.mean(cpus):.2f} of a core, "
+              f"{statistics.median(costs):.1f} ms of CPU per redraw; load average after: "
+              f"{os.getloadavg()[0]:.1f}")
+        live.close()
+    finally:
+        engine.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,461 @@
+"""Live training: how much of the CPU goes to learning, and how fast pages answer.
+
+    python benchmarks/bench_live.py [--part fairness|browser|reruns|first-chart|all]
+
+Every figure is printed beside its reference, measured in the same run (issue 13):
+
+- **fairness** (no browser): ``--sessions`` (20) default LM runs playing on the engine's
+  workers (one per core) for ``--seconds`` (20), while a thread of this process builds and
+  serialises each session's three LM figures at the page's display rate, as the server would.
+  Reference: one bare torch loop of the same model per core, run at the same time. Prints the
+  aggregate steps/s and its ratio (goal >= 0.8), the slowest session's steps/s over the fastest
+  (goal >= 0.5), the Pause latency p95 (goal < 200 ms: from the command to the snapshot that
+  shows the run paused), and the workers' time spent on views/analysis vs training.
+- **browser**: the LM page played in headless Chromium, ``streamlit run`` pinned to core 0 with
+  ``taskset`` (its worker inherits the core) and Chromium to core 1; steps/s read from the page's
+  step counter vs a bare torch loop of the same model pinned to core 0. Goal >= 0.9.
+- **reruns**: server CPU of a plain rerun and of a live-slider change per page (AppTest, median
+  of 7). Goals < 50 ms and < 80 ms.
+- **first-chart**: seconds from opening each page on a freshly started server until its first
+  chart is drawn (goal <= 3 s), beside the server's start-up time and the time to the page's
+  title (Streamlit's own front end: the floor); ``--repeats N`` gives ranges.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_LM = {}  # LMConfig() defaults: char LSTM 128 on prose, T 64, B 32, Adam, clip by norm
+
+
+# ---- the reference: a bare torch loop of the page's model --------------------------------------
+def bare_loop(seconds: float, queue=None, warmup: int = 5, core: int | None = None) -> float:
+    """Steps/s of a plain loop (batch, forward, backward, clip, Adam) of the default LM."""
+    if core is not None:
+        os.sched_setaffinity(0, {core})
+    import torch
+
+    torch.set_num_threads(1)
+    from seqviz.data import BatchSampler, build_text_data, load_corpus
+    from seqviz.lm.config import LMConfig
+    from seqviz.models.lm import LMSpec, build_lm
+
+    cfg = LMConfig(**DEFAULT_LM)
+    data = build_text_data(load_corpus(cfg.corpus), cfg.level)
+    model = build_lm(LMSpec(vocab_size=len(data.vocab), embed_size=cfg.embed_size,
+                            hidden_size=cfg.hidden_size, num_layers=cfg.num_layers,
+                            cell=cfg.cell), seed=cfg.seed)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    batches = BatchSampler(data.train, cfg.batch_size, cfg.seq_len, seed=cfg.seed)
+
+    def one() -> None:
+        x, y = batches.next()
+        opt.zero_grad(set_to_none=True)
+        loss = model(x, y)[1]
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_threshold)
+        opt.step()
+
+    for _ in range(warmup):
+        one()
+    n, start, cpu = 0, time.perf_counter(), time.process_time()
+    while time.perf_counter() - start < seconds:
+        one()
+        n += 1
+    rate = n / (time.perf_counter() - start)
+    if queue is not None:
+        queue.put((rate, n / (time.process_time() - cpu)))
+    return rate
+
+
+def analysis_costs(core: int | None = None, reps: int = 3) -> dict[str, float]:
+    """Seconds one validation pass and one page sample of the default LM take (median of
+    ``reps``), in this process (pinned to ``core``): what the worker spends besides steps."""
+    if core is not None:
+        os.sched_setaffinity(0, {core})
+    import torch
+
+    torch.set_num_threads(1)
+    from seqviz.lm.config import LMConfig
+    from seqviz.lm.experiment import LMExperiment, lm_perplexity, val_slice
+    from seqviz.lm.live import SAMPLE_LENGTH, text_data_for
+
+    cfg = LMConfig(**DEFAULT_LM)
+    exp = LMExperiment.build(cfg, text_data_for(cfg, None))
+    exp.step(3)
+
+    def timed(fn) -> float:
+        times = []
+        for _ in range(reps + 1):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times[1:])
+
+    return {"eval": timed(lambda: lm_perplexity(exp.model, val_slice(exp.data), cfg.seq_len)),
+            "sample": timed(lambda: exp.sample("", SAMPLE_LENGTH[cfg.level])),
+            "eval_every": exp.trainer.eval_every}
+
+
+def _analysis_costs_in(core: int, queue) -> None:
+    queue.put(analysis_costs(core))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(server_pid: int) -> list[int]:
+    """The engine workers started by a server process."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if ppid == server_pid and b"seqviz.engine.worker" in cmd:
+            out.append(int(entry))
+    return out
+
+
+def bare_loops(n: int, seconds: float, core: int | None = None, with_cpu: bool = False) -> list:
+    """Steps/s of ``n`` bare loops at once; with ``with_cpu``, (steps per wall second, steps
+    per CPU second of the loop's process) each."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=bare_loop, args=(seconds, queue, 5, core)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    rates = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return [wall for wall, _ in rates] if not with_cpu else rates
+
+
+# ---- fairness -----------------------------------------------------------------------------
+def draw_loop(sessions: list, tick: float, stop: threading.Event, stats: dict) -> None:
+    """What the server does for each playing page: every ``tick`` s per session, if the run
+    published a new snapshot, build the page's three figures and serialise them."""
+    import plotly.io
+
+    from seqviz.ui.lm.panel import _figures
+
+    seen: dict[int, int] = {}
+    caches: list[dict] = [{} for _ in sessions]  # each page's own figure cache
+    next_due = [time.monotonic()] * len(sessions)
+    while not stop.is_set():
+        now = time.monotonic()
+        for i, live in enumerate(sessions):
+            if now < next_due[i]:
+                continue
+            next_due[i] = now + tick
+            snap = live.snapshot()
+            if snap is None or seen.get(i) == snap.version or snap.payload is None:
+                continue
+            seen[i] = snap.version
+            start = time.thread_time()
+            for fig in _figures(live, snap.payload, caches[i]).values():  # as st.plotly_chart serialises
+                plotly.io.to_json(fig.to_dict(), validate=False)
+            stats["draw_cpu"] += time.thread_time() - start
+            stats["draws"] += 1
+        stop.wait(0.01)
+
+
+def fairness(sessions: int, seconds: float, tick: float) -> None:
+    from seqviz.engine.pool import Engine, default_workers
+    from seqviz.lm.config import LMConfig
+    from seqviz.lm.experiment import fit_baselines
+    from seqviz.lm.live import LiveLM, text_data_for
+
+    workers = default_workers()
+    print(f"## Engine fairness: {sessions} default LM runs on {workers} workers, {seconds:g} s, "
+          f"figures drawn every {tick:g} s per session")
+    ref = bare_loops(workers, seconds)
+    ref_total = sum(ref)
+    print(f"reference: {workers} bare torch loops at once: "
+          f"{', '.join(f'{r:.1f}' for r in ref)} steps/s, total {ref_total:.1f}")
+
+    engine = Engine(workers=workers)
+    engine.wait_ready(120)
+    data = text_data_for(LMConfig(**DEFAULT_LM), None)
+    lines = fit_baselines(data)
+    runs = [LiveLM.open(engine, LMConfig(**DEFAULT_LM, seed=i), data, lines)
+            for i in range(sessions)]
+    for r in runs:
+        r.handle.wait(timeout=120)
+    stats = {"draw_cpu": 0.0, "draws": 0}
+    stop = threading.Event()
+    drawer = threading.Thread(target=draw_loop, args=(runs, tick, stop, stats), daemon=True)
+    drawer.start()
+    for r in runs:
+        r.play()
+    time.sleep(3.0)  # warm-up: every run has had slices and published
+    start_steps = [r.handle.snapshot().step for r in runs]
+    start_views = [(r.handle.snapshot().train_s, r.handle.snapshot().view_s) for r in runs]
+    t0 = time.monotonic()
+    latencies, rng = [], random.Random(0)
+    while time.monotonic() - t0 < seconds:
+        time.sleep(0.5)
+        victim = runs[rng.randrange(sessions)]  # Pause one session, time it, play it again
+        sent = time.perf_counter()
+        seq = victim.handle.pause()
+        victim.handle.wait(lambda s, q=seq: s.acked >= q and not s.playing, timeout=30)
+        latencies.append(time.perf_counter() - sent)
+        victim.play()
+    elapsed = time.monotonic() - t0
+    snaps = [r.handle.snapshot() for r in runs]
+    stop.set()
+    for r in runs:
+        r.pause()
+    rates = [(s.step - s0) / elapsed for s, s0 in zip(snaps, start_steps)]
+    train = sum(s.train_s - a for s, (a, _) in zip(snaps, start_views))
+    views = sum(s.view_s - b for s, (_, b) in zip(snaps, start_views))
+    total = sum(rates)
+    lat = sorted(latencies)
+    p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))]
+    print(f"seqviz engine: total {total:.1f} steps/s = {total / ref_total:.2f} of the reference "
+          f"(goal >= 0.8)")
+    print(f"  per session: min {min(rates):.2f}, max {max(rates):.2f}, median "
+          f"{statistics.median(rates):.2f} steps/s; slowest / fastest {min(rates) / max(rates):.2f}"
+          f" (goal >= 0.5)")
+    print(f"  Pause latency: median {1000 * statistics.median(lat):.0f} ms, p95 "
+          f"{1000 * p95:.0f} ms over {len(lat)} pauses (goal < 200 ms)")
+    print(f"  workers' time on views and analysis: {views:.1f} s vs {train:.1f} s training "
+          f"= {views / max(train + views, 1e-9):.1%} (goal <= 15 %)")
+    print(f"  server drawing: {stats['draws']} figure sets, {stats['draw_cpu']:.1f} s CPU "
+          f"({1000 * stats['draw_cpu'] / max(stats['draws'], 1):.0f} ms each)")
+    engine.shutdown()
+
+
+# ---- browser --------------------------------------------------------------------------------
+def _server(cores: str | None = None):
+    """A fresh ``streamlit run app.py`` (pinned with taskset to ``cores``)."""
+    from tests.browser import start_server
+
+    return start_server(("taskset", "-c", cores) if cores else (), quiet=True)
+
+
+def _chromium(p, core: str | None = None):
+    from tests.browser import ARGS, CHROMIUM
+
+    exe = CHROMIUM
+    if core is not None:  # pin the browser: a wrapper that execs chromium under taskset
+        wrapper = Path("/tmp/seqviz-bench-chromium")
+        wrapper.write_text(f'#!/bin/sh\nexec taskset -c {core} {CHROMIUM} "$@"\n')
+        wrapper.chmod(0o755)
+        exe = str(wrapper)
+    return p.chromium.launch(executable_path=exe, args=ARGS)
+
+
+def browser_play(seconds: float) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser import step_count, wait_metric_at_least, wait_ready
+
+    print(f"## LM page Play in Chromium ({seconds:g} s): server + its worker on core 0, "
+          f"browser on core 1; load average before: {os.getloadavg()[0]:.2f}")
+    ref, ref_cpu = bare_loops(1, seconds, core=0, with_cpu=True)[0]
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    costs_proc = ctx.Process(target=_analysis_costs_in, args=(0, queue))
+    costs_proc.start()
+    costs = queue.get()
+    costs_proc.join()
+    proc, url = _server("0")
+    try:
+        with sync_playwright() as p:
+            browser = _chromium(p, "1")
+            page = browser.new_page(viewport={"width": 1500, "height": 2000})
+            page.goto(url + "/Language_Model")
+            wait_ready(page)
+            expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3, timeout=90_000)
+            page.get_by_role("button", name="▶ Play").click()
+            wait_metric_at_least(page, "Step", 30)  # warm: the run has had its first slices
+            workers = worker_pids(proc.pid)
+            s0, t0 = step_count(page), time.perf_counter()
+            cpu0 = [cpu_seconds(pid) for pid in [proc.pid, *workers]]
+            time.sleep(seconds)
+            s1, t1 = step_count(page), time.perf_counter()
+            cpu1 = [cpu_seconds(pid) for pid in [proc.pid, *workers]]
+            page.get_by_role("button", name="⏸ Pause").click()
+            browser.close()
+    finally:
+        proc.terminate()
+    wall = t1 - t0
+    rate = (s1 - s0) / wall
+    server, worker = cpu1[0] - cpu0[0], sum(cpu1[1:]) - sum(cpu0[1:])
+    print(f"reference: bare torch loop of the same model on core 0: {ref:.1f} steps/s "
+          f"({ref_cpu:.1f} per CPU second)")
+    print(f"seqviz LM page playing: {rate:.1f} steps/s = {rate / ref:.2f} of the reference "
+          f"(goal >= 0.9)")
+    page_cpu = (s1 - s0) / max(server + worker, 1e-9)
+    print(f"  per CPU second of the server and its worker: {page_cpu:.1f} steps = "
+          f"{page_cpu / ref_cpu:.2f} of the reference's per CPU second (what the ratio would be "
+          f"if nothing else ran on core 0)")
+    steps, total = s1 - s0, server + worker
+    training = steps / ref_cpu  # CPU seconds the bare loop needs for these steps
+    validation = steps / costs["eval_every"] * costs["eval"]
+    print(f"  where the {total:.1f} CPU seconds went: training {training / total:.3f}, "
+          f"validation (one pass {1000 * costs['eval']:.0f} ms every {costs['eval_every']} "
+          f"steps) {validation / total:.3f}, the worker's other work (samples of "
+          f"{1000 * costs['sample']:.0f} ms, views, messages) "
+          f"{(worker - training - validation) / total:.3f}, the server (Streamlit, redraws) "
+          f"{server / total:.3f}; core 0 idle or lent to other processes "
+          f"{1 - total / wall:.3f} of the {wall:.1f} s; {len(workers)} worker(s)")
+
+
+FIRST_CHART = {  # page path -> what a visitor opens (defaults; bundled demos included)
+    "Language_Model": "/Language_Model",
+    "Language_Model (feed-forward, n = 5)": "/Language_Model?cell=ff&window=4",
+    "Hidden_States (bundled LSTM)": "/Hidden_States",
+    "Gradient_Flow": "/Gradient_Flow",
+    "Clipping": "/Clipping",
+    "Attention (live)": "/Attention",
+    "Attention (bundled dates)": "/Attention?pretrained=dates",
+    "Beam_Search (bundled dates)": "/Beam_Search",
+    "Embeddings": "/Embeddings",
+}
+DRAWN = ('[data-testid="stPlotlyChart"] :is(path.js-line, .heatmaplayer image, '
+         'g.points path.point, .barlayer path, .contourlayer path)')
+
+
+def first_chart(repeats: int = 1) -> None:
+    """Each page opened as the first visit of a freshly started server, ``repeats`` times."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser import start_server
+
+    print(f"## First chart after opening a page on a freshly started server (goal <= 3 s), "
+          f"{repeats} run(s) each, load average before: {os.getloadavg()[0]:.2f}")
+    print("Server start: `streamlit run app.py` launched -> it answers its health check (the "
+          "start-up warm-up runs first). Title: page opened -> its title drawn (Streamlit's own "
+          "front end and the page's first lines: the floor for any page).")
+    print("| page | server start s | opened -> title s | opened -> first drawn chart s |")
+    print("| --- | --- | --- | --- |")
+    rows: dict[str, list[tuple[float, float, float]]] = {name: [] for name in FIRST_CHART}
+    with sync_playwright() as p:
+        browser = _chromium(p)
+        for _ in range(repeats):
+            for name, path in FIRST_CHART.items():
+                launched = time.perf_counter()
+                proc, url = start_server(quiet=True)
+                up = time.perf_counter() - launched
+                try:
+                    page = browser.new_page(viewport={"width": 1500, "height": 2000})
+                    start = time.perf_counter()
+                    page.goto(url + path)
+                    expect(page.locator("h1").first).to_be_attached(timeout=120_000)
+                    title = time.perf_counter() - start
+                    expect(page.locator(DRAWN).first).to_be_attached(timeout=120_000)
+                    rows[name].append((up, title, time.perf_counter() - start))
+                    page.close()
+                finally:
+                    proc.terminate()
+                    proc.wait(20)
+        browser.close()
+
+    def span(values) -> str:
+        lo, hi = min(values), max(values)
+        return f"{lo:.1f}" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}-{hi:.1f}"
+
+    for name, runs in rows.items():
+        print(f"| {name} | {span([r[0] for r in runs])} | {span([r[1] for r in runs])} | "
+              f"{span([r[2] for r in runs])} |")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+# ---- reruns -------------------------------------------------------------------------------
+PAGES = {  # page -> (query for a small quick config, a live slider widget key and its new value)
+    "pages/1_Language_Model.py": ({}, ("select_slider", "lm.w.lr", 0.01)),
+    "pages/2_Hidden_States.py": ({}, None),
+    "pages/3_Gradient_Flow.py": ({}, ("select_slider", "gf.w.lr", 0.01)),
+    "pages/4_Clipping.py": ({}, ("select_slider", "clip.w.clip_threshold", 2.0)),
+    "pages/5_Attention.py": ({}, ("select_slider", "att.w.lr", 0.01)),
+    "pages/6_Beam_Search.py": ({}, ("select_slider", "beam.w.beam_width", 4)),
+    "pages/7_Embeddings.py": ({}, ("select_slider", "emb.w.lr", 0.01)),
+    "pages/10_CTC.py": ({}, ("select_slider", "ctc.w.lr", 0.003)),
+}
+
+
+def _cpu_of(at, action=None) -> float:
+    """Server CPU (this process: the script thread and Streamlit's own) of one rerun."""
+    start = time.process_time()
+    (action(at) if action else at).run()
+    return time.process_time() - start
+
+
+def reruns(repeats: int = 7) -> None:
+    """Server CPU per plain rerun and per live-slider change, each page at its defaults."""
+    from streamlit.testing.v1 import AppTest
+
+    print(f"## Rerun cost per page (server CPU, AppTest, median of {repeats})")
+    print("| page | plain rerun ms | live slider ms | first run ms |")
+    print("| --- | --- | --- | --- |")
+    for page, (query, slider) in PAGES.items():
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+        for k, v in query.items():
+            at.query_params[k] = v
+        at.switch_page(page)
+        first = _cpu_of(at)
+        if at.exception:
+            print(f"| {page} | error: {at.exception[0].value} | | |")
+            continue
+        at.run()  # settle (first snapshot, caches)
+        plain = statistics.median(_cpu_of(at) for _ in range(repeats))
+        live = ""
+        if slider is not None:  # alternate between a new value and the original one
+            kind, key, value = slider
+            values = [value, getattr(at, kind)(key=key).value]
+            times = [_cpu_of(at, lambda a, v=values[i % 2]: getattr(a, kind)(key=key).set_value(v))
+                     for i in range(repeats)]
+            live = f"{1000 * statistics.median(times):.0f}"
+        print(f"| {Path(page).stem} | {1000 * plain:.0f} | {live or '–'} | {1000 * first:.0f} |")
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", default="all",
+                    choices=["fairness", "browser", "reruns", "first-chart", "all"])
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--repeats", type=int, default=1, help="first-chart: runs per page")
+    ap.add_argument("--tick", type=float, default=None,
+                    help="display period per session (default: the page's, for this load)")
+    args = ap.parse_args(argv)
+    from seqviz.ui.player import TICK_MAX, TICK_PER_RUN, TICK_SECONDS
+
+    if args.part in ("fairness", "all"):
+        from seqviz.engine.pool import default_workers
+
+        page_tick = min(TICK_MAX, max(TICK_SECONDS, TICK_PER_RUN * args.sessions
+                                      / default_workers()))
+        fairness(args.sessions, args.seconds, args.tick or page_tick)
+    if args.part in ("browser", "all"):
+        browser_play(args.seconds)
+    if args.part in ("reruns", "all"):
+        reruns()
+    if args.part in ("first-chart", "all"):
+        first_chart(args.repeats)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""seqviz's word2vec beside gensim's, from the same run, one thread each.
+
+    pip install -r requirements-bench.txt      # gensim: a benchmark-only dependency
+    python benchmarks/bench_word2vec.py        # everything (about a minute of CPU)
+    python benchmarks/bench_word2vec.py --tiny # seqviz only, small: the smoke test's mode
+    python benchmarks/bench_word2vec.py --write-table  # also store the output-layer table
+
+Same corpus (seqviz's tokenised sentences are handed to gensim), same hyper-parameters:
+skip-gram, E = 32, window 3 (shrinking), 5 negatives, min_count 3, subsampling 1e-3, alpha
+0.025 falling linearly to 0.0001 over 5 epochs. gensim: ``Word2Vec(sg=1, negative=5,
+workers=1)``; seqviz: ``W2VExperiment`` with the page's defaults (1,024 pairs a step).
+
+1. Pairs per CPU-second: (centre, context) pairs of one epoch over the CPU seconds the epochs
+   took. Both draw pairs the same way (subsampling, shrinking window), so the pairs of an
+   epoch are counted once, from seqviz's generator, and used for both.
+2. CPU seconds to 90 % analogy accuracy on the English grammar (its 162 analogies, top-1,
+   query words excluded), scored at the end of every epoch for both (evaluation not timed).
+3. Prose: top-10 cosine neighbours of the 300 most frequent words (in both vocabularies),
+   overlap seqviz–gensim against gensim–gensim (two seeds); same number of pairs (5 epochs).
+4. Output layers (seqviz only): ms per step and analogy accuracy after 1 and 5 epochs for
+   negative sampling, hierarchical softmax, sampled and full softmax. ``--write-table`` stores
+   it in ``seqviz/embeddings/objectives.json``, the table the page shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seqviz.embeddings.experiment import EmbConfig, W2VExperiment, corpus_text  # noqa: E402
+from seqviz.embeddings.grammars import TEACHING  # noqa: E402
+from seqviz.embeddings.queries import Index, analogy_accuracy  # noqa: E402
+from seqviz.models.w2v_objectives import OBJECTIVES  # noqa: E402
+from seqviz.models.word2vec import build_w2v_corpus, sentences  # noqa: E402
+
+TABLE = Path(__file__).resolve().parents[1] / "seqviz" / "embeddings" / "objectives.json"
+GOAL_RATIO = 3.0  # time to 90 %: at most 3x gensim's
+
+
+def _accuracy(vectors, words, corpus="grammar") -> float:
+    t = TEACHING[corpus]
+    return analogy_accuracy(Index.build(np.asarray(vectors, np.float64), list(words)),
+                            t.analogies, t.relation_of).accuracy
+
+
+def seqviz_run(text: str, cfg: EmbConfig, score=None):
+    """(CPU seconds at each epoch end, score at each, pairs per epoch, experiment)."""
+    corpus = build_w2v_corpus(text, min_count=cfg.min_count)
+    exp = W2VExperiment.build(cfg, corpus=corpus, eval_every=10**9)
+    cpu, points, steps = 0.0, [], 0
+    for epoch in range(1, cfg.epochs + 1):
+        start = time.process_time()
+        while exp.batches.progress < epoch:
+            exp.step(1)
+            steps += 1
+        cpu += time.process_time() - start
+        points.append((cpu, score(exp.vectors(), corpus.words) if score else float("nan")))
+    return points, steps * cfg.batch_size / cfg.epochs, exp
+
+
+def gensim_run(sents, cfg: EmbConfig, seed: int, score=None):
+    """(CPU seconds at each epoch end, score at each, model); evaluation is not timed."""
+    from gensim.models import Word2Vec
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    class Clock(CallbackAny2Vec):
+        def __init__(self):
+            self.points, self.paused, self.start = [], 0.0, 0.0
+
+        def on_train_begin(self, model):
+            self.start = time.process_time()
+
+        def on_epoch_end(self, model):
+            now = time.process_time()
+            acc = score(model.wv.vectors, model.wv.index_to_key) if score else float("nan")
+            self.points.append((now - self.start - self.paused, acc))
+            self.paused += time.process_time() - now
+
+    clock = Clock()
+    model = Word2Vec(sents, vector_size=cfg.embed_size, window=cfg.window, negative=cfg.negatives,
+                     min_count=cfg.min_count, sample=cfg.subsample, alpha=cfg.lr,
+                     min_alpha=1e-4, epochs=cfg.epochs, sg=1, hs=0, workers=1, seed=seed,
+                     callbacks=[clock])
+    return clock.points, model
+
+
+def first_at(points, level=0.9):
+    for i, (cpu, acc) in enumerate(points):
+        if acc >= level:
+            return cpu, i + 1
+    return None, None
+
+
+def neighbour_sets(vectors, words, common, k=10):
+    pos = {w: i for i, w in enumerate(words)}
+    rows = np.asarray([vectors[pos[w]] for w in common], np.float64)
+    unit = rows / np.linalg.norm(rows, axis=1, keepdims=True).clip(1e-12)
+    sim = unit @ unit.T
+    np.fill_diagonal(sim, -np.inf)
+    top = np.argsort(-sim, axis=1)[:, :k]
+    return [set(r) for r in top]
+
+
+def overlap(a, b) -> float:
+    return float(np.mean([len(x & y) / len(x) for x, y in zip(a, b)]))
+
+
+def objectives_table(text: str, cfg: EmbConfig) -> list[dict]:
+    rows = []
+    for name in OBJECTIVES:
+        c = dataclasses.replace(cfg, objective=name)
+        points, _pairs, exp = seqviz_run(text, c, _accuracy)
+        steps = len(exp.trainer.history)
+        ms = 1000 * points[-1][0] / max(1, exp.trainer.steps)
+        rows.append({"objective": name, "ms_per_step": round(ms, 2),
+                     "accuracy_1": round(points[0][1], 3), "accuracy_5": round(points[-1][1], 3),
+                     "loss": round(float(np.mean([h.loss for h in
+                                                  list(exp.trainer.history)[-max(1, steps // 10):]])),
+                                   3),
+                     "cpu_s": round(points[-1][0], 2)})
+    return rows
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--tiny", action="store_true", help="seqviz only, one small epoch")
+    ap.add_argument("--write-table", action="store_true", help="store the output-layer table")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    try:
+        import gensim  # noqa: F401
+        has_gensim = True
+    except ImportError:
+        has_gensim = False
+    if not has_gensim and not args.tiny:
+        print("gensim is not installed: this benchmark compares against it. Install it with "
+              "`pip install -r requirements-bench.txt` (or run --tiny for seqviz alone).")
+        return 2
+    cfg = EmbConfig()
+    if args.tiny:
+        cfg = dataclasses.replace(cfg, epochs=1)
+        text = corpus_text("grammar")[:20_000]
+        points, pairs, _exp = seqviz_run(text, cfg)
+        print(f"tiny: seqviz {pairs / points[-1][0]:,.0f} pairs per CPU-second "
+              f"({pairs:,.0f} pairs); gensim {'installed' if has_gensim else 'not installed'}, "
+              f"not run")
+        for row in objectives_table(text, cfg):
+            print(f"  {row['objective']:<13} {row['ms_per_step']:7.2f} ms/step")
+        return 0
+
+    grammar = corpus_text("grammar")
+    print("== grammar (English), skip-gram, E 32, window 3, 5 negatives, 5 epochs, one thread ==")
+    s_points, pairs, _ = seqviz_run(grammar, cfg, _accuracy)
+    g_points, _ = gensim_run(sentences(grammar), cfg, seed=1, score=_accuracy)
+    for name, pts in (("seqviz", s_points), ("gensim", g_points)):
+        print(f"{name:<7} " + "  ".join(f"ep{i + 1} {c:.3f}s {a:.0%}" for i, (c, a) in
+                                       enumerate(pts)))
+    s_rate, g_rate = pairs * len(s_points) / s_points[-1][0], pairs * len(g_points) / g_points[-1][0]
+    print(f"pairs per CPU-second: seqviz {s_rate:,.0f}   gensim {g_rate:,.0f}   "
+          f"(ratio {g_rate / s_rate:.2f}; {pairs:,.0f} pairs an epoch)")
+    (sc, se), (gc, ge) = first_at(s_points), first_at(g_points)
+    if sc is None or gc is None:
+        print(f"90 % analogy accuracy: seqviz {sc}, gensim {gc} (not reached in 5 epochs)")
+    else:
+        ratio = sc / gc
+        print(f"CPU-s to 90 % analogy: seqviz {sc:.3f} (epoch {se})   gensim {gc:.3f} (epoch {ge})"
+              f"   ratio {ratio:.2f} (goal <= {GOAL_RATIO:g}: {'met' if ratio <= GOAL_RATIO else 'MISSED'})")
+
+    prose = corpus_text("prose")
+    print("\n== prose, same settings: top-10 neighbours of the 300 most frequent words ==")
+    _, p_pairs, exp = seqviz_run(prose, cfg)
+    g1 = gensim_run(sentences(prose), cfg, seed=1)[1]
+    g2 = gensim_run(sentences(prose), cfg, seed=2)[1]
+    shared = set(g1.wv.index_to_key)
+    common = [w for w in exp.corpus.words if w in shared][:300]
+    ns = neighbour_sets(exp.vectors(), exp.corpus.words, common)
+    n1 = neighbour_sets(g1.wv.vectors, g1.wv.index_to_key, common)
+    n2 = neighbour_sets(g2.wv.vectors, g2.wv.index_to_key, common)
+    sg = (overlap(ns, n1) + overlap(ns, n2)) / 2
+    gg = overlap(n1, n2)
+    print(f"overlap seqviz–gensim {sg:.2f} (mean over the two seeds)   gensim–gensim {gg:.2f}   "
+          f"(goal: seqviz–gensim >= gensim–gensim: {'met' if sg >= gg else 'MISSED'}); "
+          f"vocabularies: seqviz {exp.corpus.vocab_size:,}, gensim {len(g1.wv):,}")
+
+    print("\n== output layers (seqviz, grammar, 1,024 pairs a step) ==")
+    rows = objectives_table(grammar, cfg)
+    print(f"{'objective':<13} {'ms/step':>8} {'acc ep1':>8} {'acc ep5':>8} {'loss':>7}")
+    for r in rows:
+        print(f"{r['objective']:<13} {r['ms_per_step']:8.2f} {r['accuracy_1']:8.0%} "
+              f"{r['accuracy_5']:8.0%} {r['loss']:7.3f}")
+    if args.write_table:
+        TABLE.write_text(json.dumps({"corpus": "grammar", "batch_size": cfg.batch_size,
+                                     "epochs": cfg.epochs, "rows": rows}, indent=1) + "\n")
+        print(f"written: {TABLE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
