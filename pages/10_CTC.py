@@ -7,6 +7,7 @@ import dataclasses
 import streamlit as st
 
 from seqviz.ctc.config import CTCConfig
+from seqviz.ctc.export import EXPORT
 from seqviz.ctc.lecture import STEPS
 from seqviz.i18n import N_, _
 from seqviz.ui.controls import integer, ladder
@@ -66,4 +67,4 @@ share_panel(K, "pages/10_CTC.py", panel.render)
 panel.live_panel(K, playing)  # first: in presenter mode the charts come before the lecture
 lecture_panel(K, "pages/10_CTC.py", STEPS, ss[f"{K}.config"], panel.trained_steps(K))
 panel.collapse_section(K, ss[f"{K}.config"].symbols)
-export_panel(K, "ctc", _("CTC"))
+export_panel(K, EXPORT, _("CTC"))

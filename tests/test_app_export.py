@@ -71,13 +71,16 @@ def test_a_damaged_checkpoint_gets_a_message_and_the_run_is_untouched():
     assert exp.steps == 1 and exp.cfg.hidden_size == 32
 
 
-def test_ctc_page_offers_the_card():
+def test_ctc_page_offers_the_card_and_the_script():
     at = run_page("pages/10_CTC.py", query={"hidden_size": "16", "batch_size": "8"})
     assert [x for x in _labels(at) if "Experiment card" in x]
-    assert not at.get("file_uploader")
+    assert [x for x in _labels(at) if "PyTorch script" in x]
     card = json.loads(ui_export._card(at.session_state["ctc.exp"],
                                       ui_export.LessonExport("ctc"), "CTC"))
     assert card["lesson"] == "ctc" and card["config"]["hidden_size"] == "16"
+    script = ui_export._script(at.session_state["ctc.exp"])
+    assert "nn.LSTM(BANDS, HIDDEN_SIZE, NUM_LAYERS" in script
+    assert "HIDDEN_SIZE, NUM_LAYERS = 16, 1" in script and "import seqviz" not in script
 
 
 def test_sequence_tasks_page_offers_the_script():

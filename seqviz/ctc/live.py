@@ -82,7 +82,6 @@ class CTCTrainingRun:
             divergence=tr.divergences[-1] if tr.divergences else None,
             evals=tuple(self.exp.evals), probe=self._fresh_probe())
 
-
     def fork_state(self) -> dict:
         """The run as it is now, for a copy that goes on from here (``load_fork_state``)."""
         return {"cfg": self.exp.cfg, "trainer": self.exp.trainer.state_dict(),
@@ -94,6 +93,12 @@ class CTCTrainingRun:
         self.exp.evals[:] = state["evals"]
         self._diverged = DivergenceWatch(self.exp.trainer)  # old divergences are not news
         self._probe = None
+
+    def export_script(self, steps: int | None = None) -> str:
+        """A standalone PyTorch script of this run (``seqviz.ctc.export``)."""
+        from seqviz.ctc.export import ctc_script
+
+        return ctc_script(self.exp, steps)
 
 
 def warm() -> None:

@@ -1,0 +1,61 @@
+"""Take it home on the CTC, time-series and attention pages: each standalone script, run for N
+steps in a subprocess (plain PyTorch, no seqviz), prints the page's training losses."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+
+def run_script(text: str, tmp_path, steps: int) -> tuple[list[float], str]:
+    """(the losses the script prints, its whole output)."""
+    assert not re.search(r"^\s*(import|from)\s+seqviz", text, re.M)  # plain PyTorch
+    path = tmp_path / "exported.py"
+    path.write_text(text, encoding="utf-8")
+    out = subprocess.run([sys.executable, "-I", str(path), "--steps", str(steps)],
+                         capture_output=True, text=True, timeout=600, cwd=tmp_path,
+                         env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    losses = [float(m) for m in re.findall(r"^step \d+ loss ([0-9.e+-]+)", out.stdout, re.M)]
+    return losses, out.stdout
+
+
+def _number(label: str, stdout: str) -> float:
+    return float(re.search(rf"^{label} ([0-9.e+-]+)", stdout, re.M).group(1))
+
+
+# ---- CTC ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("kw", [dict(), dict(num_layers=2, hidden_size=8, symbols=3, noise=1.0,
+                                             silence=0.8, batch_size=3, lr=0.03,
+                                             clip_threshold=0.1, seed=7)])
+def test_ctc_script_reproduces_the_page_losses(tmp_path, kw):
+    from seqviz.ctc.config import CTCConfig
+    from seqviz.ctc.live import build_run
+
+    run = build_run(CTCConfig(**{"hidden_size": 16, "batch_size": 8, **kw}))
+    run.step(5)  # step 5 is one of the page's held-out evaluations
+    text = run.export_script()
+    assert re.search(r"^SEED, STEPS = \d+, 5$", text, re.M)
+    losses, stdout = run_script(text, tmp_path, 5)
+    np.testing.assert_allclose(losses, [h.loss for h in run.exp.trainer.history],
+                               rtol=1e-5, atol=1e-6)
+    assert run.exp.evals[-1].step == 5
+    assert _number("held-out loss", stdout) == pytest.approx(run.exp.evals[-1].loss, rel=1e-4)
+
+
+def test_ctc_script_uses_the_live_settings_at_export_time(tmp_path):
+    import dataclasses
+
+    from seqviz.ctc.config import CTCConfig
+    from seqviz.ctc.live import build_run
+
+    run = build_run(CTCConfig(hidden_size=8, batch_size=4))
+    run.apply_live(dataclasses.replace(run.exp.cfg, lr=0.1, clip_threshold=0.05))
+    run.step(3)
+    losses, _out = run_script(run.export_script(), tmp_path, 3)
+    np.testing.assert_allclose(losses, [h.loss for h in run.exp.trainer.history],
+                               rtol=1e-5, atol=1e-6)
