@@ -10,8 +10,10 @@ import streamlit as st
 from seqviz.i18n import N_, _
 from seqviz.timeseries.config import (BATCH_SIZES, HIDDEN_SIZES, SEQ_LENS, TAU_MAX,
                                       TRAIN_SHARES, TimeSeriesConfig)
+from seqviz.timeseries.export import EXPORT
 from seqviz.timeseries.lecture import STEPS
 from seqviz.ui.controls import integer, ladder, select
+from seqviz.ui.export import export_panel
 from seqviz.ui.layout import page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
@@ -61,3 +63,4 @@ _step, _reset = step_and_reset(K, lambda: panel.build(ss[f"{K}.config"], values)
 playing = player_bar(K, _step, _reset)
 panel.live_panel(K, playing)  # first: in presenter mode the charts come before the lecture
 lecture_panel(K, "pages/9_Time_Series.py", STEPS, ss[f"{K}.config"], panel.trained_steps(K))
+export_panel(K, EXPORT, _("Time series"))

@@ -91,3 +91,17 @@ def test_sequence_tasks_page_offers_the_script():
     assert not any("Trained model" in x for x in labels)
     script = ui_export._script(at.session_state["seq.exp"])
     assert "nn.LSTM(8, 16" in script and "import seqviz" not in script
+
+
+def test_time_series_page_offers_the_card_and_the_script():
+    at = run_page("pages/9_Time_Series.py",
+                  query={"length": "300", "hidden_size": "8", "cell": "lstm"})
+    labels = _labels(at)
+    assert any("Experiment card" in x for x in labels)
+    assert any("PyTorch script" in x for x in labels)
+    assert not any("Trained model" in x for x in labels)
+    exp = at.session_state["ts.exp"]
+    card = json.loads(ui_export._card(exp, ui_export.LessonExport("timeseries"), "Time series"))
+    assert card["lesson"] == "timeseries" and card["config"]["cell"] == "lstm"
+    script = ui_export._script(exp)
+    assert "nn.LSTM(1, 8, batch_first=True)" in script and "import seqviz" not in script

@@ -59,3 +59,45 @@ def test_ctc_script_uses_the_live_settings_at_export_time(tmp_path):
     losses, _out = run_script(run.export_script(), tmp_path, 3)
     np.testing.assert_allclose(losses, [h.loss for h in run.exp.trainer.history],
                                rtol=1e-5, atol=1e-6)
+
+
+# ---- time series --------------------------------------------------------------------------
+def _ts_losses(stdout: str) -> np.ndarray:
+    rows = re.findall(r"^step \d+ mlp_loss ([0-9.e+-]+) rnn_loss ([0-9.e+-]+)", stdout, re.M)
+    return np.array(rows, dtype=np.float64).reshape(-1, 2)
+
+
+@pytest.mark.parametrize("kw", [dict(cell="gru"),
+                                dict(cell="lstm", signal="walk", tau=3, seed=4),
+                                dict(cell="rnn", signal="plucked", seq_len=8, train_share=0.8,
+                                     batch_size=8, lr=0.1)])
+def test_timeseries_script_reproduces_both_models_losses(tmp_path, kw):
+    from seqviz.timeseries.config import TimeSeriesConfig
+    from seqviz.timeseries.live import build_run
+
+    run = build_run(TimeSeriesConfig(**{"length": 300, "hidden_size": 16, **kw}))
+    run.step(10)  # step 10 is one of the page's evaluations
+    text = run.export_script()
+    assert re.search(r"^SEED, STEPS = \d+, 10$", text, re.M)
+    _unused, stdout = run_script(text, tmp_path, 10)
+    _steps, mlp, rnn = run.exp.train_loss()
+    np.testing.assert_allclose(_ts_losses(stdout), np.stack([mlp, rnn], axis=1), rtol=1e-5,
+                               atol=1e-6)
+    ev = run.exp.evals[-1]
+    assert ev.step == 10
+    got = re.search(r"^validation mlp_mse ([0-9.e+-]+) rnn_mse ([0-9.e+-]+)", stdout, re.M)
+    np.testing.assert_allclose([float(got[1]), float(got[2])], ev.val, rtol=1e-4, atol=1e-6)
+
+
+def test_timeseries_script_embeds_an_uploaded_column(tmp_path):
+    from seqviz.timeseries.config import TimeSeriesConfig
+    from seqviz.timeseries.live import build_run
+
+    values = np.cumsum(np.random.default_rng(3).normal(size=400)) * 7 + 100
+    run = build_run(TimeSeriesConfig(signal="upload", upload="0123456789abcdef", column="y",
+                                     hidden_size=8), values)
+    run.step(3)
+    _unused, stdout = run_script(run.export_script(), tmp_path, 3)
+    _steps, mlp, rnn = run.exp.train_loss()
+    np.testing.assert_allclose(_ts_losses(stdout), np.stack([mlp, rnn], axis=1), rtol=1e-5,
+                               atol=1e-6)

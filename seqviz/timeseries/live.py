@@ -65,6 +65,12 @@ class TimeSeriesRun:
             evals=tuple(exp.evals), predictions=exp.predictions, markov=exp.markov,
             persistence=exp.persistence)
 
+    def export_script(self, steps: int | None = None) -> str:
+        """A standalone PyTorch script of this run (``seqviz.timeseries.export``)."""
+        from seqviz.timeseries.export import timeseries_script
+
+        return timeseries_script(self.exp, steps)
+
 
 def warm() -> None:
     """Engine preload (``seqviz.ui.startup``): the default experiment built once in this worker
