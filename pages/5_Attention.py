@@ -7,6 +7,7 @@ import dataclasses
 import streamlit as st
 
 from seqviz.attention.experiment import ATTENTION_NAMES, PRETRAINED, S2SConfig, describe
+from seqviz.attention.export import EXPORT
 from seqviz.attention.lecture import STEPS
 from seqviz.attention.tasks import ALPHABETS, TASK_TITLES, TASKS
 from seqviz.config import check
@@ -121,4 +122,4 @@ lecture_panel(K, "pages/5_Attention.py", STEPS, new, exp.steps)
 sections.input_section(K)
 sections.long_input_section(K)
 sections.bundled_models()
-export_panel(K, "attention", _("Attention"))
+export_panel(K, EXPORT, _("Attention"))

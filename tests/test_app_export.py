@@ -105,3 +105,17 @@ def test_time_series_page_offers_the_card_and_the_script():
     assert card["lesson"] == "timeseries" and card["config"]["cell"] == "lstm"
     script = ui_export._script(exp)
     assert "nn.LSTM(1, 8, batch_first=True)" in script and "import seqviz" not in script
+
+
+def test_attention_page_offers_the_card_and_the_script():
+    at = run_page("pages/5_Attention.py",
+                  query={"hidden_size": "16", "embed_size": "8", "batch_size": "8"})
+    labels = _labels(at)
+    assert any("Experiment card" in x for x in labels)
+    assert any("PyTorch script" in x for x in labels)
+    exp = at.session_state["att.exp"]
+    card = json.loads(ui_export._card(exp, ui_export.LessonExport("attention"), "Attention"))
+    assert card["lesson"] == "attention" and card["config"]["hidden_size"] == "16"
+    script = ui_export._script(exp)
+    assert "CELL, EMBED_SIZE, HIDDEN_SIZE, NUM_LAYERS = 'gru', 8, 16, 1" in script
+    assert "import seqviz" not in script

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 
-def run_script(text: str, tmp_path, steps: int) -> tuple[list[float], str]:
-    """(the losses the script prints, its whole output)."""
+def run_script(text: str, tmp_path, steps: int, *args: str) -> tuple[list[float], str]:
+    """(the losses the script prints, its whole output); ``args``: more options."""
     assert not re.search(r"^\s*(import|from)\s+seqviz", text, re.M)  # plain PyTorch
     path = tmp_path / "exported.py"
     path.write_text(text, encoding="utf-8")
-    out = subprocess.run([sys.executable, "-I", str(path), "--steps", str(steps)],
+    out = subprocess.run([sys.executable, "-I", str(path), "--steps", str(steps), *args],
                          capture_output=True, text=True, timeout=600, cwd=tmp_path,
                          env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
     assert out.returncode == 0, out.stderr[-2000:]
@@ -101,3 +101,49 @@ def test_timeseries_script_embeds_an_uploaded_column(tmp_path):
     _steps, mlp, rnn = run.exp.train_loss()
     np.testing.assert_allclose(_ts_losses(stdout), np.stack([mlp, rnn], axis=1), rtol=1e-5,
                                atol=1e-6)
+
+
+# ---- attention ----------------------------------------------------------------------------
+ATT_SMALL = dict(hidden_size=16, embed_size=8, batch_size=8, seed=3)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(),  # dates, bidirectional GRU, additive attention, Adam, norm clipping
+    dict(task="translate", min_len=5, max_len=9, cell="lstm", bidirectional=False,
+         num_layers=2, attention="general", optimizer="sgd", lr=0.5, clip="value",
+         clip_threshold=0.05),
+    dict(task="reverse", min_len=3, max_len=8, cell="rnn", attention="dot", clip="none"),
+    dict(task="sort", min_len=3, max_len=8, attention="none", num_layers=2),
+])
+def test_attention_script_reproduces_the_page_losses(tmp_path, kw):
+    from seqviz.attention.experiment import S2SConfig
+    from seqviz.attention.live import build_run
+
+    run = build_run(S2SConfig(**{**ATT_SMALL, **kw}))
+    run.step(4)
+    text = run.export_script()
+    assert re.search(r"^SEED, STEPS = \d+, 4$", text, re.M)
+    losses, stdout = run_script(text, tmp_path, 4)
+    np.testing.assert_allclose(losses, [h.loss for h in run.exp.trainer.history],
+                               rtol=1e-5, atol=1e-6)
+    assert re.search(rf"^probe {re.escape(run.exp.probe[0])} -> ", stdout, re.M)
+
+
+def test_attention_script_continues_a_bundled_model_with_init(tmp_path):
+    from seqviz.attention.checkpoint import pretrained_path
+    from seqviz.attention.experiment import S2SConfig
+    from seqviz.attention.live import build_run
+
+    path = pretrained_path("dates")
+    run = build_run(S2SConfig(pretrained="dates", batch_size=8), checkpoint=str(path))
+    start = run.steps
+    run.step(3)
+    text = run.export_script()
+    assert "--init" in text and "bundled 'dates' model" in text
+    (tmp_path / "dates.pt").write_bytes(path.read_bytes())
+    losses, stdout = run_script(text, tmp_path, 3, "--init", "dates.pt")
+    page = [h for h in run.exp.trainer.history if h.step > start]
+    assert [h.step for h in page] == [start + 1, start + 2, start + 3]
+    np.testing.assert_allclose(losses, [h.loss for h in page], rtol=1e-4, atol=1e-6)
+    probe, output = run.exp.probe[0], run.exp.current_snapshot().output
+    assert f"probe {probe} -> {output}\n" in stdout  # a trained model: a clear argmax

@@ -185,6 +185,12 @@ class S2STrainingRun:
                                                    for k, v in model.state_dict().items()},
                 "step": self.steps}
 
+    def export_script(self, steps: int | None = None) -> str:
+        """A standalone PyTorch script of this run (``seqviz.attention.export``)."""
+        from seqviz.attention.export import attention_script
+
+        return attention_script(self.exp, steps)
+
 
 def build_run(cfg: S2SConfig, checkpoint: str | None = None) -> S2STrainingRun:
     """A fresh model for ``cfg``, or the bundled checkpoint at ``checkpoint`` (with its
