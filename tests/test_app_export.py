@@ -1,5 +1,6 @@
-"""AppTest of the "Take it home" panel: downloads on the LM and CTC pages, re-opening a
-checkpoint on the LM page (the browser test uploads a real file)."""
+"""AppTest of the "Take it home" panel: downloads on the LM, CTC, time-series, attention and
+sequence-tasks pages, re-opening a checkpoint on the LM and CTC pages (the browser test uploads
+a real file)."""
 
 from __future__ import annotations
 
@@ -71,16 +72,42 @@ def test_a_damaged_checkpoint_gets_a_message_and_the_run_is_untouched():
     assert exp.steps == 1 and exp.cfg.hidden_size == 32
 
 
-def test_ctc_page_offers_the_card_and_the_script():
+def test_ctc_page_offers_the_card_script_and_model():
     at = run_page("pages/10_CTC.py", query={"hidden_size": "16", "batch_size": "8"})
     assert [x for x in _labels(at) if "Experiment card" in x]
     assert [x for x in _labels(at) if "PyTorch script" in x]
+    assert [x for x in _labels(at) if "Trained model" in x]
+    assert at.get("file_uploader")
     card = json.loads(ui_export._card(at.session_state["ctc.exp"],
                                       ui_export.LessonExport("ctc"), "CTC"))
     assert card["lesson"] == "ctc" and card["config"]["hidden_size"] == "16"
     script = ui_export._script(at.session_state["ctc.exp"])
     assert "nn.LSTM(BANDS, HIDDEN_SIZE, NUM_LAYERS" in script
     assert "HIDDEN_SIZE, NUM_LAYERS = 16, 1" in script and "import seqviz" not in script
+
+
+def test_reopening_a_ctc_checkpoint_restores_its_model_and_step_paused():
+    from seqviz.ctc.export import EXPORT as CTC_EXPORT
+
+    at = run_page("pages/10_CTC.py", query={"hidden_size": "16", "batch_size": "4",
+                                            "symbols": "3"})
+    at.button(key="ctc.step").click().run()
+    at.button(key="ctc.step").click().run()
+    run_until(at, lambda a: a.session_state["ctc.exp"].steps == 2, what="two steps")
+    raw = ui_export._checkpoint(at.session_state["ctc.exp"], CTC_EXPORT)
+    at.button(key="ctc.reset").click().run()
+    at.session_state["ctc.w.hidden_size"] = 32  # another model: the checkpoint's comes back
+    at.run()
+    assert at.session_state["ctc.exp"].cfg.hidden_size == 32
+    at.file_uploader(key="ctc.reopen.file").set_value(
+        ("seqviz-ctc.pt", raw, "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    run_until(at, lambda a: a.session_state["ctc.exp"].steps == 2, what="the re-opened step")
+    exp = at.session_state["ctc.exp"]
+    assert exp.cfg.hidden_size == 16 and exp.cfg.symbols == 3 and exp.steps == 2
+    assert "Opened the checkpoint: the model is at step 2, paused" in texts(at)
+    assert not at.session_state["ctc.playing"]
 
 
 def test_sequence_tasks_page_offers_the_script():

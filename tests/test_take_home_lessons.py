@@ -147,3 +147,90 @@ def test_attention_script_continues_a_bundled_model_with_init(tmp_path):
     np.testing.assert_allclose(losses, [h.loss for h in page], rtol=1e-4, atol=1e-6)
     probe, output = run.exp.probe[0], run.exp.current_snapshot().output
     assert f"probe {probe} -> {output}\n" in stdout  # a trained model: a clear argmax
+
+
+# ---- checkpoints ---------------------------------------------------------------------------
+def _same_weights(a, b) -> None:
+    import torch
+
+    for (k, x), (_k, y) in zip(a.state_dict().items(), b.state_dict().items()):
+        torch.testing.assert_close(x, y, rtol=0, atol=0, msg=k)
+
+
+def test_ctc_checkpoint_round_trip_gives_identical_weights_and_next_steps():
+    from seqviz.ctc.config import CTCConfig
+    from seqviz.ctc.export import read_run, save_run
+    from seqviz.ctc.live import build_run
+
+    cfg = CTCConfig(hidden_size=8, batch_size=4, symbols=3, seed=2)
+    run = build_run(cfg)
+    run.step(6)
+    raw = save_run(run.checkpoint_state(), run.exp.cfg)
+    reopened = read_run(raw)
+    assert reopened.step == 6 and reopened.cfg == cfg
+    other = build_run(cfg)
+    other.step(2)  # a run elsewhere: its weights, optimiser and stream are replaced
+    assert other.restore(reopened.state, reopened.step) == 6
+    _same_weights(run.exp.model, other.exp.model)
+    view = other.view()  # the saved curve and evaluations, as the page drew them
+    np.testing.assert_array_equal(view.steps, np.arange(1, 7))
+    np.testing.assert_array_equal(view.loss, run.view().loss)
+    assert [e.step for e in run.exp.evals] == [0, 1, 5]
+    assert [e.step for e in view.evals] == [0, 1, 5, 6]  # + the re-opened model's
+    assert view.evals[:3] == tuple(run.exp.evals)
+    run.step(3)
+    other.step(3)
+    assert [h.loss for h in other.exp.trainer.history][-3:] == \
+        [h.loss for h in run.exp.trainer.history][-3:]  # weights, optimiser, stream alike
+    assert other.steps == 9
+
+
+def _ctc_bad_spec() -> bytes:
+    import io
+
+    from seqviz.checkpoint import save_checkpoint
+
+    buf = io.BytesIO()
+    save_checkpoint(buf, "ctc", {"symbols": 5, "hidden_size": 8000, "num_layers": 1}, {}, {})
+    return buf.getvalue()
+
+
+def _ctc_too_wide() -> bytes:
+    from seqviz.ctc.config import CTCConfig
+    from seqviz.ctc.export import run_state, save_run
+    from seqviz.ctc.live import build_run
+
+    run = build_run(CTCConfig(hidden_size=8, batch_size=2))
+    state = run_state(run.exp)
+    state["spec"]["hidden_size"] = 512  # within the server's limits, above the page's
+    return save_run(state, run.exp.cfg)
+
+
+def _lm_checkpoint() -> bytes:
+    import io
+
+    from seqviz.checkpoint import save_checkpoint
+
+    buf = io.BytesIO()
+    save_checkpoint(buf, "lm", {"vocab_size": 5, "hidden_size": 8, "embed_size": 4}, {}, {})
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("make,en,zh", [
+    (lambda: b"PK\x03\x04 not a checkpoint" * 10, "not a seqviz checkpoint", "不是"),
+    (lambda: b"x" * 20_000_001, "limited to", "最大为"),
+    (_ctc_bad_spec, "out of bounds", "超出"),
+    (_ctc_too_wide, "cannot be trained on this page", "无法"),
+    (_lm_checkpoint, "holds a 'lm' model", "'lm'"),
+])
+def test_bad_ctc_checkpoints_get_a_clear_translated_message(make, en, zh):
+    from seqviz.checkpoint import CheckpointError
+    from seqviz.ctc.export import read_run
+    from seqviz.i18n import use_language
+
+    raw = make()
+    with pytest.raises(CheckpointError, match=en):
+        read_run(raw)
+    with use_language("zh"), pytest.raises(CheckpointError) as err:
+        read_run(raw)
+    assert zh in str(err.value) and "Traceback" not in str(err.value)

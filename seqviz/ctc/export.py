@@ -1,4 +1,9 @@
-"""The CTC page's exports: a standalone PyTorch script of the run.
+"""The CTC page's exports: a checkpoint of the run and a standalone PyTorch script.
+
+The checkpoint is a ``"ctc"`` checkpoint in the project's safe format (``seqviz.checkpoint``:
+weights-only, its model description checked before anything is built) whose meta holds the page
+config and step, the optimiser and utterance-stream state, the loss curve and the held-out
+evaluations, so a re-opened run continues exactly where it stopped.
 
 The script rebuilds the run with ``torch.nn.LSTM(bidirectional=True) / Linear``: ``seqviz``'s
 LSTM has torch's parameter names, shapes and initialisation order, so ``torch.manual_seed(seed)``
@@ -12,11 +17,75 @@ roll-back and live changes of the learning rate or clip threshold.
 
 from __future__ import annotations
 
-from seqviz.ctc.experiment import TEST_UTTERANCES, CTCExperiment
+from dataclasses import replace
+
+from seqviz.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from seqviz.config import check
+from seqviz.ctc.config import CTCConfig
+from seqviz.ctc.experiment import TEST_UTTERANCES, CTCExperiment, CTCModel, Evaluation
 from seqviz.ctc.tasks import BANDS, EDGE_SILENCE, FORMANTS, TEST_SEED, WIDTH
-from seqviz.engine.export import LessonExport
+from seqviz.engine.export import (LessonExport, Reopened, config_from_meta, read_step,
+                                  restore_trainer, run_meta, table_rows, to_bytes,
+                                  trainer_state)
+from seqviz.i18n import _
 
 LESSON = "ctc"
+SPEC = ("symbols", "hidden_size", "num_layers")  # the model description (the rest: config)
+EVALS = ("step", "greedy", "beam", "greedy_sub", "beam_width", "blank_share", "loss")
+
+
+# ---- checkpoint ---------------------------------------------------------------------------
+def run_state(exp: CTCExperiment) -> dict:
+    """Worker side: weights, trainer state (optimiser, utterance stream, curve), held-out
+    evaluations and step (CPU tensors and plain values)."""
+    return {"state_dict": {k: v.detach().cpu().clone() for k, v in exp.model.state_dict().items()},
+            "spec": dict(exp.model.spec), "step": exp.trainer.steps,
+            "trainer": trainer_state(exp.trainer),
+            "evals": {name: [getattr(e, name) for e in exp.evals] for name in EVALS}}
+
+
+def save_run(state: dict, cfg: CTCConfig) -> bytes:
+    """A checkpoint of the run (``state`` from ``run_state``) as bytes."""
+    meta = {**run_meta(LESSON, cfg, state["step"]), "train_state": state["trainer"],
+            "evals": state["evals"]}
+    return to_bytes(lambda buf: save_checkpoint(buf, LESSON, state["spec"],
+                                                state["state_dict"], meta))
+
+
+def read_run(data: bytes) -> Reopened:
+    """A checkpoint (bytes) read back for the CTC page; ``CheckpointError`` with a clear
+    message for anything else (size, not weights-only, another kind, out of bounds)."""
+    payload = load_checkpoint(data, LESSON)
+    spec, meta = payload["spec"], payload.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
+    if not all(isinstance(spec.get(k), int) and not isinstance(spec.get(k), bool)
+               for k in SPEC):
+        raise CheckpointError(_("The checkpoint's model description is incomplete: it needs "
+                                "whole numbers for {names}.").format(names=", ".join(SPEC)))
+    cfg = replace(config_from_meta(CTCConfig, meta), **{k: spec[k] for k in SPEC})
+    problems = check(cfg)
+    if problems:
+        raise CheckpointError(_("This checkpoint's model cannot be trained on this page: "
+                                "{problems}.").format(problems="; ".join(problems)))
+    model = CTCModel(cfg.symbols, cfg.hidden_size, cfg.num_layers)  # small: within the config
+    load_weights(model, payload["state_dict"])
+    train = meta.get("train_state") if isinstance(meta.get("train_state"), dict) else {}
+    state = {"state_dict": model.state_dict(), "trainer": train, "evals": meta.get("evals")}
+    return Reopened(cfg, state, read_step(meta))
+
+
+def restore(exp: CTCExperiment, state: dict, step: int) -> None:
+    """Worker side: the re-opened weights, optimiser, utterance stream, curve and evaluations
+    in the running experiment (same model: ``apply_pending`` checked), counting on from
+    ``step``."""
+    with exp.trainer.lock:
+        exp.model.load_state_dict(state["state_dict"])
+    restore_trainer(exp.trainer, state.get("trainer") or {}, step)
+    rows = table_rows(state.get("evals"), EVALS, 10_000)
+    exp.evals[:] = [Evaluation(int(r[0]), *map(float, r[1:4]), int(r[4]), *map(float, r[5:]))
+                    for r in rows if 0 <= r[0] <= step]
+    if not exp.evals or exp.evals[-1].step != step:
+        exp.evaluate_now()
 
 TEMPLATE = '''"""A CTC speech recogniser exported from seqviz's CTC page.
 
@@ -164,4 +233,4 @@ def ctc_script(exp: CTCExperiment, steps: int | None = None) -> str:
         test_utterances=TEST_UTTERANCES)
 
 
-EXPORT = LessonExport(LESSON, script=True)
+EXPORT = LessonExport(LESSON, save=save_run, read=read_run, script=True)

@@ -94,11 +94,26 @@ class CTCTrainingRun:
         self._diverged = DivergenceWatch(self.exp.trainer)  # old divergences are not news
         self._probe = None
 
+    # -- exports (``seqviz.ctc.export``) --------------------------------------------------------
     def export_script(self, steps: int | None = None) -> str:
-        """A standalone PyTorch script of this run (``seqviz.ctc.export``)."""
+        """A standalone PyTorch script of this run."""
         from seqviz.ctc.export import ctc_script
 
         return ctc_script(self.exp, steps)
+
+    def checkpoint_state(self) -> dict:
+        from seqviz.ctc.export import run_state
+
+        return run_state(self.exp)
+
+    def restore(self, state: dict, step: int) -> int:
+        """Re-open a checkpoint's weights in this run (paused), counting on from ``step``."""
+        from seqviz.ctc.export import restore
+
+        restore(self.exp, state, step)
+        self._diverged = DivergenceWatch(self.exp.trainer)  # old divergences are not news
+        self._probe = None
+        return self.steps
 
 
 def warm() -> None:

@@ -179,6 +179,71 @@ def with_live(cfg: Any, live_from: Any) -> Any:
     return dataclasses.replace(cfg, **{n: getattr(live_from, n) for n in live_fields(type(cfg))})
 
 
+# ---- a trainer's state in a checkpoint ----------------------------------------------------------
+HISTORY = ("step", "loss", "grad_norm", "grad_norm_clipped", "lr")  # per kept step
+
+
+def table_rows(table: Any, names: tuple[str, ...], most: int) -> list[tuple]:
+    """The rows of a saved ``{name: [numbers]}`` table (the last ``most``), or none when it is
+    malformed: a file edited by hand must not break a page (its curves then start empty)."""
+    if not isinstance(table, dict):
+        return []
+    cols = [table.get(n) for n in names]
+    if not all(isinstance(c, list) for c in cols) or len({len(c) for c in cols}) != 1:
+        return []
+    rows = list(zip(*cols))[-most:]
+    ok = all(isinstance(x, (int, float)) and not isinstance(x, bool) for r in rows for x in r)
+    return rows if ok else []
+
+
+def trainer_state(trainer: Any) -> dict:
+    """What a ``seqviz.train.Trainer`` needs to go on exactly where it stopped: optimiser and
+    batch-stream state, and the kept (not diverged) loss history as columns."""
+    kept = [h for h in trainer.history if not h.diverged]
+    get = getattr(trainer.batches, "state_dict", None)
+    return {"optimizer": trainer.optimizer.state_dict(),
+            "sampler": get() if get is not None else None,
+            "history": {name: [getattr(h, name) for h in kept] for name in HISTORY}}
+
+
+def restore_trainer(trainer: Any, state: dict, step: int) -> None:
+    """Worker side: a re-opened checkpoint's optimiser, batch and history state in ``trainer``
+    (its model's weights already loaded), counting on from ``step``. A part that does not fit
+    (an edited file) is left out: a fresh optimiser, the batch stream as it is, no curve."""
+    from seqviz.train import LastGood, StepStats, make_optimizer
+
+    with trainer.lock:
+        try:
+            trainer.optimizer.load_state_dict(state["optimizer"])
+        except (ValueError, KeyError, TypeError, RuntimeError, IndexError):
+            trainer.optimizer = make_optimizer(trainer.optimizer_name,
+                                               trainer.model.parameters(), trainer.lr)
+        trainer.set_lr(trainer.lr)  # the page's (live) learning rate
+        load = getattr(trainer.batches, "load_state_dict", None)
+        if load is not None and state.get("sampler") is not None:
+            try:
+                load(state["sampler"])
+            except (KeyError, TypeError, RuntimeError, ValueError):
+                pass
+        trainer.history.clear()
+        trainer.evals.clear()
+        trainer.divergences.clear()
+        for s, loss, norm, clipped, lr in table_rows(state.get("history"), HISTORY,
+                                                     trainer.history.maxlen):
+            if 0 < s <= step:  # the curve as it was when the checkpoint was saved
+                trainer.history.append(StepStats(int(s), float(loss), float(norm),
+                                                 float(clipped), clipped < norm, float(lr),
+                                                 False, 0.0))
+        trainer.resume_at(step)
+        trainer._good = LastGood()  # no roll-back past the re-opened weights
+
+
+def read_step(meta: dict) -> int:
+    """The step a checkpoint's meta says it was saved at (0 when it says nothing sensible)."""
+    step = meta.get("step", 0) if isinstance(meta, dict) else 0
+    return step if isinstance(step, int) and not isinstance(step, bool) and step >= 0 else 0
+
+
 # ---- embedding data in a script ---------------------------------------------------------------
 def pack_ids(ids: Any) -> str:
     """Token ids as base64 of zlib-compressed little-endian int32 (decoded by ``UNPACK_IDS``)."""
