@@ -120,13 +120,13 @@ def test_sequence_tasks_page_offers_the_script():
     assert "nn.LSTM(8, 16" in script and "import seqviz" not in script
 
 
-def test_time_series_page_offers_the_card_and_the_script():
+def test_time_series_page_offers_the_card_script_and_model():
     at = run_page("pages/9_Time_Series.py",
                   query={"length": "300", "hidden_size": "8", "cell": "lstm"})
     labels = _labels(at)
     assert any("Experiment card" in x for x in labels)
     assert any("PyTorch script" in x for x in labels)
-    assert not any("Trained model" in x for x in labels)
+    assert any("Trained model" in x for x in labels)
     exp = at.session_state["ts.exp"]
     card = json.loads(ui_export._card(exp, ui_export.LessonExport("timeseries"), "Time series"))
     assert card["lesson"] == "timeseries" and card["config"]["cell"] == "lstm"
@@ -146,3 +146,22 @@ def test_attention_page_offers_the_card_and_the_script():
     script = ui_export._script(exp)
     assert "CELL, EMBED_SIZE, HIDDEN_SIZE, NUM_LAYERS = 'gru', 8, 16, 1" in script
     assert "import seqviz" not in script
+
+
+def test_reopening_a_time_series_checkpoint_restores_its_models_and_step_paused():
+    from seqviz.timeseries.export import EXPORT as TS_EXPORT
+
+    at = run_page("pages/9_Time_Series.py", query={"length": "300", "hidden_size": "8"})
+    at.button(key="ts.step").click().run()
+    run_until(at, lambda a: a.session_state["ts.exp"].steps == 1, what="one step")
+    raw = ui_export._checkpoint(at.session_state["ts.exp"], TS_EXPORT)
+    at.button(key="ts.reset").click().run()
+    at.session_state["ts.w.hidden_size"] = 16  # another model: the checkpoint's comes back
+    at.run()
+    at.file_uploader(key="ts.reopen.file").set_value(
+        ("seqviz-timeseries.pt", raw, "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    run_until(at, lambda a: a.session_state["ts.exp"].steps == 1, what="the re-opened step")
+    assert at.session_state["ts.exp"].cfg.hidden_size == 8
+    assert "Opened the checkpoint: the model is at step 1, paused" in texts(at)

@@ -234,3 +234,73 @@ def test_bad_ctc_checkpoints_get_a_clear_translated_message(make, en, zh):
     with use_language("zh"), pytest.raises(CheckpointError) as err:
         read_run(raw)
     assert zh in str(err.value) and "Traceback" not in str(err.value)
+
+
+def test_timeseries_checkpoint_round_trip_gives_identical_weights_and_next_steps():
+    from seqviz.timeseries.config import TimeSeriesConfig
+    from seqviz.timeseries.export import read_run, save_run
+    from seqviz.timeseries.live import build_run
+
+    cfg = TimeSeriesConfig(length=300, hidden_size=8, cell="lstm", tau=4, seed=3)
+    run = build_run(cfg)
+    run.step(12)
+    reopened = read_run(save_run(run.checkpoint_state(), run.exp.cfg))
+    assert reopened.step == 12 and reopened.cfg == cfg
+    other = build_run(cfg)
+    other.step(1)
+    assert other.restore(reopened.state, reopened.step) == 12
+    for a, b in zip(run.exp.models, other.exp.models):
+        _same_weights(a, b)
+    saved, view = run.view(), other.view()
+    np.testing.assert_array_equal(view.steps, saved.steps)
+    np.testing.assert_array_equal(view.loss[1], saved.loss[1])
+    assert [e.step for e in saved.evals] == [0, 1, 10]
+    assert [e.step for e in view.evals] == [0, 1, 10, 12]  # + the re-opened models'
+    assert [e.val for e in view.evals[:3]] == [e.val for e in saved.evals]
+    assert view.evals[-1].val == run.exp.evaluate_now().val
+    run.step(3)
+    other.step(3)
+    for a, b in zip(run.exp.trainers, other.exp.trainers):
+        assert [h.loss for h in a.history][-3:] == [h.loss for h in b.history][-3:]
+
+
+def test_a_timeseries_checkpoint_of_another_series_does_not_fit():
+    from seqviz.checkpoint import CheckpointError
+    from seqviz.timeseries.config import TimeSeriesConfig
+    from seqviz.timeseries.export import fits, read_run, save_run
+    from seqviz.timeseries.live import build_run
+
+    cfg = TimeSeriesConfig(length=300, hidden_size=8)
+    run = build_run(cfg)
+    reopened = read_run(save_run(run.checkpoint_state(), cfg))
+
+    class Live:
+        values = None
+
+    live = Live()
+    live.cfg = cfg
+    fits(live, reopened)
+    live.cfg = TimeSeriesConfig(length=300, hidden_size=8, noise=0.4)  # same model, new data
+    with pytest.raises(CheckpointError, match="another series"):
+        fits(live, reopened)
+    with pytest.raises(ValueError, match="series differs"):
+        build_run(live.cfg).restore(reopened.state, reopened.step)
+
+
+def test_bad_timeseries_checkpoints_get_a_clear_message():
+    from seqviz.checkpoint import CheckpointError
+    from seqviz.timeseries.config import TimeSeriesConfig
+    from seqviz.timeseries.export import read_run, run_state, save_run
+    from seqviz.timeseries.live import build_run
+
+    run = build_run(TimeSeriesConfig(length=300, hidden_size=8))
+    state = run_state(run.exp)
+    state["spec"]["tau"] = 500
+    with pytest.raises(CheckpointError, match="cannot be trained on this page"):
+        read_run(save_run(state, run.exp.cfg))
+    state = run_state(run.exp)
+    del state["state_dict"]["rnn.out.bias"]
+    with pytest.raises(CheckpointError, match="1 missing"):
+        read_run(save_run(state, run.exp.cfg))
+    with pytest.raises(CheckpointError, match="holds a 'lm' model"):
+        read_run(_lm_checkpoint())

@@ -1,4 +1,11 @@
-"""The time-series page's exports: a standalone PyTorch script of the run.
+"""The time-series page's exports: a checkpoint of the run and a standalone PyTorch script.
+
+The checkpoint is a ``"timeseries"`` checkpoint in the project's safe format
+(``seqviz.checkpoint``: weights-only, its model description checked before anything is built)
+holding both models' weights (``ar.*`` and ``rnn.*``); its meta holds the page config and step,
+both trainers' optimiser and window-stream state and curves, the validation errors so far and the
+standardised series, so a re-opened run continues exactly where it stopped and a checkpoint of
+another series is refused.
 
 The script rebuilds both forecasters with ``torch.nn.Linear / ReLU`` (the autoregressive MLP)
 and ``torch.nn.RNN|GRU|LSTM + Linear`` (the recurrent one) in the page's construction order, so
@@ -16,12 +23,123 @@ from __future__ import annotations
 import base64
 import zlib
 
-import numpy as np
+from dataclasses import replace
 
-from seqviz.engine.export import LessonExport, wrap
-from seqviz.timeseries.experiment import TimeSeriesExperiment
+import numpy as np
+import torch
+
+from seqviz.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from seqviz.config import check
+from seqviz.engine.export import (LessonExport, Reopened, config_from_meta, read_step,
+                                  restore_trainer, run_meta, table_rows, to_bytes,
+                                  trainer_state, wrap)
+from seqviz.i18n import _
+from seqviz.timeseries.config import HORIZON, TimeSeriesConfig
+from seqviz.timeseries.experiment import Evaluation, TimeSeriesExperiment, make_series
+from seqviz.timeseries.models import ARModel, RNNForecaster
 
 LESSON = "timeseries"
+SPEC = ("tau", "hidden_size", "warmup")  # whole numbers of the model description (+ "cell")
+
+
+# ---- checkpoint ---------------------------------------------------------------------------
+def run_state(exp: TimeSeriesExperiment) -> dict:
+    """Worker side: both models' weights, both trainers' state, the validation errors, the
+    series and the step (CPU tensors and plain values)."""
+    weights = {f"{name}.{k}": v.detach().cpu().clone()
+               for name, model in (("ar", exp.ar), ("rnn", exp.rnn))
+               for k, v in model.state_dict().items()}
+    return {"state_dict": weights, "step": exp.steps,
+            "spec": {"tau": exp.ar.tau, "hidden_size": exp.cfg.hidden_size,
+                     "cell": exp.cfg.cell, "warmup": exp.rnn.warmup},
+            "trainers": [trainer_state(tr) for tr in exp.trainers],
+            "evals": {"step": [e.step for e in exp.evals],
+                      "mlp": [e.val[0] for e in exp.evals],
+                      "rnn": [e.val[1] for e in exp.evals]},
+            "series": exp.x.detach().clone()}
+
+
+def save_run(state: dict, cfg: TimeSeriesConfig) -> bytes:
+    """A checkpoint of the run (``state`` from ``run_state``) as bytes."""
+    meta = {**run_meta(LESSON, cfg, state["step"]), "train_state": state["trainers"],
+            "evals": state["evals"]}
+    return to_bytes(lambda buf: save_checkpoint(buf, LESSON, state["spec"],
+                                                state["state_dict"], meta,
+                                                series=state["series"]))
+
+
+def _models(spec: dict) -> tuple[ARModel, RNNForecaster]:
+    return (ARModel(spec["tau"], spec["hidden_size"]),
+            RNNForecaster(spec["cell"], spec["hidden_size"], spec["warmup"]))
+
+
+def read_run(data: bytes) -> Reopened:
+    """A checkpoint (bytes) read back for the time-series page; ``CheckpointError`` with a
+    clear message for anything else (size, not weights-only, another kind, out of bounds)."""
+    payload = load_checkpoint(data, LESSON)
+    spec, meta = payload["spec"], payload.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
+    if not all(isinstance(spec.get(k), int) and not isinstance(spec.get(k), bool)
+               for k in SPEC) or spec.get("cell") not in ("rnn", "gru", "lstm"):
+        raise CheckpointError(_("The checkpoint's model description is incomplete: it needs "
+                                "whole numbers for {names}.").format(names=", ".join(SPEC)))
+    cfg = replace(config_from_meta(TimeSeriesConfig, meta), tau=spec["tau"],
+                  hidden_size=spec["hidden_size"], cell=spec["cell"])
+    problems = check(cfg)
+    if not 1 <= spec["warmup"] <= cfg.seq_len:
+        problems.append(f"warmup={spec['warmup']}")
+    if problems:
+        raise CheckpointError(_("This checkpoint's model cannot be trained on this page: "
+                                "{problems}.").format(problems="; ".join(problems)))
+    series = payload.get("series")
+    if not isinstance(series, torch.Tensor) or series.dim() != 1 \
+            or series.dtype != torch.float32 or len(series) > 10 * max(cfg.length, 5_000):
+        raise CheckpointError(_("The checkpoint is incomplete: it has no model description or "
+                                "no weights."))
+    ar, rnn = _models(spec)  # small: within the config's bounds
+    weights = payload["state_dict"]
+    for name, model in (("ar", ar), ("rnn", rnn)):
+        load_weights(model, {k[len(name) + 1:]: v for k, v in weights.items()
+                             if isinstance(k, str) and k.startswith(name + ".")})
+    train = meta.get("train_state")
+    train = train if isinstance(train, list) and len(train) == 2 \
+        and all(isinstance(t, dict) for t in train) else [{}, {}]
+    state = {"ar": ar.state_dict(), "rnn": rnn.state_dict(), "trainers": train,
+             "evals": meta.get("evals"), "series": series}
+    return Reopened(cfg, state, read_step(meta))
+
+
+def fits(live, reopened: Reopened) -> None:
+    """Server side: the checkpoint's series must be the page's (``live``: the page's
+    ``LiveTimeSeries``, which holds its config and uploaded values)."""
+    try:
+        x = make_series(live.cfg, getattr(live, "values", None)).x
+    except ValueError:
+        x = None
+    saved = reopened.state["series"]
+    if x is None or len(x) != len(saved) \
+            or not torch.equal(torch.tensor(x, dtype=torch.float32), saved):
+        raise CheckpointError(_("The checkpoint was trained on another series. Choose its "
+                                "signal (for an uploaded CSV, upload the same file and column "
+                                "first), then open the checkpoint again."))
+
+
+def restore(exp: TimeSeriesExperiment, state: dict, step: int) -> None:
+    """Worker side: the re-opened weights, optimisers, window streams, curves and validation
+    errors in the running experiment (same models: ``apply_pending`` checked), counting on
+    from ``step``. A checkpoint of another series is refused."""
+    if not torch.equal(state["series"], exp.x):  # ``fits`` has checked; refused all the same
+        raise ValueError("the checkpoint's series differs from the run's")
+    for model, trainer, name, tr_state in zip(exp.models, exp.trainers, ("ar", "rnn"),
+                                              state["trainers"]):
+        with trainer.lock:
+            model.load_state_dict(state[name])
+        restore_trainer(trainer, tr_state, step)
+    nan = np.full(HORIZON, np.nan)
+    exp.evals[:] = [Evaluation(int(s), (float(a), float(b)), (nan, nan))
+                    for s, a, b in table_rows(state.get("evals"), ("step", "mlp", "rnn"), 10_000)
+                    if 0 <= s < step]
+    exp.evaluate_now()  # the re-opened models' predictions and errors
 MODULES = {"rnn": "nn.RNN(1, {H}, batch_first=True)", "gru": "nn.GRU(1, {H}, batch_first=True)",
            "lstm": "nn.LSTM(1, {H}, batch_first=True)"}
 
@@ -170,4 +288,4 @@ def timeseries_script(exp: TimeSeriesExperiment, steps: int | None = None) -> st
         rnn=MODULES[cfg.cell].format(H=H))
 
 
-EXPORT = LessonExport(LESSON, script=True)
+EXPORT = LessonExport(LESSON, save=save_run, read=read_run, check=fits, script=True)

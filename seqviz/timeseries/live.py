@@ -65,11 +65,25 @@ class TimeSeriesRun:
             evals=tuple(exp.evals), predictions=exp.predictions, markov=exp.markov,
             persistence=exp.persistence)
 
+    # -- exports (``seqviz.timeseries.export``) -----------------------------------------------
     def export_script(self, steps: int | None = None) -> str:
-        """A standalone PyTorch script of this run (``seqviz.timeseries.export``)."""
+        """A standalone PyTorch script of this run."""
         from seqviz.timeseries.export import timeseries_script
 
         return timeseries_script(self.exp, steps)
+
+    def checkpoint_state(self) -> dict:
+        from seqviz.timeseries.export import run_state
+
+        return run_state(self.exp)
+
+    def restore(self, state: dict, step: int) -> int:
+        """Re-open a checkpoint's weights in this run (paused), counting on from ``step``."""
+        from seqviz.timeseries.export import restore
+
+        restore(self.exp, state, step)
+        self._watches = [DivergenceWatch(tr) for tr in self.exp.trainers]
+        return self.steps
 
 
 def warm() -> None:
@@ -88,4 +102,6 @@ class LiveTimeSeries(LiveExperiment):
     @classmethod
     def open(cls, engine: Engine, cfg: TimeSeriesConfig, values: np.ndarray | None = None, *,
              playing: bool = False) -> "LiveTimeSeries":
-        return cls(engine.open(FACTORY, {"cfg": cfg, "values": values}, playing=playing), cfg)
+        live = cls(engine.open(FACTORY, {"cfg": cfg, "values": values}, playing=playing), cfg)
+        live.values = values  # the uploaded column: a re-opened checkpoint must fit its series
+        return live
