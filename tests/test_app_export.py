@@ -134,12 +134,13 @@ def test_time_series_page_offers_the_card_script_and_model():
     assert "nn.LSTM(1, 8, batch_first=True)" in script and "import seqviz" not in script
 
 
-def test_attention_page_offers_the_card_and_the_script():
+def test_attention_page_offers_the_card_script_and_model():
     at = run_page("pages/5_Attention.py",
                   query={"hidden_size": "16", "embed_size": "8", "batch_size": "8"})
     labels = _labels(at)
     assert any("Experiment card" in x for x in labels)
     assert any("PyTorch script" in x for x in labels)
+    assert any("Trained model" in x for x in labels)
     exp = at.session_state["att.exp"]
     card = json.loads(ui_export._card(exp, ui_export.LessonExport("attention"), "Attention"))
     assert card["lesson"] == "attention" and card["config"]["hidden_size"] == "16"
@@ -165,3 +166,25 @@ def test_reopening_a_time_series_checkpoint_restores_its_models_and_step_paused(
     run_until(at, lambda a: a.session_state["ts.exp"].steps == 1, what="the re-opened step")
     assert at.session_state["ts.exp"].cfg.hidden_size == 8
     assert "Opened the checkpoint: the model is at step 1, paused" in texts(at)
+
+
+def test_reopening_an_attention_checkpoint_restores_its_model_and_step_paused():
+    from seqviz.attention.export import EXPORT as ATT_EXPORT
+
+    at = run_page("pages/5_Attention.py",
+                  query={"hidden_size": "16", "embed_size": "8", "batch_size": "8"})
+    at.button(key="att.step").click().run()
+    run_until(at, lambda a: a.session_state["att.exp"].steps == 1, what="one step")
+    raw = ui_export._checkpoint(at.session_state["att.exp"], ATT_EXPORT)
+    at.button(key="att.reset").click().run()
+    at.session_state["att.w.hidden_size"] = 32  # another model: the checkpoint's comes back
+    at.run()
+    assert at.session_state["att.exp"].cfg.hidden_size == 32
+    at.file_uploader(key="att.reopen.file").set_value(
+        ("seqviz-attention.pt", raw, "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    run_until(at, lambda a: a.session_state["att.exp"].steps == 1, what="the re-opened step")
+    assert at.session_state["att.exp"].cfg.hidden_size == 16
+    assert "Opened the checkpoint: the model is at step 1, paused" in texts(at)
+    assert not at.session_state["att.playing"]

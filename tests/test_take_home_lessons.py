@@ -304,3 +304,73 @@ def test_bad_timeseries_checkpoints_get_a_clear_message():
         read_run(save_run(state, run.exp.cfg))
     with pytest.raises(CheckpointError, match="holds a 'lm' model"):
         read_run(_lm_checkpoint())
+
+
+def test_attention_checkpoint_round_trip_gives_identical_weights_and_next_steps():
+    from seqviz.attention.experiment import S2SConfig
+    from seqviz.attention.export import read_run, save_run
+    from seqviz.attention.live import build_run
+
+    cfg = S2SConfig(**ATT_SMALL, snapshot_every=2)
+    run = build_run(cfg)
+    run.step(4)
+    run.view()
+    reopened = read_run(save_run(run.checkpoint_state(), run.exp.cfg))
+    assert reopened.step == 4 and reopened.cfg == cfg
+    other = build_run(cfg)
+    other.step(1)
+    assert other.restore(reopened.state, reopened.step) == 4
+    _same_weights(run.exp.model, other.exp.model)
+    view = other.view()
+    np.testing.assert_array_equal(view.loss, run.view().loss)
+    assert list(view.timeline.steps) == [0, 2, 4]
+    assert list(view.eval_steps)[-1] == 4
+    run.step(3)
+    other.step(3)
+    assert [h.loss for h in other.exp.trainer.history][-3:] == \
+        [h.loss for h in run.exp.trainer.history][-3:]
+
+
+def test_a_bundled_attention_model_reads_and_another_task_does_not_fit():
+    from seqviz.attention.checkpoint import pretrained_path
+    from seqviz.attention.export import fits, read_run
+    from seqviz.attention.live import task_data
+    from seqviz.attention.experiment import S2SConfig, task_spec
+    from seqviz.checkpoint import CheckpointError
+
+    reopened = read_run(pretrained_path("reverse").read_bytes())
+    assert reopened.cfg.task == "reverse" and reopened.cfg.pretrained == "none"
+    assert reopened.step > 0
+
+    class Live:
+        pass
+
+    live = Live()
+    live.data = task_data(task_spec(reopened.cfg))
+    fits(live, reopened)
+    live.data = task_data(task_spec(S2SConfig(task="dates")))
+    with pytest.raises(CheckpointError, match="another task"):
+        fits(live, reopened)
+
+
+def test_bad_attention_checkpoints_get_a_clear_message():
+    import io
+
+    from seqviz.attention.checkpoint import load_s2s_payload, pretrained_path
+    from seqviz.attention.export import read_run
+    from seqviz.checkpoint import CheckpointError
+
+    payload = load_s2s_payload(pretrained_path("reverse").read_bytes())
+    payload["config"]["hidden_size"] = 999
+    buf = io.BytesIO()
+    torch_save(payload, buf)
+    with pytest.raises(CheckpointError, match="cannot be trained on this page"):
+        read_run(buf.getvalue())
+    with pytest.raises(CheckpointError, match="holds a 'lm' model"):
+        read_run(_lm_checkpoint())
+
+
+def torch_save(obj, buf) -> None:
+    import torch
+
+    torch.save(obj, buf)

@@ -1,4 +1,10 @@
-"""The attention page's exports: a standalone PyTorch script of the run.
+"""The attention page's exports: a checkpoint of the run and a standalone PyTorch script.
+
+The checkpoint is a ``"seq2seq"`` checkpoint as ``S2SExperiment.save`` writes it (the bundled
+models' format, so the beam-search page opens it too), in full precision, whose meta holds the
+page config and step, and the optimiser and batch-stream state and loss curve, so a re-opened
+run continues exactly where it stopped; the held-out scores and the heatmap timeline come back
+with it. A checkpoint of another task (other vocabularies) is refused.
 
 The script rebuilds ``seqviz.models.seq2seq.Seq2Seq`` with ``torch.nn.Embedding / RNN|GRU|LSTM /
 Linear`` under the same module names and in the same construction order, so
@@ -13,13 +19,117 @@ bundled model is reproduced with ``--init`` and that model's file.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import io
+from dataclasses import asdict, replace
 
-from seqviz.attention.experiment import S2SExperiment, max_output_len
-from seqviz.attention.tasks import tokenize
-from seqviz.engine.export import MAX_SCRIPT_BYTES, UNPACK_IDS, LessonExport, pack_ids, wrap
+from seqviz.attention.checkpoint import load_s2s_payload
+from seqviz.attention.experiment import (EvalPoint, S2SConfig, S2SExperiment, Snapshot,
+                                         max_output_len)
+from seqviz.attention.tasks import S2SVocab, tokenize
+from seqviz.checkpoint import CheckpointError, load_weights, spec_from_dict
+from seqviz.config import check
+from seqviz.engine.export import (MAX_SCRIPT_BYTES, UNPACK_IDS, LessonExport, Reopened,
+                                  pack_ids, read_step, restore_trainer, run_meta,
+                                  trainer_state, wrap)
+from seqviz.i18n import _
+from seqviz.models.seq2seq import Seq2Seq, Seq2SeqSpec
 
 LESSON = "attention"
+MODEL = ("embed_size", "hidden_size", "num_layers", "cell", "bidirectional", "attention")
+MAX_VOCAB = 1_000  # the tasks' vocabularies have < 100 tokens
+
+
+# ---- checkpoint ---------------------------------------------------------------------------
+def run_state(exp: S2SExperiment) -> dict:
+    """Worker side: the whole checkpoint, written by ``S2SExperiment.save`` in full precision,
+    with the trainer's state in its meta (bytes: the experiment knows its own format)."""
+    tr = exp.trainer
+    meta = {**exp.meta, **run_meta(LESSON, exp.cfg, tr.steps), "steps": tr.steps,
+            "train_state": trainer_state(tr)}
+    buf = io.BytesIO()
+    exp.save(buf, meta, half=False)
+    return {"bytes": buf.getvalue(), "step": tr.steps}
+
+
+def save_run(state: dict, cfg: S2SConfig) -> bytes:
+    return state["bytes"]
+
+
+def read_run(data: bytes) -> Reopened:
+    """A checkpoint (bytes) read back for the attention page (one of the bundled models too);
+    ``CheckpointError`` with a clear message for anything else."""
+    payload = load_s2s_payload(data)
+    try:
+        cfg = spec_from_dict(S2SConfig, payload["config"])
+        spec = spec_from_dict(Seq2SeqSpec, payload["spec"])
+        problems = check(cfg)
+        vocabs = (S2SVocab.from_dict(payload["src_vocab"]),
+                  S2SVocab.from_dict(payload["tgt_vocab"]))
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(_("The checkpoint's model description is damaged: {error}").format(
+            error=str(err)[:200])) from err
+    if not problems and any(getattr(cfg, k) != getattr(spec, k) for k in MODEL):
+        problems = [_("its settings do not describe its model")]
+    if not problems and not all(len(v) == n <= MAX_VOCAB for v, n in zip(
+            vocabs, (spec.src_vocab_size, spec.tgt_vocab_size))):
+        problems = [_("its vocabularies do not fit its model")]
+    if problems:
+        raise CheckpointError(_("This checkpoint's model cannot be trained on this page: "
+                                "{problems}.").format(problems="; ".join(problems)))
+    model = Seq2Seq(spec)  # small: the config is within the page's bounds
+    load_weights(model, payload["state_dict"])
+    meta = payload.get("meta") if isinstance(payload.get("meta"), dict) else {}
+    step = read_step({"step": meta.get("steps", meta.get("step", 0))})
+    train = meta.get("train_state") if isinstance(meta.get("train_state"), dict) else {}
+    state = {"state_dict": model.state_dict(), "trainer": train,
+             "src_vocab": vocabs[0].itos, "tgt_vocab": vocabs[1].itos,
+             "evals": payload.get("evals"), "snapshots": payload.get("snapshots")}
+    return Reopened(replace(cfg, pretrained="none"), state, step)
+
+
+def fits(live, reopened: Reopened) -> None:
+    """Server side: the checkpoint's vocabularies must be those of the page's task (``live``:
+    the page's ``LiveS2S``, which holds its ``S2SData``)."""
+    if reopened.state["src_vocab"] != live.data.src_vocab.itos \
+            or reopened.state["tgt_vocab"] != live.data.tgt_vocab.itos:
+        raise CheckpointError(_("The checkpoint was trained on another task or alphabet: its "
+                                "vocabularies differ from this task's. Choose the task it was "
+                                "trained on, then open the checkpoint again."))
+
+
+def _evals(rows, step: int) -> list[EvalPoint]:
+    try:
+        out = [EvalPoint(int(r[0]), *map(float, r[1:5])) for r in rows]
+    except (TypeError, ValueError, IndexError):
+        return []
+    return [e for e in out if 0 <= e.step <= step]
+
+
+def _snapshots(snaps, step: int) -> list[Snapshot]:
+    try:
+        weights = snaps["weights"]
+        out = [Snapshot(int(s), w.float().numpy(), str(o)) for s, w, o in
+               zip(snaps["steps"], weights, snaps["outputs"])]
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return []
+    return [s for s in out if 0 <= s.step <= step]
+
+
+def restore(exp: S2SExperiment, state: dict, step: int) -> None:
+    """Worker side: the re-opened weights, optimiser, batch stream, curve, held-out scores and
+    timeline in the running experiment (same model, ``fits`` checked), counting on from
+    ``step``."""
+    if state["src_vocab"] != exp.data.src_vocab.itos:  # ``fits`` has checked; all the same
+        raise ValueError("the checkpoint's vocabulary differs from the run's")
+    with exp.trainer.lock:
+        exp.model.load_state_dict(state["state_dict"])
+    restore_trainer(exp.trainer, state.get("trainer") or {}, step)
+    exp.evals = _evals(state.get("evals") or [], step)
+    snaps = _snapshots(state.get("snapshots") or {}, step)
+    want = exp.current_snapshot().weights.shape if not snaps else None
+    exp.snapshots = [s for s in snaps if want is None or s.weights.shape == want]
+    exp.meta = {}
+    exp.record(snapshot=True, evaluation=True)  # the re-opened model, now
 MODULES = {"rnn": "nn.RNN", "gru": "nn.GRU", "lstm": "nn.LSTM"}
 
 TEMPLATE = '''"""A sequence-to-sequence model ({what}) exported from seqviz's Attention page.
@@ -42,7 +152,6 @@ import sys
 import zlib
 
 import numpy as np
-import torch
 import torch.nn.functional as F
 from torch import nn
 
@@ -282,4 +391,4 @@ def attention_script(exp: S2SExperiment, steps: int | None = None) -> str:
     return text
 
 
-EXPORT = LessonExport(LESSON, script=True)
+EXPORT = LessonExport(LESSON, save=save_run, read=read_run, check=fits, script=True)

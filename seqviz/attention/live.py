@@ -185,11 +185,28 @@ class S2STrainingRun:
                                                    for k, v in model.state_dict().items()},
                 "step": self.steps}
 
+    # -- exports (``seqviz.attention.export``) ------------------------------------------------
     def export_script(self, steps: int | None = None) -> str:
-        """A standalone PyTorch script of this run (``seqviz.attention.export``)."""
+        """A standalone PyTorch script of this run."""
         from seqviz.attention.export import attention_script
 
         return attention_script(self.exp, steps)
+
+    def checkpoint_state(self) -> dict:
+        from seqviz.attention.export import run_state
+
+        with self.exp.trainer.lock:
+            return run_state(self.exp)
+
+    def restore(self, state: dict, step: int) -> int:
+        """Re-open a checkpoint's weights in this run (paused), counting on from ``step``."""
+        from seqviz.attention.export import restore
+
+        restore(self.exp, state, step)
+        self._diverged = DivergenceWatch(self.exp.trainer)  # old divergences are not news
+        self._analysed, self._now = self.steps, self.exp.current_snapshot()
+        self._stack, self._refresh = None, False
+        return self.steps
 
 
 def build_run(cfg: S2SConfig, checkpoint: str | None = None) -> S2STrainingRun:

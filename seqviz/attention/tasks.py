@@ -311,3 +311,9 @@ class S2SBatches:
     def next(self) -> Batch:
         idx = self.rng.integers(0, len(self.data.train), self.batch_size)
         return make_batch(self.data, [self.data.train[i] for i in idx])
+
+    def state_dict(self) -> dict:
+        return self.rng.bit_generator.state
+
+    def load_state_dict(self, state: dict) -> None:
+        self.rng.bit_generator.state = state
