@@ -152,6 +152,7 @@ import sys
 import zlib
 
 import numpy as np
+import torch
 import torch.nn.functional as F
 from torch import nn
 
