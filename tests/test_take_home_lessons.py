@@ -374,3 +374,20 @@ def torch_save(obj, buf) -> None:
     import torch
 
     torch.save(obj, buf)
+
+
+def test_the_largest_attention_model_still_fits_the_upload_limit():
+    from seqviz.attention.experiment import S2SConfig
+    from seqviz.attention.export import read_run, run_state
+    from seqviz.attention.live import build_run
+    from seqviz.limits import MAX_CHECKPOINT_BYTES
+
+    cfg = S2SConfig(task="reverse", min_len=3, max_len=5, cell="lstm", num_layers=2,
+                    hidden_size=256, embed_size=128, batch_size=2)
+    run = build_run(cfg)
+    run.step(1)
+    raw = run_state(run.exp)["bytes"]
+    assert len(raw) <= MAX_CHECKPOINT_BYTES
+    reopened = read_run(raw)
+    assert reopened.step == 1 and "optimizer" not in reopened.state["trainer"]
+    assert run.restore(reopened.state, reopened.step) == 1  # a fresh Adam, the same model

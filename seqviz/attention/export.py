@@ -3,7 +3,8 @@
 The checkpoint is a ``"seq2seq"`` checkpoint as ``S2SExperiment.save`` writes it (the bundled
 models' format, so the beam-search page opens it too), in full precision, whose meta holds the
 page config and step, and the optimiser and batch-stream state and loss curve, so a re-opened
-run continues exactly where it stopped; the held-out scores and the heatmap timeline come back
+run continues exactly where it stopped (the largest models, whose file would pass the upload
+limit, leave out Adam's moments and are saved in half precision); the held-out scores and the heatmap timeline come back
 with it. A checkpoint of another task (other vocabularies) is refused.
 
 The script rebuilds ``seqviz.models.seq2seq.Seq2Seq`` with ``torch.nn.Embedding / RNN|GRU|LSTM /
@@ -32,6 +33,7 @@ from seqviz.engine.export import (MAX_SCRIPT_BYTES, UNPACK_IDS, LessonExport, Re
                                   pack_ids, read_step, restore_trainer, run_meta,
                                   trainer_state, wrap)
 from seqviz.i18n import _
+from seqviz.limits import MAX_CHECKPOINT_BYTES
 from seqviz.models.seq2seq import Seq2Seq, Seq2SeqSpec
 
 LESSON = "attention"
@@ -44,10 +46,14 @@ def run_state(exp: S2SExperiment) -> dict:
     """Worker side: the whole checkpoint, written by ``S2SExperiment.save`` in full precision,
     with the trainer's state in its meta (bytes: the experiment knows its own format)."""
     tr = exp.trainer
+    size = sum(v.numel() * v.element_size() for v in exp.model.state_dict().values())
+    train = trainer_state(tr)
+    if 3 * size >= MAX_CHECKPOINT_BYTES:  # Adam's two moments: the file still re-opens here
+        del train["optimizer"]
     meta = {**exp.meta, **run_meta(LESSON, exp.cfg, tr.steps), "steps": tr.steps,
-            "train_state": trainer_state(tr)}
+            "train_state": train}
     buf = io.BytesIO()
-    exp.save(buf, meta, half=False)
+    exp.save(buf, meta, half=size >= 0.9 * MAX_CHECKPOINT_BYTES)  # the largest models: half
     return {"bytes": buf.getvalue(), "step": tr.steps}
 
 
