@@ -4,8 +4,8 @@ The checkpoint is a ``"seq2seq"`` checkpoint as ``S2SExperiment.save`` writes it
 models' format, so the beam-search page opens it too), in full precision, whose meta holds the
 page config and step, and the optimiser and batch-stream state and loss curve, so a re-opened
 run continues exactly where it stopped (the largest models, whose file would pass the upload
-limit, leave out Adam's moments and are saved in half precision); the held-out scores and the heatmap timeline come back
-with it. A checkpoint of another task (other vocabularies) is refused.
+limit, leave out Adam's moments and are saved in half precision); the held-out scores and the
+heatmap timeline come back with it. A checkpoint of another task (other vocabularies) is refused.
 
 The script rebuilds ``seqviz.models.seq2seq.Seq2Seq`` with ``torch.nn.Embedding / RNN|GRU|LSTM /
 Linear`` under the same module names and in the same construction order, so
