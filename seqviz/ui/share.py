@@ -23,8 +23,9 @@ import streamlit as st
 
 from seqviz.engine.live import LiveExperiment
 from seqviz.engine.pool import RunError, shared_engine
-from seqviz.engine.share import (ENDED, EXPIRED, SESSION_ENDED, STOPPED, UNKNOWN, WAITING,
-                                 Followed, Share, ShareRegistry, parse_code, shared_registry)
+from seqviz.engine.share import (BALANCER_COOKIE, ENDED, EXPIRED, SESSION_ENDED, STOPPED,
+                                 UNKNOWN, WAITING, Followed, Share, ShareRegistry, parse_code,
+                                 shared_registry)
 from seqviz.i18n import _, ngettext, pgettext
 from seqviz.ui.catalog import page_title
 from seqviz.ui.player import display_period
@@ -135,7 +136,8 @@ def share_panel(key: str, page: str, render: Callable[..., None], *, fork: bool 
             del ss[store]
         return
     if share is None:
-        share = ss[store] = reg.create(exp.handle, exp, page=page, title=page, forkable=fork)
+        share = ss[store] = reg.create(exp.handle, exp, page=page, title=page, forkable=fork,
+                                       balancer_cookie=st.context.cookies.get(BALANCER_COOKIE))
     reg.bind(share, exp.handle, exp)
     if share.ended is not None:
         sb.warning(_("This share has ended ({why}). Switch sharing off and on for a new "
