@@ -33,7 +33,7 @@ def test_lm_page_offers_card_script_and_model_and_they_are_right():
     assert card["metrics"]["loss"]["length"] == 1
     script = ui_export._script(exp)
     assert "nn.LSTM(16, 32, num_layers=1, batch_first=True)" in script
-    assert "STEPS = 1" in script
+    assert "SEED, STEPS = 0, 1" in script
     reopened = read_run(ui_export._checkpoint(exp, EXPORT))
     assert reopened.step == 1
 
@@ -88,3 +88,20 @@ def test_sequence_tasks_page_offers_the_script():
     assert not any("Trained model" in x for x in labels)
     script = ui_export._script(at.session_state["seq.exp"])
     assert "nn.LSTM(8, 16" in script and "import seqviz" not in script
+
+
+def test_gradient_pages_offer_the_script_of_their_runs():
+    at = run_page("pages/3_Gradient_Flow.py", query={"seq_len": "10", "hidden_size": "8"})
+    labels = _labels(at)
+    assert any("PyTorch script" in x for x in labels)
+    assert not any("Trained model" in x for x in labels)
+    at.button(key="gf.step").click().run()
+    run_until(at, lambda a: a.session_state["gf.exp"].steps == 1, what="one step")
+    script = ui_export._script(at.session_state["gf.exp"])
+    assert "'lstm': ('lstm', 0.003, 'none', 1.0)" in script
+    assert "SEED, STEPS = 0, 1" in script
+    at = run_page("pages/4_Clipping.py", query={"seq_len": "20", "hidden_size": "8"})
+    assert any("PyTorch script" in x for x in _labels(at))
+    script = ui_export._script(at.session_state["clip.exp"])
+    assert "'with_clipping': ('rnn', 0.1, 'norm', 1.0)" in script
+    assert "import seqviz" not in script

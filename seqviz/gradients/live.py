@@ -167,6 +167,13 @@ class FlowRun:
             diverged={c: Diverged.of(t) for c, t in trainers.items()},
             capture=self._capture, why=self._why)
 
+    def export_script(self, steps: int | None = None) -> str:
+        """A standalone PyTorch script of the three runs (``seqviz.gradients.export``)."""
+        from seqviz.gradients.export import flow_script
+
+        with self.lab.runs.lock:
+            return flow_script(self.lab, steps)
+
 
 def build_flow(cfg: GFConfig) -> FlowRun:
     return FlowRun(cfg)
@@ -207,6 +214,13 @@ class ClipRun:
             cfg=self.comp.cfg, series={name: self.comp.series(name) for name in RUNS},
             diverged={name: Diverged.of(t) for name, t in trainers.items()},
             settings={name: (t.clip, t.clip_threshold, t.lr) for name, t in trainers.items()})
+
+    def export_script(self, steps: int | None = None) -> str:
+        """A standalone PyTorch script of both runs (``seqviz.gradients.export``)."""
+        from seqviz.gradients.export import clipping_script
+
+        with self.comp.lock:
+            return clipping_script(self.comp, steps)
 
 
 def build_clipping(cfg: ClipConfig) -> ClipRun:
