@@ -105,3 +105,15 @@ def test_gradient_pages_offer_the_script_of_their_runs():
     script = ui_export._script(at.session_state["clip.exp"])
     assert "'with_clipping': ('rnn', 0.1, 'norm', 1.0)" in script
     assert "import seqviz" not in script
+
+
+def test_embeddings_page_offers_the_word2vec_script():
+    at = run_page("pages/7_Embeddings.py", query={"algorithm": "cbow", "points": "20"})
+    labels = _labels(at)
+    assert any("PyTorch script" in x for x in labels)
+    assert not any("Trained model" in x for x in labels)
+    at.button(key="emb.step").click().run()
+    run_until(at, lambda a: a.session_state["emb.exp"].steps == 1, what="one step")
+    script = ui_export._script(at.session_state["emb.exp"])
+    assert "ALGORITHM, OBJECTIVE = 'cbow', 'negative'" in script
+    assert "SEED, STEPS = 0, 1" in script and "import seqviz" not in script

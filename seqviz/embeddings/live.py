@@ -210,6 +210,13 @@ class W2VRun:
         """(step, the word vectors (V, E) float32) for queries and exports."""
         return self.steps, self.exp.vectors()
 
+    def export_script(self, steps: int | None = None) -> str:
+        """A standalone PyTorch script of this run (``seqviz.embeddings.script``)."""
+        from seqviz.embeddings.script import embeddings_script
+
+        with self.exp.trainer.lock:
+            return embeddings_script(self.exp, steps)
+
     # -- the view --------------------------------------------------------------------------
     def _map(self):
         cfg = self.exp.cfg
