@@ -33,7 +33,7 @@ def test_lm_page_offers_card_script_and_model_and_they_are_right():
     assert card["metrics"]["loss"]["length"] == 1
     script = ui_export._script(exp)
     assert "nn.LSTM(16, 32, num_layers=1, batch_first=True)" in script
-    assert "SEED, STEPS = 0, 1" in script
+    assert "STEPS = 1" in script
     reopened = read_run(ui_export._checkpoint(exp, EXPORT))
     assert reopened.step == 1
 
@@ -90,11 +90,11 @@ def test_sequence_tasks_page_offers_the_script():
     assert "nn.LSTM(8, 16" in script and "import seqviz" not in script
 
 
-def test_gradient_pages_offer_the_script_of_their_runs():
+def test_gradient_pages_offer_the_script_and_model_of_their_runs():
     at = run_page("pages/3_Gradient_Flow.py", query={"seq_len": "10", "hidden_size": "8"})
     labels = _labels(at)
     assert any("PyTorch script" in x for x in labels)
-    assert not any("Trained model" in x for x in labels)
+    assert any("Trained model" in x for x in labels) and at.get("file_uploader")
     at.button(key="gf.step").click().run()
     run_until(at, lambda a: a.session_state["gf.exp"].steps == 1, what="one step")
     script = ui_export._script(at.session_state["gf.exp"])
@@ -117,3 +117,29 @@ def test_embeddings_page_offers_the_word2vec_script():
     script = ui_export._script(at.session_state["emb.exp"])
     assert "ALGORITHM, OBJECTIVE = 'cbow', 'negative'" in script
     assert "SEED, STEPS = 0, 1" in script and "import seqviz" not in script
+
+
+def test_clipping_page_reopens_its_checkpoint_paused_at_its_step():
+    from seqviz.gradients.export import CLIP_EXPORT
+
+    query = {"seq_len": "20", "hidden_size": "8"}
+    at = run_page("pages/4_Clipping.py", query=query)
+    assert any("Trained model" in x for x in _labels(at))
+    for _ in range(2):
+        at.button(key="clip.step").click().run()
+    run_until(at, lambda a: a.session_state["clip.exp"].steps == 2, what="two steps")
+    raw = ui_export._checkpoint(at.session_state["clip.exp"], CLIP_EXPORT)
+    at.button(key="clip.reset").click().run()
+    at.session_state["clip.w.hidden_size"] = 16  # another model: the checkpoint's comes back
+    at.run()
+    assert at.session_state["clip.exp"].cfg.hidden_size == 16
+    at.file_uploader(key="clip.reopen.file").set_value(
+        ("seqviz-clipping.pt", raw, "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    run_until(at, lambda a: a.session_state["clip.exp"].steps == 2, what="the re-opened step")
+    assert at.session_state["clip.exp"].cfg.hidden_size == 8
+    assert "Opened the checkpoint: the model is at step 2, paused" in texts(at)
+    at.file_uploader(key="clip.reopen.file").set_value(
+        ("other.pt", b"PK\x03\x04" + b"\x00" * 300, "application/octet-stream")).run()
+    assert "This is not a seqviz checkpoint" in texts(at)

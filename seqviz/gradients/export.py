@@ -10,18 +10,31 @@ spectral radius, the gated cells' carry bias), its optimiser and clipping, and t
 divergence handling (a non-finite or exploding loss restores the weights and optimiser state
 before the last update, a non-finite gradient skips the update; the step counter goes on). It
 prints every run's training loss at every step.
+
+The checkpoint (``seqviz.checkpoint``'s weights-only format, kind ``"gradients"`` or
+``"clipping"``) holds every run's weights under its name, and in meta the page config and step
+plus each run's optimiser state, batch-generator state, loss history and evaluations, so a
+re-opened page continues exactly where it stopped, its curves included. The one thing not
+kept is the roll-back point: a run whose loss explodes right after being re-opened keeps the
+re-opened weights instead of going back to those before their last update.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from typing import Any
 
-from seqviz.engine.export import LessonExport
-from seqviz.gradients.tasks import CARRY_BIAS, Task
-from seqviz.train import Trainer
+import torch
 
-FLOW_EXPORT = LessonExport("gradients", script=True)
-CLIP_EXPORT = LessonExport("clipping", script=True)
+from seqviz.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from seqviz.config import check
+from seqviz.engine.export import LessonExport, Reopened, config_from_meta, run_meta, to_bytes
+from seqviz.gradients.clipping import RUNS, ClipConfig
+from seqviz.gradients.tasks import (CARRY_BIAS, CELL_NAMES, GFConfig, MemoryNet, Task,
+                                    build_task)
+from seqviz.i18n import _
+from seqviz.train import LastGood, StepStats, Trainer, make_optimizer
 MODULES = {"rnn": "nn.RNN", "gru": "nn.GRU", "lstm": "nn.LSTM"}
 
 TEMPLATE = '''"""{title}
@@ -222,3 +235,136 @@ def clipping_script(comp, steps: int | None = None) -> str:
         "Gradient clipping page.", "seqviz-clipping.py", comp.cfg,
         {name: comp.cfg.cell for name in trainers}, task, trainers,
         comp.steps if steps is None else steps)
+
+
+# ---- checkpoints --------------------------------------------------------------------------------
+HISTORY = ("step", "loss", "grad_norm", "grad_norm_clipped", "lr", "clipped", "diverged")
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _rows(table: Any, names: tuple[str, ...], most: int) -> list[tuple]:
+    """Rows of a saved ``{name: [numbers]}`` table; none when it is malformed (a file edited by
+    hand must not break the page: its curves then start empty)."""
+    if not isinstance(table, dict):
+        return []
+    cols = [table.get(n) for n in names]
+    if not all(isinstance(c, list) for c in cols) or len({len(c) for c in cols}) != 1:
+        return []
+    rows = list(zip(*cols))[-most:]
+    return rows if all(_number(x) for r in rows for x in r) else []
+
+
+def trainers_state(trainers: dict[str, Trainer]) -> dict:
+    """Worker side: every run's weights (``name.key``), optimiser, batch generator, history
+    and evaluations (CPU tensors and plain numbers: a weights-only file holds them)."""
+    weights, runs = {}, {}
+    for name, tr in trainers.items():
+        with tr.lock:
+            for k, v in tr.model.state_dict().items():
+                weights[f"{name}.{k}"] = v.detach().cpu().clone()
+            hist = list(tr.history)
+            runs[name] = {
+                "optimizer": tr.optimizer.state_dict(),
+                "generator": tr.batches.gen.get_state(),
+                "history": {n: [float(getattr(h, n)) if n not in ("step", "clipped", "diverged")
+                                else int(getattr(h, n)) for h in hist] for n in HISTORY},
+                "evals": {"step": [int(s) for s, _v in tr.evals],
+                          "value": [float(v) for _s, v in tr.evals]}}
+    step = min(t.steps for t in trainers.values())
+    return {"state_dict": weights, "runs": runs, "step": step}
+
+
+def _save(kind: str, state: dict, cfg: Any) -> bytes:
+    spec = {"hidden_size": int(cfg.hidden_size), "cell": getattr(cfg, "cell", "lstm")}
+    meta = {**run_meta(kind, cfg, state["step"]), "train_state": state["runs"]}
+    return to_bytes(lambda buf: save_checkpoint(buf, kind, spec, state["state_dict"], meta))
+
+
+def save_flow(state: dict, cfg: GFConfig) -> bytes:
+    return _save("gradients", state, cfg)
+
+
+def save_clipping(state: dict, cfg: ClipConfig) -> bytes:
+    return _save("clipping", state, cfg)
+
+
+def _read(kind: str, cls: type, data: bytes) -> Reopened:
+    """A checkpoint (bytes) of ``kind`` read back for its page: its config (the model's shape
+    from the file's description), every run's weights checked against the model that config
+    builds, the training state; ``CheckpointError`` with a clear message for anything else."""
+    payload = load_checkpoint(data, kind)
+    spec, meta = payload["spec"], payload["meta"]
+    cfg = config_from_meta(cls, meta)
+    if "hidden_size" in spec:
+        cfg = replace(cfg, hidden_size=spec["hidden_size"])
+    if kind == "clipping" and "cell" in spec:
+        cfg = replace(cfg, cell=spec["cell"])
+    problems = check(cfg)
+    if problems:
+        raise CheckpointError(_("This checkpoint's model cannot be trained on this page: "
+                                "{problems}.").format(problems="; ".join(problems)))
+    task = build_task(cfg.task, 2)
+    weights, train = payload["state_dict"], meta.get("train_state")
+    train = train if isinstance(train, dict) else {}
+    runs = {}
+    for name in (CELL_NAMES if kind == "gradients" else RUNS):
+        cell = name if kind == "gradients" else cfg.cell
+        own = {k[len(name) + 1:]: v for k, v in weights.items() if k.startswith(f"{name}.")}
+        load_weights(MemoryNet(cell, task.input_size, cfg.hidden_size, task.output_size,
+                               cfg.activation), own)  # says what does not fit
+        extra = train.get(name) if isinstance(train.get(name), dict) else {}
+        runs[name] = {"state_dict": own, **{k: extra.get(k) for k in
+                                            ("optimizer", "generator", "history", "evals")}}
+    step = meta.get("step", 0)
+    step = step if isinstance(step, int) and not isinstance(step, bool) and step >= 0 else 0
+    return Reopened(cfg, {"runs": runs}, step)
+
+
+def read_flow(data: bytes) -> Reopened:
+    return _read("gradients", GFConfig, data)
+
+
+def read_clipping(data: bytes) -> Reopened:
+    return _read("clipping", ClipConfig, data)
+
+
+def restore_trainers(trainers: dict[str, Trainer], state: dict, step: int) -> None:
+    """Worker side: the re-opened weights, optimiser and generator states and curves in the
+    running trainers (same build: ``read`` checked the weights), counting on from ``step``.
+    A part that does not load (a file edited by hand) starts afresh instead."""
+    runs = state["runs"]
+    for name, tr in trainers.items():
+        saved = runs[name]
+        with tr.lock:
+            tr.model.load_state_dict(saved["state_dict"])
+            try:
+                tr.optimizer.load_state_dict(saved["optimizer"])
+            except (ValueError, KeyError, TypeError, RuntimeError, AttributeError):
+                tr.optimizer = make_optimizer(tr.optimizer_name, tr.model.parameters(), tr.lr)
+            tr.set_lr(tr.lr)  # the page's live rate, not the file's
+            gen = saved.get("generator")
+            if isinstance(gen, torch.Tensor):
+                try:
+                    tr.batches.gen.set_state(gen)
+                except (RuntimeError, TypeError, ValueError):
+                    pass
+            tr.history.clear()
+            tr.evals.clear()
+            tr.divergences.clear()
+            for row in _rows(saved.get("history"), HISTORY, tr.history.maxlen):
+                s, loss, norm, after, lr, clipped, diverged = row
+                if s <= step:
+                    tr.history.append(StepStats(int(s), loss, norm, after, bool(clipped), lr,
+                                                bool(diverged), 0.0))
+            for s, value in _rows(saved.get("evals"), ("step", "value"), tr.evals.maxlen):
+                if s <= step:
+                    tr.evals.append((int(s), value))
+            tr.resume_at(step)
+            tr._good = LastGood()  # no roll-back past the re-opened weights
+
+
+FLOW_EXPORT = LessonExport("gradients", save=save_flow, read=read_flow, script=True)
+CLIP_EXPORT = LessonExport("clipping", save=save_clipping, read=read_clipping, script=True)

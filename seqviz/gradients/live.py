@@ -174,6 +174,26 @@ class FlowRun:
         with self.lab.runs.lock:
             return flow_script(self.lab, steps)
 
+    def checkpoint_state(self) -> dict:
+        """The three runs for a checkpoint (``seqviz.gradients.export``)."""
+        from seqviz.gradients.export import trainers_state
+
+        with self.lab.runs.lock:
+            return trainers_state(self.lab.runs.trainers)
+
+    def restore(self, state: dict, step: int) -> int:
+        """Re-open a checkpoint's three runs here (paused), counting on from ``step``."""
+        from seqviz.gradients.analysis import recurrent_radii
+        from seqviz.gradients.export import restore_trainers
+
+        lab = self.lab
+        with lab.runs.lock:
+            restore_trainers(lab.runs.trainers, state, step)
+            lab.radii = {c: [(step, recurrent_radii(n.rnn))] for c, n in lab.nets.items()}
+        self._capture = self._why = self._key = None
+        self._fresh = True
+        return self.steps
+
 
 def build_flow(cfg: GFConfig) -> FlowRun:
     return FlowRun(cfg)
@@ -221,6 +241,21 @@ class ClipRun:
 
         with self.comp.lock:
             return clipping_script(self.comp, steps)
+
+    def checkpoint_state(self) -> dict:
+        """Both runs for a checkpoint (``seqviz.gradients.export``)."""
+        from seqviz.gradients.export import trainers_state
+
+        with self.comp.lock:
+            return trainers_state(self.comp.trainers)
+
+    def restore(self, state: dict, step: int) -> int:
+        """Re-open a checkpoint's two runs here (paused), counting on from ``step``."""
+        from seqviz.gradients.export import restore_trainers
+
+        with self.comp.lock:
+            restore_trainers(self.comp.trainers, state, step)
+        return self.steps
 
 
 def build_clipping(cfg: ClipConfig) -> ClipRun:
