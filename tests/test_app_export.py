@@ -107,16 +107,27 @@ def test_gradient_pages_offer_the_script_and_model_of_their_runs():
     assert "import seqviz" not in script
 
 
-def test_embeddings_page_offers_the_word2vec_script():
+def test_embeddings_page_offers_the_word2vec_script_and_reopens_its_model():
+    from seqviz.embeddings.script import EXPORT as EMB_EXPORT
+
     at = run_page("pages/7_Embeddings.py", query={"algorithm": "cbow", "points": "20"})
     labels = _labels(at)
     assert any("PyTorch script" in x for x in labels)
-    assert not any("Trained model" in x for x in labels)
+    assert any("Trained model" in x for x in labels)
     at.button(key="emb.step").click().run()
     run_until(at, lambda a: a.session_state["emb.exp"].steps == 1, what="one step")
     script = ui_export._script(at.session_state["emb.exp"])
     assert "ALGORITHM, OBJECTIVE = 'cbow', 'negative'" in script
     assert "SEED, STEPS = 0, 1" in script and "import seqviz" not in script
+    raw = ui_export._checkpoint(at.session_state["emb.exp"], EMB_EXPORT)
+    at.button(key="emb.step").click().run()
+    run_until(at, lambda a: a.session_state["emb.exp"].steps == 2, what="two steps")
+    at.file_uploader(key="emb.reopen.file").set_value(
+        ("seqviz-embeddings.pt", raw, "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    run_until(at, lambda a: a.session_state["emb.exp"].steps == 1, what="the re-opened step")
+    assert "Opened the checkpoint: the model is at step 1, paused" in texts(at)
 
 
 def test_clipping_page_reopens_its_checkpoint_paused_at_its_step():

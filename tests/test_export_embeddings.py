@@ -78,3 +78,78 @@ def test_diverged_steps_are_rolled_back_as_on_the_page(tmp_path):
     assert len(exp.trainer.divergences) > 3, "these settings are meant to diverge"
     stdout = check(exp, embeddings_script(exp), tmp_path, 12)
     assert stdout.count("diverged") == len(exp.trainer.divergences)
+
+
+# ---- checkpoints ------------------------------------------------------------------------------
+import torch  # noqa: E402
+
+from seqviz.checkpoint import CheckpointError  # noqa: E402
+from seqviz.embeddings import reopen  # noqa: E402
+from seqviz.i18n import use_language  # noqa: E402
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(algorithm="cbow", objective="hierarchical",
+                                             optimizer="adam", lr=0.01)])
+def test_checkpoint_reopens_the_run_where_it_stopped(kw):
+    cfg = EmbConfig(batch_size=128, epochs=1, seed=2, **kw)
+    run = W2VRun(W2VExperiment.build(cfg, TEXT))
+    run.step(25)
+    raw = reopen.save_run(run.checkpoint_state(), cfg)
+    reopened = reopen.read_run(raw)
+    assert reopened.step == 25 and reopened.cfg == cfg
+    other = W2VRun(W2VExperiment.build(reopened.cfg, TEXT))
+    other.step(3)  # elsewhere: the checkpoint replaces all of it
+    assert other.restore(reopened.state, reopened.step) == 25
+    for k, v in run.exp.model.state_dict().items():
+        torch.testing.assert_close(other.exp.model.state_dict()[k], v, rtol=0, atol=0)
+    view = other.view()
+    np.testing.assert_array_equal(view.loss, run.view().loss)  # the curve comes back
+    assert list(view.eval_steps) == [25]  # the analogy curve starts again
+    run.step(30)
+    other.step(30)  # same optimiser moments and stream: the next passes alike
+    assert [h.loss for h in other.exp.trainer.history] == [h.loss for h in run.exp.trainer.history]
+
+
+def test_a_checkpoint_of_another_corpus_does_not_fit():
+    cfg = EmbConfig(batch_size=128)
+    exp = W2VExperiment.build(cfg, TEXT)
+    reopened = reopen.read_run(reopen.save_run(reopen.run_state(exp), cfg))
+
+    class Live:
+        corpus = W2VExperiment.build(cfg, corpus_text("prose")[:12_000]).corpus
+
+    with pytest.raises(CheckpointError, match="vocabulary differs"):
+        reopen.fits(Live, reopened)
+    Live.corpus = exp.corpus
+    reopen.fits(Live, reopened)
+
+
+def test_bad_embedding_checkpoints_get_clear_translated_messages():
+    cfg = EmbConfig(batch_size=128)
+    exp = W2VExperiment.build(cfg, TEXT)
+    state = reopen.run_state(exp)
+    huge = {**state, "spec": {**state["spec"], "embed_size": 5000}}
+    small = {**state, "spec": {**state["spec"], "embed_size": 16}}
+    for raw, en, zh in [(reopen.save_run(huge, cfg), "out of bounds", "超出"),
+                        (reopen.save_run(small, cfg), "do not fit", "不"),
+                        (b"PK\x03\x04 not a checkpoint" * 10, "not a seqviz checkpoint", "不是")]:
+        with pytest.raises(CheckpointError, match=en):
+            reopen.read_run(raw)
+        with use_language("zh"), pytest.raises(CheckpointError) as err:
+            reopen.read_run(raw)
+        assert zh in str(err.value)
+
+
+def test_a_hand_edited_stream_state_is_refused_and_training_goes_on():
+    cfg = EmbConfig(batch_size=128)
+    run = W2VRun(W2VExperiment.build(cfg, TEXT))
+    run.step(3)
+    state = run.checkpoint_state()
+    state["sampler"]["_order"] = torch.tensor([10**9])
+    state["optimizer"] = {"state": "junk"}
+    reopened = reopen.read_run(reopen.save_run(state, cfg))
+    other = W2VRun(W2VExperiment.build(cfg, TEXT))
+    assert not reopen.load_sampler_state(other.exp.batches, reopened.state["sampler"])
+    assert other.restore(reopened.state, reopened.step) == 3
+    other.step(2)
+    assert other.steps == 5

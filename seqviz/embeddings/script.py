@@ -18,10 +18,12 @@ from __future__ import annotations
 import torch
 
 from seqviz.embeddings.experiment import MIN_LR, W2VExperiment
+from seqviz.embeddings.reopen import fits, read_run, save_run
 from seqviz.engine.export import MAX_SCRIPT_BYTES, UNPACK_IDS, LessonExport, pack_ids, wrap
 from seqviz.models.word2vec import NOISE_POWER, NOISE_TABLE, PAIR_CHUNK
 
-EXPORT = LessonExport("embeddings", script=True)
+EXPORT = LessonExport("embeddings", save=save_run, read=read_run, check=fits,
+                      script=True)
 
 TEMPLATE = '''"""word2vec ({algorithm}, {objective}) exported from seqviz's Word embeddings page.
 
