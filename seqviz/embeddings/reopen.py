@@ -59,7 +59,7 @@ def load_sampler_state(b: Word2VecBatches, state: Any) -> bool:
         return False
     tensors = {n: state.get(n) for n, _d in SAMPLER_TENSORS}
     buf, numbers = state.get("buf"), {n: state.get(n) for n in SAMPLER_NUMBERS}
-    V, vocab = b.corpus.vocab_size, len(b.corpus.ids)
+    V, tokens = b.corpus.vocab_size, len(b.corpus.ids)
     ok = (all(isinstance(t, torch.Tensor) and t.dtype == d and t.dim() == 1
               for (n, d), t in zip(SAMPLER_TENSORS, tensors.values()))
           and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0
@@ -70,7 +70,7 @@ def load_sampler_state(b: Word2VecBatches, state: Any) -> bool:
     if not ok:
         return False
     n = len(tensors["_ids"])
-    if len(tensors["keep"]) != V or n > vocab or len(tensors["_start"]) != n \
+    if len(tensors["keep"]) != V or n > tokens or len(tensors["_start"]) != n \
             or len(tensors["_end"]) != n or numbers["_reps"] < 1 \
             or numbers["_cursor"] > len(tensors["_order"]) or numbers["_buf_at"] > len(buf[0]):
         return False

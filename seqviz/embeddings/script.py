@@ -54,7 +54,8 @@ from torch import nn
 SEED, STEPS = {seed}, {steps}
 ALGORITHM, OBJECTIVE = {algorithm!r}, {objective!r}
 EMBED, WINDOW, NEGATIVES, SUBSAMPLE = {embed}, {window}, {negatives}, {subsample!r}
-BATCH_SIZE, OPTIMIZER, LR, EPOCHS, MIN_LR = {batch_size}, {optimizer!r}, {lr!r}, {epochs}, {min_lr!r}
+BATCH_SIZE, OPTIMIZER, LR = {batch_size}, {optimizer!r}, {lr!r}  # LR: per pair
+EPOCHS, MIN_LR = {epochs}, {min_lr!r}  # LR falls linearly to MIN_LR of it over EPOCHS passes
 MAX_LOSS = {max_loss!r}  # a loss above this counts as divergence, like NaN
 NOISE_POWER, NOISE_TABLE, PAIR_CHUNK = {noise_power!r}, {noise_table}, {pair_chunk}
 WORDS = {words!r}  # id -> word, most frequent first
