@@ -6,6 +6,7 @@ import dataclasses
 
 import streamlit as st
 
+from seqviz.gradients.export import FLOW_EXPORT
 from seqviz.gradients.lecture import FLOW_STEPS
 from seqviz.gradients.tasks import GFConfig
 from seqviz.i18n import N_, _
@@ -66,4 +67,4 @@ _step, _reset = step_and_reset(K, lambda: flow.build(ss[f"{K}.config"]))
 playing = player_bar(K, _step, _reset)
 flow.live_panel(K, playing)
 lecture_panel(K, "pages/3_Gradient_Flow.py", FLOW_STEPS, cfg, ss[f"{K}.exp"].steps)
-export_panel(K, "gradients", _("Gradient flow"))
+export_panel(K, FLOW_EXPORT, _("Gradient flow"))

@@ -7,6 +7,7 @@ import dataclasses
 import streamlit as st
 
 from seqviz.gradients.clipping import ClipConfig
+from seqviz.gradients.export import CLIP_EXPORT
 from seqviz.gradients.lecture import CLIP_STEPS
 from seqviz.i18n import N_, _
 from seqviz.ui.controls import integer, ladder, select
@@ -67,4 +68,4 @@ playing = player_bar(K, _step, _reset)
 clipping.live_panel(K, playing)
 clipping.cliff_section(K, cfg)
 lecture_panel(K, "pages/4_Clipping.py", CLIP_STEPS, cfg, ss[f"{K}.exp"].steps)
-export_panel(K, "clipping", _("Gradient clipping"))
+export_panel(K, CLIP_EXPORT, _("Gradient clipping"))

@@ -9,6 +9,7 @@ import streamlit as st
 
 from seqviz.embeddings.experiment import probe_words
 from seqviz.embeddings.lecture import lecture_steps
+from seqviz.embeddings.script import EXPORT
 from seqviz.i18n import N_, _, language
 from seqviz.ui.controls import resolve_upload
 from seqviz.ui.embeddings import (controls, debias, glove, objectives, panel, queries, rewind,
@@ -69,4 +70,4 @@ if src.eset is None:  # word2vec's own vectors: GloVe beside them, and debiasing
     glove.section(K, new)
     debias.section(K, new)
 queries.exports(K, src, exp)
-export_panel(K, "embeddings", _("Word embeddings"))
+export_panel(K, EXPORT, _("Word embeddings"))

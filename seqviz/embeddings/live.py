@@ -210,6 +210,40 @@ class W2VRun:
         """(step, the word vectors (V, E) float32) for queries and exports."""
         return self.steps, self.exp.vectors()
 
+    def export_script(self, steps: int | None = None) -> str:
+        """A standalone PyTorch script of this run (``seqviz.embeddings.script``)."""
+        from seqviz.embeddings.script import embeddings_script
+
+        with self.exp.trainer.lock:
+            return embeddings_script(self.exp, steps)
+
+    def checkpoint_state(self) -> dict:
+        """The run for a checkpoint (``seqviz.embeddings.reopen``)."""
+        from seqviz.embeddings.reopen import run_state
+
+        with self.exp.trainer.lock:
+            return run_state(self.exp)
+
+    def restore(self, state: dict, step: int) -> int:
+        """Re-open a checkpoint's vectors in this run (paused), counting on from ``step``: its
+        loss curve comes back, the analogy curve and the timeline start again there."""
+        from seqviz.embeddings.reopen import restore
+
+        self._evals_seen = -1
+        restore(self.exp, state, step)
+        self.loss, self.acc, self._ema = Thinned(3), Thinned(4), (0.0, 0.0)
+        for s in self.exp.trainer.history:
+            avg, weight = self._ema
+            avg, weight = 0.9 * avg + 0.1 * s.loss, 0.9 * weight + 0.1
+            self._ema = (avg, weight)
+            self.loss.add(s.step, s.loss, avg / weight)
+        self._record_evals()
+        self._probes = None
+        self._diverged = DivergenceWatch(self.exp.trainer)
+        self.rewind = WeightHistory()
+        self.rewind.offer(self.steps, self._kept)
+        return self.steps
+
     # -- the view --------------------------------------------------------------------------
     def _map(self):
         cfg = self.exp.cfg

@@ -167,6 +167,33 @@ class FlowRun:
             diverged={c: Diverged.of(t) for c, t in trainers.items()},
             capture=self._capture, why=self._why)
 
+    def export_script(self, steps: int | None = None) -> str:
+        """A standalone PyTorch script of the three runs (``seqviz.gradients.export``)."""
+        from seqviz.gradients.export import flow_script
+
+        with self.lab.runs.lock:
+            return flow_script(self.lab, steps)
+
+    def checkpoint_state(self) -> dict:
+        """The three runs for a checkpoint (``seqviz.gradients.export``)."""
+        from seqviz.gradients.export import trainers_state
+
+        with self.lab.runs.lock:
+            return trainers_state(self.lab.runs.trainers)
+
+    def restore(self, state: dict, step: int) -> int:
+        """Re-open a checkpoint's three runs here (paused), counting on from ``step``."""
+        from seqviz.gradients.analysis import recurrent_radii
+        from seqviz.gradients.export import restore_trainers
+
+        lab = self.lab
+        with lab.runs.lock:
+            restore_trainers(lab.runs.trainers, state, step)
+            lab.radii = {c: [(step, recurrent_radii(n.rnn))] for c, n in lab.nets.items()}
+        self._capture = self._why = self._key = None
+        self._fresh = True
+        return self.steps
+
 
 def build_flow(cfg: GFConfig) -> FlowRun:
     return FlowRun(cfg)
@@ -207,6 +234,28 @@ class ClipRun:
             cfg=self.comp.cfg, series={name: self.comp.series(name) for name in RUNS},
             diverged={name: Diverged.of(t) for name, t in trainers.items()},
             settings={name: (t.clip, t.clip_threshold, t.lr) for name, t in trainers.items()})
+
+    def export_script(self, steps: int | None = None) -> str:
+        """A standalone PyTorch script of both runs (``seqviz.gradients.export``)."""
+        from seqviz.gradients.export import clipping_script
+
+        with self.comp.lock:
+            return clipping_script(self.comp, steps)
+
+    def checkpoint_state(self) -> dict:
+        """Both runs for a checkpoint (``seqviz.gradients.export``)."""
+        from seqviz.gradients.export import trainers_state
+
+        with self.comp.lock:
+            return trainers_state(self.comp.trainers)
+
+    def restore(self, state: dict, step: int) -> int:
+        """Re-open a checkpoint's two runs here (paused), counting on from ``step``."""
+        from seqviz.gradients.export import restore_trainers
+
+        with self.comp.lock:
+            restore_trainers(self.comp.trainers, state, step)
+        return self.steps
 
 
 def build_clipping(cfg: ClipConfig) -> ClipRun:
