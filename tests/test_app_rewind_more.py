@@ -1,0 +1,108 @@
+"""AppTest of the timeline on the pages whose past views are drawn in the worker (gradient
+flow, clipping, sequence tasks, CTC, time series): after some steps, a past step redraws the
+view as it was then (not as it is now), and the kept steps stay bounded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seqviz.engine.rewind import MAX_KEPT
+from seqviz.i18n import _, use_language
+from tests.apptest_utils import figures, run_page, texts, trace_values
+
+
+def _lines(fig: dict) -> list[np.ndarray]:
+    return [np.asarray(trace_values(t, "y"), dtype=float) for t in fig["data"]
+            if t.get("mode") == "lines"]
+
+
+def _to_past(at, key: str, step: int) -> None:
+    at.radio(key=f"{key}.tl.mode").set_value("past").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert f"{key}.tl.a.0" in [s.key for s in at.select_slider], ([s.key for s in at.select_slider], texts(at)[-800:])
+    at.select_slider(key=f"{key}.tl.a.0").set_value(step).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _opened(at, key: str):
+    """The page's run, once its worker has built it (the machine may be busy)."""
+    exp = at.session_state[f"{key}.exp"]
+    exp.handle.wait(timeout=120)
+    return exp
+
+
+def _bounded(exp, more: int) -> None:
+    """``more`` steps on: the run keeps at most MAX_KEPT steps, the first and the newest."""
+    exp.step(more)
+    kept = exp.kept_steps()
+    assert kept[0] == 0 and kept[-1] == exp.steps and len(kept) <= MAX_KEPT
+
+
+GF = "pages/3_Gradient_Flow.py"
+GF_SMALL = {"seq_len": "10", "hidden_size": "8", "seed": "2"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_gradient_flow_norms_at_a_past_step(lang):
+    with use_language(lang):
+        at = run_page(GF, query=dict(GF_SMALL, lang=lang))
+        exp = _opened(at, "gf")
+        exp.step(3)  # Step asks for a capture of the step it stops on
+        then = exp.view.capture
+        assert then.step == 3
+        exp.step(20)
+        at.run()
+        now = exp.view.capture.norms
+        assert exp.kept_steps()[0] == 0 and 3 in exp.kept_steps()
+        assert at.radio(key="gf.tl.mode").value == "live" and len(figures(at)) == 6
+        _to_past(at, "gf", 3)
+        figs = figures(at)
+        assert len(figs) == 7  # the live charts and the past one
+        past = figs[-1]
+        assert "3" in past["layout"]["title"]["text"]
+        curves = _lines(past)
+        assert len(curves) == 3  # RNN, GRU, LSTM
+        for got, cell in zip(curves, ("rnn", "gru", "lstm")):
+            np.testing.assert_allclose(got, then.norms[cell][::-1], rtol=1e-9)  # as shown then
+        assert not np.allclose(curves[0], now["rnn"][::-1])  # not as it is now
+        assert (f"as it was at step 3;" if lang == "en" else "在第 3 步时的样子") in texts(at)
+        at.radio(key="gf.tl.mode").set_value("live").run()
+        assert len(figures(at)) == 6
+        _bounded(exp, 150)
+
+
+CLIP = "pages/4_Clipping.py"
+CLIP_SMALL = {"seq_len": "20", "hidden_size": "8", "seed": "0"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_clipping_runs_at_a_past_step(lang):
+    from seqviz.gradients.clipping import RUNS
+    from seqviz.gradients.live import ClipRun
+
+    with use_language(lang):
+        at = run_page(CLIP, query=dict(CLIP_SMALL, lang=lang))
+        exp = _opened(at, "clip")
+        exp.step(30)
+        at.run()
+        assert at.radio(key="clip.tl.mode").value == "live"
+        live_figs = len(figures(at))
+        _to_past(at, "clip", 5)
+        ref = ClipRun(exp.cfg)  # the same experiment, stepped to 5 here
+        ref.step(5)
+        then = ref.past(5)[1]
+        now = exp.analysis_at("past", exp.steps)[1]
+        metrics = list(at.metric)
+        first = [i for i, m in enumerate(metrics) if m.help == _("Before clipping, on one held-out batch.")][0] - 1
+        values = [m.value for m in metrics[first:first + 4]]
+        assert values == [f"{then.loss[RUNS[0]]:.4g}", f"{then.grad_norm[RUNS[0]]:.4g}",
+                          f"{then.loss[RUNS[1]]:.4g}", f"{then.grad_norm[RUNS[1]]:.4g}"]
+        assert then.loss[RUNS[1]] != now.loss[RUNS[1]]  # not as it is now
+        figs = figures(at)
+        assert len(figs) == live_figs + 1
+        past = [f for f in figs if "5" in f["layout"]["title"]["text"]
+                and len(_lines(f)) == 2][0]
+        np.testing.assert_allclose(_lines(past)[1], then.dh_norm[RUNS[1]][::-1], rtol=1e-6)
+        assert (f"as it was at step 5;" if lang == "en" else "在第 5 步时的样子") in texts(at)
+        _bounded(exp, 100)
