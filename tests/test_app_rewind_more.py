@@ -106,3 +106,39 @@ def test_clipping_runs_at_a_past_step(lang):
         np.testing.assert_allclose(_lines(past)[1], then.dh_norm[RUNS[1]][::-1], rtol=1e-6)
         assert (f"as it was at step 5;" if lang == "en" else "在第 5 步时的样子") in texts(at)
         _bounded(exp, 100)
+
+
+SEQ = "pages/8_Sequence_Tasks.py"
+
+
+def _titles(at) -> list[str]:
+    return [f["layout"].get("title", {}).get("text", "") for f in figures(at)]
+
+
+def _bars(fig: dict) -> np.ndarray:
+    return np.concatenate([np.asarray(trace_values(t, "y"), dtype=float)
+                           for t in fig["data"] if t.get("type") == "bar"])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_sequence_task_probe_at_a_past_step(lang):
+    with use_language(lang):
+        at = run_page(SEQ, query={"lang": lang})
+        exp = _opened(at, "seq")
+        exp.step(3)  # Step waits for the analysed snapshot of its step
+        then = exp.view
+        assert then.analysed_step == 3
+        exp.step(25)
+        now = exp.view.probe
+        at.run()
+        title = _("Probe review at step {step}: contribution of each word (gradient × "
+                  "input)").format(step=3)
+        assert title not in _titles(at)
+        _to_past(at, "seq", 3)
+        past = [f for f in figures(at) if f["layout"].get("title", {}).get("text") == title]
+        assert len(past) == 1
+        got = _bars(past[0])
+        np.testing.assert_allclose(got, then.probe.grad_x_input, rtol=1e-6, atol=1e-12)
+        assert not np.allclose(got, now.grad_x_input)  # not as it is now
+        assert f"{then.probe.p_positive:.2f}" in texts(at)
+        _bounded(exp, 100)
