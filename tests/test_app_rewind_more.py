@@ -142,3 +142,38 @@ def test_sequence_task_probe_at_a_past_step(lang):
         assert not np.allclose(got, now.grad_x_input)  # not as it is now
         assert f"{then.probe.p_positive:.2f}" in texts(at)
         _bounded(exp, 100)
+
+
+CTC = "pages/10_CTC.py"
+
+
+def _z(fig: dict) -> np.ndarray:
+    heat = [t for t in fig["data"] if t.get("type") == "heatmap"][0]
+    return np.asarray(trace_values(heat, "z"), dtype=float)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_ctc_posteriors_at_a_past_step(lang):
+    from seqviz.ctc.figures import posterior_figure
+
+    with use_language(lang):
+        at = run_page(CTC, query={"hidden_size": "16", "batch_size": "8", "lang": lang})
+        exp = _opened(at, "ctc")
+        exp.step(3)
+        then = exp.view.probe
+        assert then.step == 3
+        exp.step(20)
+        now = exp.view.probe
+        at.run()
+        _to_past(at, "ctc", 3)
+        past = [f for f in figures(at)
+                if f["layout"]["title"]["text"].startswith(_(
+                    "Per-frame output probabilities at step {step}: example {i}, label "
+                    "“{label}”").split("{step}")[0] + "3")]
+        assert len(past) == 1
+        got = _z(past[0])
+        np.testing.assert_allclose(got, _z(posterior_figure(then.log_probs, then.truth)
+                                           .to_plotly_json()), rtol=1e-6)
+        assert not np.allclose(got, _z(posterior_figure(now.log_probs, now.truth)
+                                       .to_plotly_json()))  # not as it is now
+        _bounded(exp, 80)
