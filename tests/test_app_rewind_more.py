@@ -177,3 +177,32 @@ def test_ctc_posteriors_at_a_past_step(lang):
         assert not np.allclose(got, _z(posterior_figure(now.log_probs, now.truth)
                                        .to_plotly_json()))  # not as it is now
         _bounded(exp, 80)
+
+
+TS = "pages/9_Time_Series.py"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_time_series_predictions_at_a_past_step(lang):
+    from seqviz.timeseries.live import build_run
+
+    with use_language(lang):
+        at = run_page(TS, query={"hidden_size": "16", "batch_size": "16", "length": "500",
+                                 "lang": lang})
+        exp = _opened(at, "ts")
+        exp.step(30)
+        at.run()
+        _to_past(at, "ts", 4)
+        title = _("One-step predictions at step {step}").format(step=4)
+        past = [f for f in figures(at) if f["layout"].get("title", {}).get("text") == title]
+        assert len(past) == 1
+        ref = build_run(exp.cfg)  # the same experiment, stepped to 4 and evaluated here
+        ref.step(4)
+        then = ref.exp.evaluate_now() and ref.exp.predictions
+        s = ref.exp.series
+        got = _lines(past[0])[1:]  # the data, then the MLP's and the RNN's predictions
+        for g, want in zip(got, then.one_step):
+            np.testing.assert_allclose(g, want * s.std + s.mean, rtol=1e-5)
+        latest = exp.analysis_at("predictions_at", exp.steps)[1]
+        assert not np.allclose(got[1], latest[1] * s.std + s.mean)  # not as it is now
+        _bounded(exp, 100)
