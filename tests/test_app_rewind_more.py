@@ -144,6 +144,24 @@ def test_sequence_task_probe_at_a_past_step(lang):
         _bounded(exp, 100)
 
 
+
+def test_sequence_tagging_probe_at_a_past_step():
+    from seqviz.seqtasks.figures import class_name
+
+    at = run_page(SEQ, query={"task": "tagging"})
+    exp = _opened(at, "seq")
+    exp.step(3)
+    then = exp.view
+    assert then.analysed_step == 3 and then.probe.tags
+    exp.step(40)
+    at.run()
+    _to_past(at, "seq", 3)
+    line = [m.value for m in at.markdown if m.value.startswith("Probe sentence at step 3,")]
+    assert len(line) == 1
+    want = "  ".join(f"`{t}`→**{class_name(then.classes[g])}** ({c:.0%})" for t, g, c in zip(
+        then.probe.tokens, then.probe.tags, then.probe.confidence))
+    assert line[0].endswith(want)
+
 CTC = "pages/10_CTC.py"
 
 
