@@ -20,7 +20,8 @@ def _lines(fig: dict) -> list[np.ndarray]:
 def _to_past(at, key: str, step: int) -> None:
     at.radio(key=f"{key}.tl.mode").set_value("past").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert f"{key}.tl.a.0" in [s.key for s in at.select_slider], ([s.key for s in at.select_slider], texts(at)[-800:])
+    sliders = [s.key for s in at.select_slider]
+    assert f"{key}.tl.a.0" in sliders, (sliders, texts(at)[-800:])
     at.select_slider(key=f"{key}.tl.a.0").set_value(step).run()
     assert not at.exception, [e.value for e in at.exception]
 
@@ -66,7 +67,7 @@ def test_gradient_flow_norms_at_a_past_step(lang):
         for got, cell in zip(curves, ("rnn", "gru", "lstm")):
             np.testing.assert_allclose(got, then.norms[cell][::-1], rtol=1e-9)  # as shown then
         assert not np.allclose(curves[0], now["rnn"][::-1])  # not as it is now
-        assert (f"as it was at step 3;" if lang == "en" else "在第 3 步时的样子") in texts(at)
+        assert ("as it was at step 3;" if lang == "en" else "在第 3 步时的样子") in texts(at)
         at.radio(key="gf.tl.mode").set_value("live").run()
         assert len(figures(at)) == 6
         _bounded(exp, 150)
@@ -94,7 +95,8 @@ def test_clipping_runs_at_a_past_step(lang):
         then = ref.past(5)[1]
         now = exp.analysis_at("past", exp.steps)[1]
         metrics = list(at.metric)
-        first = [i for i, m in enumerate(metrics) if m.help == _("Before clipping, on one held-out batch.")][0] - 1
+        note = _("Before clipping, on one held-out batch.")
+        first = [i for i, m in enumerate(metrics) if m.help == note][0] - 1
         values = [m.value for m in metrics[first:first + 4]]
         assert values == [f"{then.loss[RUNS[0]]:.4g}", f"{then.grad_norm[RUNS[0]]:.4g}",
                           f"{then.loss[RUNS[1]]:.4g}", f"{then.grad_norm[RUNS[1]]:.4g}"]
@@ -104,7 +106,7 @@ def test_clipping_runs_at_a_past_step(lang):
         past = [f for f in figs if "5" in f["layout"]["title"]["text"]
                 and len(_lines(f)) == 2][0]
         np.testing.assert_allclose(_lines(past)[1], then.dh_norm[RUNS[1]][::-1], rtol=1e-6)
-        assert (f"as it was at step 5;" if lang == "en" else "在第 5 步时的样子") in texts(at)
+        assert ("as it was at step 5;" if lang == "en" else "在第 5 步时的样子") in texts(at)
         _bounded(exp, 100)
 
 
