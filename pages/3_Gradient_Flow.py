@@ -66,5 +66,6 @@ exp, cfg = rebuild_or_apply(K, cfg, new, lambda c: flow.build(c, playing=is_play
 _step, _reset = step_and_reset(K, lambda: flow.build(ss[f"{K}.config"]))
 playing = player_bar(K, _step, _reset)
 flow.live_panel(K, playing)
+flow.rewind_section(K, ss[f"{K}.exp"])  # the gradient norms at past steps
 lecture_panel(K, "pages/3_Gradient_Flow.py", FLOW_STEPS, cfg, ss[f"{K}.exp"].steps)
 export_panel(K, FLOW_EXPORT, _("Gradient flow"))

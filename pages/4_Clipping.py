@@ -66,6 +66,7 @@ exp, cfg = rebuild_or_apply(K, cfg, new, lambda c: clipping.build(c, playing=is_
 _step, _reset = step_and_reset(K, lambda: clipping.build(ss[f"{K}.config"]))
 playing = player_bar(K, _step, _reset)
 clipping.live_panel(K, playing)
+clipping.rewind_section(K, ss[f"{K}.exp"])  # both runs at past steps
 clipping.cliff_section(K, cfg)
 lecture_panel(K, "pages/4_Clipping.py", CLIP_STEPS, cfg, ss[f"{K}.exp"].steps)
 export_panel(K, CLIP_EXPORT, _("Gradient clipping"))

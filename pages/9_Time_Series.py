@@ -17,7 +17,7 @@ from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
 from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
-from seqviz.ui.timeseries import data, panel
+from seqviz.ui.timeseries import data, panel, rewind
 
 K = "ts"
 setup_page(N_("Time series"), "📈")
@@ -60,4 +60,5 @@ exp, _cfg = rebuild_or_apply(K, cfg, checked(cfg, new),
 _step, _reset = step_and_reset(K, lambda: panel.build(ss[f"{K}.config"], values))
 playing = player_bar(K, _step, _reset)
 panel.live_panel(K, playing)  # first: in presenter mode the charts come before the lecture
+rewind.rewind_section(K, ss[f"{K}.exp"])  # the predictions at past steps
 lecture_panel(K, "pages/9_Time_Series.py", STEPS, ss[f"{K}.config"], panel.trained_steps(K))

@@ -22,11 +22,13 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from seqviz.engine.live import STEP_WAIT, LiveExperiment
 from seqviz.engine.pool import Engine
 from seqviz.engine.protocol import Snapshot
-from seqviz.gradients.analysis import GradientSnapshot, Why
+from seqviz.engine.rewind import ModuleHistory
+from seqviz.gradients.analysis import GradientSnapshot, Why, snapshot
 from seqviz.gradients.clipping import RUNS, ClipComparison, ClipConfig, RunSeries
 from seqviz.gradients.tasks import CELL_NAMES, PROBE_SIZE, GFConfig, GradientLab
 from seqviz.i18n import N_, Msg
@@ -100,13 +102,25 @@ class FlowRun:
         self._version = 0
         self._fast_at = self._slow_at = -math.inf  # perf_counter at the start of the last ones
         self._cost = 0.0  # seconds the last capture took
+        self.rewind = ModuleHistory(self.lab.nets)  # the three nets at past steps
+        self.rewind.keep(self.steps)
 
     @property
     def steps(self) -> int:
         return self.lab.runs.steps
 
     def step(self, n: int = 1) -> None:
-        self.lab.step(n)
+        for _ in range(int(n)):
+            self.lab.step(1)
+            self.rewind.keep(self.steps)
+
+    def norms_at(self, step: int) -> tuple[int, dict[str, np.ndarray]]:
+        """(kept step nearest ``step``, cell -> (T,) ||dL/dh_t|| on the probe batch with the
+        weights of that step): the gradient-norm chart as it was then."""
+        kept, nets = self.rewind.modules_at(step)
+        x, y = self.lab.probe
+        return kept, {c: snapshot(net.rnn, x, net.head_loss(self.lab.task, y), detail=False,
+                                  with_why=False).dh_norm for c, net in nets.items()}
 
     def apply_live(self, cfg: GFConfig) -> None:
         """New live settings (learning rate, cell drawn, scale); any call also asks the next
@@ -207,18 +221,50 @@ class ClipView:
     settings: dict[str, tuple[str, float, float]]  # run name -> (clip mode, threshold, lr)
 
 
+@dataclass(frozen=True)
+class ClipPast:
+    """Both runs at one past step, on the probe batch (the first ``PROBE_SIZE`` held-out
+    sequences): loss, gradient norm before clipping, and ||dL/dh_t|| per time step."""
+
+    loss: dict[str, float]  # run name -> loss
+    grad_norm: dict[str, float]  # run name -> ||g|| over every weight
+    dh_norm: dict[str, np.ndarray]  # run name -> (T,) ||dL/dh_t||
+
+
 class ClipRun:
     """Worker side: a ``ClipComparison`` (one run with, one without clipping, in lockstep)."""
 
     def __init__(self, cfg: ClipConfig):
         self.comp = ClipComparison(cfg)
+        self.rewind = ModuleHistory({n: t.model for n, t in self.comp.trainers.items()})
+        self.rewind.keep(self.steps)
 
     @property
     def steps(self) -> int:
         return self.comp.steps
 
     def step(self, n: int = 1) -> None:
-        self.comp.step(n)
+        for _ in range(int(n)):
+            self.comp.step(1)
+            self.rewind.keep(self.steps)
+
+    def past(self, step: int) -> tuple[int, ClipPast]:
+        """(kept step nearest ``step``, both runs on the probe batch with its weights)."""
+        kept, nets = self.rewind.modules_at(step)
+        x, y = (t[:PROBE_SIZE] for t in self.comp.held_out)
+        task = next(iter(self.comp.trainers.values())).batches  # the task (same for both)
+        loss, norm, dh = {}, {}, {}
+        for name, net in nets.items():
+            net.zero_grad(set_to_none=True)
+            value = task.loss(net(x), y)
+            value.backward()
+            grads = [p.grad.detach().reshape(-1) for p in net.parameters() if p.grad is not None]
+            norm[name] = float(torch.linalg.vector_norm(torch.cat(grads)))
+            net.zero_grad(set_to_none=True)
+            loss[name] = float(value.detach())
+            dh[name] = snapshot(net.rnn, x, net.head_loss(task, y), detail=False,
+                                with_why=False).dh_norm
+        return kept, ClipPast(loss, norm, dh)
 
     def apply_live(self, cfg: ClipConfig) -> None:
         self.comp.apply_live(cfg)
