@@ -108,3 +108,21 @@ def test_share_follow_and_fork(page, key, query, charts, setting):
     lecturer.button(key=f"{key}.step").click().run()
     assert mine.steps == 3 and theirs.steps == 3
     assert _same(mine.handle.call("fork_state"), theirs.handle.call("fork_state"))
+
+
+def test_a_chinese_follower_reads_the_settings_and_their_changes_in_chinese():
+    page, key, query = PAGES[1][:3]  # clipping: its values are words ("global norm", "SGD")
+    lecturer = run_page(page, query=query)
+    lecturer.toggle(key=f"{key}.share.on").set_value(True).run()
+    code = lecturer.session_state[f"{key}.share"].code
+    follower = run_page(FOLLOW, query={"follow": code, "lang": "zh"}, clear_caches=False)
+    run_until(follower, lambda a: _charts_of(a) >= 2, what="the shared charts")
+    shown = texts(follower)
+    assert "裁剪方式 **全局范数**" in shown and "任务 **加法问题**" in shown, shown[:2000]
+    assert "global norm" not in shown and "adding" not in shown  # no raw or English values
+    lecturer.radio(key=f"{key}.w.clip").set_value("value").run()
+    lecturer.button(key=f"{key}.step").click().run()
+    run_until(follower, lambda a: any("裁剪方式" in c.value for c in a.caption),
+              what="the lecturer's change")
+    change = next(c.value for c in follower.caption if "裁剪方式" in c.value)
+    assert "全局范数" in change and "value" not in change, change
