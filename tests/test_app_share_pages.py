@@ -21,6 +21,9 @@ PAGES = [
     ("pages/5_Attention.py", "att",
      {"task": "reverse", "min_len": "3", "max_len": "6", "hidden_size": "16", "embed_size": "8",
       "batch_size": "16", "snapshot_every": "2"}, None, "Attention **additive attention**"),
+    ("pages/7_Embeddings.py", "emb",
+     {"corpus": "grammar", "embed_size": "8", "batch_size": "256", "points": "50",
+      "projection": "pca"}, None, "Model **skip-gram**"),
     ("pages/8_Sequence_Tasks.py", "seq",
      {"hidden_size": "16", "embed_size": "8", "train_size": "500", "batch_size": "16"},
      None, "Task **sentiment**"),
@@ -96,6 +99,7 @@ def test_share_follow_and_fork(page, key, query, charts, setting):
 
     follower.button(key="follow.fork").click().run()
     assert not follower.exception, [e.value for e in follower.exception]
+    assert "could not be copied" not in texts(follower)
     mine = follower.session_state[f"{key}.exp"]
     assert mine.handle is not theirs.handle and mine.steps == 2
     run_until(follower, lambda a: _charts_of(a) >= want, what="the fork on its page")
