@@ -209,6 +209,25 @@ class FlowRun:
         return self.steps
 
 
+    def fork_state(self) -> dict:
+        """The run as it is now, for a copy that goes on from here (``load_fork_state``): the
+        three trainers (weights, optimiser, batch position, history) and the radii so far."""
+        lab = self.lab
+        with lab.runs.lock:
+            return {"cfg": lab.cfg,
+                    "trainers": {c: t.state_dict() for c, t in lab.runs.trainers.items()},
+                    "radii": {c: list(r) for c, r in lab.radii.items()}}
+
+    def load_fork_state(self, state: dict) -> None:
+        lab = self.lab
+        lab.apply_live(state["cfg"])
+        with lab.runs.lock:
+            for cell, trainer in lab.runs.trainers.items():
+                trainer.load_state_dict(state["trainers"][cell])
+        lab.radii = {c: list(r) for c, r in state["radii"].items()}
+        self._capture, self._why, self._key, self._fresh = None, None, None, True
+
+
 def build_flow(cfg: GFConfig) -> FlowRun:
     return FlowRun(cfg)
 
@@ -302,6 +321,21 @@ class ClipRun:
         with self.comp.lock:
             restore_trainers(self.comp.trainers, state, step)
         return self.steps
+
+
+    def fork_state(self) -> dict:
+        """The run as it is now, for a copy that goes on from here (``load_fork_state``)."""
+        comp = self.comp
+        with comp.lock:
+            return {"cfg": comp.cfg,
+                    "trainers": {n: t.state_dict() for n, t in comp.trainers.items()}}
+
+    def load_fork_state(self, state: dict) -> None:
+        comp = self.comp
+        with comp.lock:
+            for name, trainer in comp.trainers.items():
+                trainer.load_state_dict(state["trainers"][name])
+        comp.apply_live(state["cfg"])
 
 
 def build_clipping(cfg: ClipConfig) -> ClipRun:

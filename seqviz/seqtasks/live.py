@@ -230,6 +230,20 @@ class SeqTaskRun:
             confusion=p.get("confusion"), per_tag=p.get("per_tag"), analysed_step=p["step"],
             train_s=self.train_s, analysis_s=self.eval_s)
 
+    def fork_state(self) -> dict:
+        """The run as it is now, for a copy that goes on from here (``load_fork_state``)."""
+        exp = self.exp
+        return {"cfg": exp.cfg, "trainer": exp.trainer.state_dict(), "evals": list(exp.evals),
+                "val_pred": exp.val_pred, "probes": dict(self._probes)}
+
+    def load_fork_state(self, state: dict) -> None:
+        exp = self.exp
+        exp.trainer.load_state_dict(state["trainer"])
+        exp.apply_live(state["cfg"])  # dropout and weight decay too
+        exp.evals[:] = state["evals"]
+        exp.val_pred, self._probes = state["val_pred"], dict(state["probes"])
+        self._diverged = DivergenceWatch(exp.trainer)  # old divergences are not news
+
     def explain(self, text: str) -> tuple[int, Explained]:
         """(the step it ran at, the typed sentence through the model)."""
         return self.steps, explain(self.exp, str(text)[:1000])

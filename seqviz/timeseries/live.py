@@ -68,6 +68,21 @@ class TimeSeriesRun:
         reasons = [w() for w in self._watches]
         return next((r for r in reasons if r is not None), None)
 
+    def fork_state(self) -> dict:
+        """The run as it is now, for a copy that goes on from here (``load_fork_state``)."""
+        exp = self.exp
+        return {"cfg": exp.cfg, "trainers": [tr.state_dict() for tr in exp.trainers],
+                "evals": list(exp.evals), "predictions": exp.predictions}
+
+    def load_fork_state(self, state: dict) -> None:
+        exp = self.exp
+        exp.apply_live(state["cfg"])
+        for tr, st in zip(exp.trainers, state["trainers"]):
+            tr.load_state_dict(st)
+        exp.evals[:] = state["evals"]
+        exp.predictions = state["predictions"]
+        self._watches = [DivergenceWatch(tr) for tr in exp.trainers]  # old ones are not news
+
     def view(self) -> TimeSeriesView:
         exp = self.exp
         steps, ar, rnn = exp.train_loss()

@@ -101,6 +101,20 @@ def render(key: str, exp: LiveClipping, snap: Snapshot, playing: bool) -> None:
     right.plotly_chart(figs["norm"], key=f"{key}.chart.norm")
 
 
+def settings() -> dict:
+    """The settings a follower of a shared run sees (``seqviz.ui.share``), as on this page."""
+    return {"clip": (_("Clip by"), lambda v: {"norm": _("global norm"), "value": _("value")
+                                              }.get(v, v)),
+            "clip_threshold": _("Threshold"), "lr": _("Learning rate"),
+            "task": (_("Task"), lambda v: {"recall": _("recall the first symbol"),
+                                           "adding": _("adding problem")}.get(v, v)),
+            "cell": _("Cell"), "activation": _("RNN activation"),
+            "radius": _("Initial spectral radius of W_hh"), "seq_len": _("Sequence length T"),
+            "hidden_size": _("Hidden size H"), "optimizer": _("Optimiser"), "seed": _("Seed"),
+            "cliff_lr": _("Cliff: learning rate"),
+            "cliff_threshold": _("Cliff: clip threshold")}
+
+
 def live_panel(key: str, playing: bool) -> None:
     player.live_panel(key, playing, render)
 

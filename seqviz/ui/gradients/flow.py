@@ -171,6 +171,20 @@ def render(key: str, exp: LiveFlow, snap: Snapshot, playing: bool) -> None:
     right.plotly_chart(figs["radius"], key=f"{key}.chart.radius")
 
 
+def settings() -> dict:
+    """The settings a follower of a shared run sees (``seqviz.ui.share``), as on this page."""
+    return {"task": (_("Memory task"), lambda v: {
+                "recall": _("recall the first symbol at the end"),
+                "adding": _("adding problem (Hochreiter & Schmidhuber 1997)")}.get(v, v)),
+            "seq_len": _("Sequence length T (distance to remember)"),
+            "cell": _("Cell drawn in detail"), "activation": _("RNN activation"),
+            "radius": _("Initial spectral radius of W_hh"), "hidden_size": _("Hidden size H"),
+            "optimizer": _("Optimiser"), "lr": _("Learning rate"),
+            "scale": (_("Histogram value axis"),
+                      lambda v: {"linear": _("value"), "log": _("log10 |value|")}.get(v, v)),
+            "seed": _("Seed")}
+
+
 def live_panel(key: str, playing: bool) -> None:
     player.live_panel(key, playing, render)
 
