@@ -11,7 +11,7 @@ from seqviz.ctc.export import EXPORT
 from seqviz.ctc.lecture import STEPS
 from seqviz.i18n import N_, _
 from seqviz.ui.controls import integer, ladder
-from seqviz.ui.ctc import panel
+from seqviz.ui.ctc import panel, rewind
 from seqviz.ui.export import export_panel
 from seqviz.ui.layout import page_header
 from seqviz.ui.lecture import lecture_panel
@@ -63,8 +63,9 @@ exp, _cfg = rebuild_or_apply(K, cfg, checked(cfg, new),
 # ---- player, live panel, lecture, collapse rule -------------------------------------------------
 _step, _reset = step_and_reset(K, lambda: panel.build(ss[f"{K}.config"]))
 playing = player_bar(K, _step, _reset)
-share_panel(K, "pages/10_CTC.py", panel.render)
+share_panel(K, "pages/10_CTC.py", panel.render, settings=panel.settings)
 panel.live_panel(K, playing)  # first: in presenter mode the charts come before the lecture
+rewind.rewind_section(K, ss[f"{K}.exp"])  # the posteriors at past steps
 lecture_panel(K, "pages/10_CTC.py", STEPS, ss[f"{K}.config"], panel.trained_steps(K))
 panel.collapse_section(K, ss[f"{K}.config"].symbols)
 export_panel(K, EXPORT, _("CTC"))

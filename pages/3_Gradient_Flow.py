@@ -6,6 +6,7 @@ import dataclasses
 
 import streamlit as st
 
+from seqviz.gradients.export import FLOW_EXPORT
 from seqviz.gradients.lecture import FLOW_STEPS
 from seqviz.gradients.tasks import GFConfig
 from seqviz.i18n import N_, _
@@ -16,6 +17,7 @@ from seqviz.ui.layout import page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
+from seqviz.ui.share import share_panel
 from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
 
 K = "gf"
@@ -64,6 +66,8 @@ exp, cfg = rebuild_or_apply(K, cfg, new, lambda c: flow.build(c, playing=is_play
 # ---- player, live panel, lecture -------------------------------------------------------------
 _step, _reset = step_and_reset(K, lambda: flow.build(ss[f"{K}.config"]))
 playing = player_bar(K, _step, _reset)
+share_panel(K, "pages/3_Gradient_Flow.py", flow.render, settings=flow.settings)
 flow.live_panel(K, playing)
+flow.rewind_section(K, ss[f"{K}.exp"])  # the gradient norms at past steps
 lecture_panel(K, "pages/3_Gradient_Flow.py", FLOW_STEPS, cfg, ss[f"{K}.exp"].steps)
-export_panel(K, "gradients", _("Gradient flow"))
+export_panel(K, FLOW_EXPORT, _("Gradient flow"))

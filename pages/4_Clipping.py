@@ -7,6 +7,7 @@ import dataclasses
 import streamlit as st
 
 from seqviz.gradients.clipping import ClipConfig
+from seqviz.gradients.export import CLIP_EXPORT
 from seqviz.gradients.lecture import CLIP_STEPS
 from seqviz.i18n import N_, _
 from seqviz.ui.controls import integer, ladder, select
@@ -16,6 +17,7 @@ from seqviz.ui.layout import page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
+from seqviz.ui.share import share_panel
 from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
 
 K = "clip"
@@ -64,7 +66,9 @@ exp, cfg = rebuild_or_apply(K, cfg, new, lambda c: clipping.build(c, playing=is_
 # ---- player, live panel, cliff, lecture ------------------------------------------------------
 _step, _reset = step_and_reset(K, lambda: clipping.build(ss[f"{K}.config"]))
 playing = player_bar(K, _step, _reset)
+share_panel(K, "pages/4_Clipping.py", clipping.render, settings=clipping.settings)
 clipping.live_panel(K, playing)
+clipping.rewind_section(K, ss[f"{K}.exp"])  # both runs at past steps
 clipping.cliff_section(K, cfg)
 lecture_panel(K, "pages/4_Clipping.py", CLIP_STEPS, cfg, ss[f"{K}.exp"].steps)
-export_panel(K, "clipping", _("Gradient clipping"))
+export_panel(K, CLIP_EXPORT, _("Gradient clipping"))

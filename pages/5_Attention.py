@@ -19,6 +19,7 @@ from seqviz.ui.layout import control_area, page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
+from seqviz.ui.share import share_panel
 from seqviz.ui.state import open_config, store_config, widget_key, widget_values
 
 K = "att"
@@ -117,6 +118,7 @@ def _fresh():
 
 _step, _reset = step_and_reset(K, _fresh)
 playing = player_bar(K, _step, _reset)
+share_panel(K, "pages/5_Attention.py", panel.render, settings=panel.settings)
 panel.live_panel(K, playing)
 lecture_panel(K, "pages/5_Attention.py", STEPS, new, exp.steps)
 sections.input_section(K)

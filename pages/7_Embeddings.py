@@ -9,6 +9,7 @@ import streamlit as st
 
 from seqviz.embeddings.experiment import probe_words
 from seqviz.embeddings.lecture import lecture_steps
+from seqviz.embeddings.script import EXPORT
 from seqviz.i18n import N_, _, language
 from seqviz.ui.controls import resolve_upload
 from seqviz.ui.embeddings import (controls, debias, glove, objectives, panel, queries, rewind,
@@ -18,6 +19,7 @@ from seqviz.ui.layout import page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, set_playing, step_and_reset
 from seqviz.ui.setup import setup_page
+from seqviz.ui.share import share_panel
 from seqviz.ui.state import checked, rebuild_or_apply, widget_values
 
 K = "emb"
@@ -58,6 +60,7 @@ else:
     playing = False
     if is_playing(K):
         set_playing(K, False)
+share_panel(K, "pages/7_Embeddings.py", panel.render, settings=controls.settings)
 queries.query_defaults(K, new.corpus, (probe_words(new, exp.corpus) + src.labels)[0])
 sources.show(K, exp, src, new)
 panel.live_panel(K, playing)  # metrics, the map and its search, probe words, curves
@@ -69,4 +72,4 @@ if src.eset is None:  # word2vec's own vectors: GloVe beside them, and debiasing
     glove.section(K, new)
     debias.section(K, new)
 queries.exports(K, src, exp)
-export_panel(K, "embeddings", _("Word embeddings"))
+export_panel(K, EXPORT, _("Word embeddings"))

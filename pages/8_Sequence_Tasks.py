@@ -18,8 +18,9 @@ from seqviz.ui.export import export_panel
 from seqviz.ui.layout import control_area, page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
-from seqviz.ui.seqtasks import panel, sections
+from seqviz.ui.seqtasks import panel, rewind, sections
 from seqviz.ui.setup import setup_page
+from seqviz.ui.share import share_panel
 from seqviz.ui.state import (checked, config_params, open_config, rebuild_or_apply, seed_widgets,
                              sync_url, widget_key, widget_values)
 
@@ -94,7 +95,9 @@ exp, new = rebuild_or_apply(K, cfg, checked(cfg, new),
 sections.shapes(new.task)
 _step, _reset = step_and_reset(K, lambda: panel.build(ss[f"{K}.config"]))
 playing = player_bar(K, _step, _reset)
+share_panel(K, "pages/8_Sequence_Tasks.py", panel.render, settings=panel.settings)
 panel.live_panel(K, playing)
+rewind.rewind_section(K, ss[f"{K}.exp"])  # the probe at past steps
 lecture_panel(K, "pages/8_Sequence_Tasks.py", STEPS, new, exp.steps)
 sections.typed_sentence(K, new.task, new.reviews)
 export_panel(K, EXPORT, _("Sequence tasks"))

@@ -18,8 +18,9 @@ from seqviz.ui.layout import page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
+from seqviz.ui.share import share_panel
 from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
-from seqviz.ui.timeseries import data, panel
+from seqviz.ui.timeseries import data, panel, rewind
 
 K = "ts"
 setup_page(N_("Time series"), "📈")
@@ -61,6 +62,8 @@ exp, _cfg = rebuild_or_apply(K, cfg, checked(cfg, new),
 # ---- player, live panel, lecture ---------------------------------------------------------------
 _step, _reset = step_and_reset(K, lambda: panel.build(ss[f"{K}.config"], values))
 playing = player_bar(K, _step, _reset)
+share_panel(K, "pages/9_Time_Series.py", panel.render, settings=panel.settings)
 panel.live_panel(K, playing)  # first: in presenter mode the charts come before the lecture
+rewind.rewind_section(K, ss[f"{K}.exp"])  # the predictions at past steps
 lecture_panel(K, "pages/9_Time_Series.py", STEPS, ss[f"{K}.config"], panel.trained_steps(K))
 export_panel(K, EXPORT, _("Time series"))

@@ -60,8 +60,9 @@ def test_page_runs_with_labelled_map_and_training_charts():
     assert metrics["Step"] == "0" and int(metrics["t-SNE iteration"].replace(",", "")) > 0
     run_until(at, lambda a: "(settled)" in texts(a), what="the paused map settling")
     assert "Nearest neighbours of the probe words" in texts(at)
-    exports = [b for b in at.get("download_button") if "Experiment card" not in b.proto.label]
-    assert len(exports) == 4  # the Projector's files (the Take-it-home card is the fifth)
+    exports = [b for b in at.get("download_button") if not b.key.startswith("emb.export.")]
+    assert len(exports) == 4  # the Projector's files (and Take it home's card, script, model)
+    assert len(at.get("download_button")) == 7
 
 
 def test_step_play_pause_reset():

@@ -188,3 +188,69 @@ def test_reopening_an_attention_checkpoint_restores_its_model_and_step_paused():
     assert at.session_state["att.exp"].cfg.hidden_size == 16
     assert "Opened the checkpoint: the model is at step 1, paused" in texts(at)
     assert not at.session_state["att.playing"]
+
+
+def test_gradient_pages_offer_the_script_and_model_of_their_runs():
+    at = run_page("pages/3_Gradient_Flow.py", query={"seq_len": "10", "hidden_size": "8"})
+    labels = _labels(at)
+    assert any("PyTorch script" in x for x in labels)
+    assert any("Trained model" in x for x in labels) and at.get("file_uploader")
+    at.button(key="gf.step").click().run()
+    run_until(at, lambda a: a.session_state["gf.exp"].steps == 1, what="one step")
+    script = ui_export._script(at.session_state["gf.exp"])
+    assert "'lstm': ('lstm', 0.003, 'none', 1.0)" in script
+    assert "SEED, STEPS = 0, 1" in script
+    at = run_page("pages/4_Clipping.py", query={"seq_len": "20", "hidden_size": "8"})
+    assert any("PyTorch script" in x for x in _labels(at))
+    script = ui_export._script(at.session_state["clip.exp"])
+    assert "'with_clipping': ('rnn', 0.1, 'norm', 1.0)" in script
+    assert "import seqviz" not in script
+
+
+def test_embeddings_page_offers_the_word2vec_script_and_reopens_its_model():
+    from seqviz.embeddings.script import EXPORT as EMB_EXPORT
+
+    at = run_page("pages/7_Embeddings.py", query={"algorithm": "cbow", "points": "20"})
+    labels = _labels(at)
+    assert any("PyTorch script" in x for x in labels)
+    assert any("Trained model" in x for x in labels)
+    at.button(key="emb.step").click().run()
+    run_until(at, lambda a: a.session_state["emb.exp"].steps == 1, what="one step")
+    script = ui_export._script(at.session_state["emb.exp"])
+    assert "ALGORITHM, OBJECTIVE = 'cbow', 'negative'" in script
+    assert "SEED, STEPS = 0, 1" in script and "import seqviz" not in script
+    raw = ui_export._checkpoint(at.session_state["emb.exp"], EMB_EXPORT)
+    at.button(key="emb.step").click().run()
+    run_until(at, lambda a: a.session_state["emb.exp"].steps == 2, what="two steps")
+    at.file_uploader(key="emb.reopen.file").set_value(
+        ("seqviz-embeddings.pt", raw, "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    run_until(at, lambda a: a.session_state["emb.exp"].steps == 1, what="the re-opened step")
+    assert "Opened the checkpoint: the model is at step 1, paused" in texts(at)
+
+
+def test_clipping_page_reopens_its_checkpoint_paused_at_its_step():
+    from seqviz.gradients.export import CLIP_EXPORT
+
+    query = {"seq_len": "20", "hidden_size": "8"}
+    at = run_page("pages/4_Clipping.py", query=query)
+    assert any("Trained model" in x for x in _labels(at))
+    for _ in range(2):
+        at.button(key="clip.step").click().run()
+    run_until(at, lambda a: a.session_state["clip.exp"].steps == 2, what="two steps")
+    raw = ui_export._checkpoint(at.session_state["clip.exp"], CLIP_EXPORT)
+    at.button(key="clip.reset").click().run()
+    at.session_state["clip.w.hidden_size"] = 16  # another model: the checkpoint's comes back
+    at.run()
+    assert at.session_state["clip.exp"].cfg.hidden_size == 16
+    at.file_uploader(key="clip.reopen.file").set_value(
+        ("seqviz-clipping.pt", raw, "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    run_until(at, lambda a: a.session_state["clip.exp"].steps == 2, what="the re-opened step")
+    assert at.session_state["clip.exp"].cfg.hidden_size == 8
+    assert "Opened the checkpoint: the model is at step 2, paused" in texts(at)
+    at.file_uploader(key="clip.reopen.file").set_value(
+        ("other.pt", b"PK\x03\x04" + b"\x00" * 300, "application/octet-stream")).run()
+    assert "This is not a seqviz checkpoint" in texts(at)

@@ -216,6 +216,102 @@ def test_sessions_stay_on_their_replica_and_survive_the_other_ones_loss(school, 
         expect.set_options(timeout=90_000)  # the session's default (conftest)
 
 
+def _start_haproxy(cfg_text: str, tmp_path: Path, port: int):
+    import subprocess
+
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not Path(haproxy).exists():
+        pytest.skip("HAProxy is not installed (apt-get install -y haproxy)")
+    cfg = tmp_path / "haproxy.cfg"
+    cfg.write_text(cfg_text)
+    return subprocess.Popen([haproxy, "-f", str(cfg), "-db"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def _getter(port: int):
+    import urllib.request
+
+    def get(path: str, cookie: str | None) -> tuple[str, str | None]:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                     headers={"Cookie": f"SEQVIZ={cookie}"} if cookie else {})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            set_cookie = [c.split(";")[0].split("=", 1)[1]
+                          for c in resp.headers.get_all("Set-Cookie") or []
+                          if c.startswith("SEQVIZ=")]
+            return resp.read().decode(), (set_cookie[0] if set_cookie else None)
+
+    return get
+
+
+def _compose_backend(text: str) -> list[str]:
+    """The HAProxy backend's rules, without the server line(s) and comments."""
+    block = text.split("\nbackend replicas\n", 1)[1].split("\n---", 1)[0]
+    return [line.strip() for line in block.splitlines()
+            if line.strip() and not line.strip().startswith(("#", "server"))]
+
+
+def test_compose_and_kubernetes_keep_sessions_and_route_follow_links(tmp_path):
+    """deploy/haproxy.compose.cfg (the Kubernetes ConfigMap has the same backend) with two
+    stand-in replicas in place of its server template: each replica gets a cookie of its own
+    (``dynamic``: a template's servers have no names to put in a cookie), requests stick to it,
+    and a follow link whose code starts with a replica's cookie (what the share registry does
+    without SEQVIZ_REPLICA) reaches that replica and moves the follower's cookie there."""
+    import time
+
+    from seqviz.engine.share import balancer_prefix
+
+    compose = (ROOT / "deploy" / "haproxy.compose.cfg").read_text()
+    kube = (ROOT / "deploy" / "kubernetes.yaml").read_text()
+    kube_cfg = kube.split("haproxy.cfg: |\n", 1)[1].split("\n---", 1)[0]
+    assert _compose_backend(compose) == _compose_backend(
+        "\n" + "\n".join(line[4:] for line in kube_cfg.splitlines()))
+    sys.path.insert(0, str(ROOT / "deploy"))
+    try:
+        from run_class import free_port
+    finally:
+        sys.path.pop(0)
+    replicas = [_answer("r1"), _answer("r2")]
+    port = free_port()
+    local = []
+    for line in compose.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("resolvers", "nameserver", "hold")):
+            continue  # Docker's DNS: not here
+        if stripped.startswith("bind"):
+            line = f"    bind 127.0.0.1:{port}"
+        if stripped.startswith("server-template"):
+            line = "\n".join(f"    server r{i + 1} 127.0.0.1:{r.server_address[1]} check "
+                             "inter 1s" for i, r in enumerate(replicas))
+        local.append(line)
+    proc = _start_haproxy("\n".join(local) + "\n", tmp_path, port)
+    get = _getter(port)
+    try:
+        cookies: dict[str, str] = {}
+        deadline = time.time() + 30
+        while len(cookies) < 2:  # both replicas up; learn each one's cookie
+            try:
+                body, cookie = get("/", None)
+                assert cookie is not None and balancer_prefix(cookie) == cookie, cookie
+                cookies[body] = cookie
+            except OSError:
+                pass
+            assert time.time() < deadline, f"HAProxy did not balance: {cookies}"
+            time.sleep(0.2)
+        assert cookies["r1"] != cookies["r2"]
+        assert get("/Language_Model", cookies["r1"]) == ("r1", None)  # affinity
+        assert get("/_stcore/stream", cookies["r2"]) == ("r2", None)
+        code = "k7q9xw3mfa"
+        assert get(f"/Follow?follow={cookies['r2']}-{code}", cookies["r1"]) == ("r2", cookies["r2"])
+        assert get(f"/Follow?follow={cookies['r1'].upper()}-{code.upper()}", None) == (
+            "r1", cookies["r1"])
+        assert get(f"/Follow?follow={code}", cookies["r2"])[0] == "r2"  # no prefix: the cookie
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        for r in replicas:
+            r.shutdown()
+
+
 def test_load_balancer_configurations_are_valid(tmp_path):
     """The generated HAProxy file and the Compose and Kubernetes ones pass ``haproxy -c``."""
     import subprocess

@@ -8,7 +8,8 @@ import torch
 
 from seqviz.data import build_text_data, load_corpus
 from seqviz.engine.rewind import (MAX_KEPT, PAGE_KEPT, RUN_BYTES, SESSION_BYTES, SESSION_RUNS,
-                                  WeightHistory, nbytes)
+                                  WORKER_RUN_BYTES, WORKER_RUNS, ModuleHistory, WeightHistory,
+                                  nbytes)
 from seqviz.hidden.probes import trace_lm
 from seqviz.lm.config import LMConfig
 from seqviz.lm.experiment import LMExperiment
@@ -48,6 +49,33 @@ def test_a_session_stays_under_50_mb():
     assert SESSION_BYTES == 50 * 2**20
     assert 2 * SESSION_RUNS * RUN_BYTES <= SESSION_BYTES
     assert PAGE_KEPT == 2
+    # the runs drawn in the worker (their rebuilt models within their budget, nothing on the
+    # page) share the third run's place with the language model and word2vec beside them
+    assert 2 * 2 * RUN_BYTES + WORKER_RUNS * WORKER_RUN_BYTES <= SESSION_BYTES
+
+
+def test_a_module_history_rebuilds_past_modules_within_its_budget():
+    """``modules_at`` copies the modules with a kept step's weights (the live ones untouched);
+    one snapshot of the budget is kept free for those copies."""
+    torch.manual_seed(0)
+    nets = {"a": torch.nn.Linear(10, 10), "b": torch.nn.GRU(4, 5)}
+    size = sum(p.numel() * 4 for n in nets.values() for p in n.state_dict().values())
+    h = ModuleHistory(nets, budget=5 * size)
+    then = {k: v.clone() for k, v in nets["a"].state_dict().items()}
+    h.keep(0)
+    for step in range(1, 20):
+        with torch.no_grad():
+            for net in nets.values():
+                for p in net.parameters():
+                    p.add_(1.0)
+        h.keep(step)
+    assert h.capacity == 4 and len(h.steps()) == 4 and h.bytes <= 4 * size
+    kept, past = h.modules_at(0)
+    assert kept == 0 and past["a"] is not nets["a"] and not past["a"].training
+    for k, v in past["a"].state_dict().items():
+        torch.testing.assert_close(v, then[k])
+    assert not torch.equal(nets["a"].weight, past["a"].weight)
+    assert h.modules_at(0)[1] is past  # built once
 
 
 def test_spacing_is_dense_near_the_start_and_near_now():

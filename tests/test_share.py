@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from seqviz.engine.share import (ENDED, EXPIRED, LIVE, SESSION_ENDED, STOPPED, UNKNOWN, WAITING,
-                                 ReadOnly, ShareRegistry, new_code, parse_code)
+                                 ReadOnly, ShareRegistry, balancer_prefix, new_code,
+                                 parse_code)
 from seqviz.lm.config import LMConfig
 from seqviz.lm.live import LiveLM, text_data_for
 
@@ -44,6 +45,25 @@ def test_codes_are_random_prefixed_by_the_replica_and_parsed_strictly():
     for bad in ("", "r2-", "r2-short", "../../etc", "r2-" + "o" * 10, None, 42, "x" * 100,
                 "R2-abc<script>"):
         assert parse_code(bad) is None, bad
+
+
+def test_without_a_replica_name_the_code_carries_the_balancers_cookie(engine):
+    """Compose / Kubernetes: replicas have no SEQVIZ_REPLICA; HAProxy's dynamic cookie (16 hex
+    digits) names the lecturer's replica and becomes the prefix. A cookie of another shape is
+    ignored (a hand-edited cookie never makes a code the follow page refuses)."""
+    assert balancer_prefix("7ECA464A3AC7E2D5") == "7eca464a3ac7e2d5"
+    for bad in (None, "", "r1", "7eca464a3ac7e2d", "7eca464a3ac7e2d5x", "../7eca464a3ac7e2", 5):
+        assert balancer_prefix(bad) == "", bad
+    live = open_lm(engine)
+    named = ShareRegistry(engine, replica="r1").create(
+        live.handle, live, page="p", title="t", balancer_cookie="7eca464a3ac7e2d5")
+    assert named.code.startswith("r1-")  # the server's own name wins
+    reg = ShareRegistry(engine, replica="")
+    share = reg.create(live.handle, live, page="p", title="t", balancer_cookie="7eca464a3ac7e2d5")
+    assert share.code.startswith("7eca464a3ac7e2d5-") and parse_code(share.code) == share.code
+    assert reg.follow(share.code, follower="a").status == LIVE
+    plain = reg.create(live.handle, live, page="p", title="t", balancer_cookie="<b>")
+    assert "-" not in plain.code and parse_code(plain.code) == plain.code
 
 
 def test_a_follower_reads_the_snapshots_and_cannot_touch_the_run(engine):

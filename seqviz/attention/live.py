@@ -15,6 +15,7 @@ after a Step, a Pause, a live change or a divergence, so a paused page shows the
 
 from __future__ import annotations
 
+import copy
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -173,6 +174,26 @@ class S2STrainingRun:
             timeline=self.timeline(), probe=(src, ref),
             src_tokens=tuple(tokenize(src, level)), rows=tuple(tokenize(ref, level) + ["</s>"]),
             train_s=self.train_s, analysis_s=self.probe_s + self.eval_s)
+
+    def fork_state(self) -> dict:
+        """The run as it is now, for a copy that goes on from here (``load_fork_state``): the
+        trainer, the batch generator's position (the batches keep it apart from the trainer's
+        own state, so a divergence here does not replay batches), evaluations and timeline."""
+        exp = self.exp
+        return {"cfg": exp.cfg, "trainer": exp.trainer.state_dict(),
+                "batches": copy.deepcopy(exp.trainer.batches.rng.bit_generator.state),
+                "evals": list(exp.evals), "snapshots": list(exp.snapshots)}
+
+    def load_fork_state(self, state: dict) -> None:
+        exp = self.exp
+        exp.trainer.load_state_dict(state["trainer"])
+        exp.apply_live(state["cfg"])
+        exp.trainer.batches.rng.bit_generator.state = copy.deepcopy(state["batches"])
+        exp.evals[:] = state["evals"]
+        exp.snapshots = list(state["snapshots"])
+        self._analysed, self._now = self.steps, exp.current_snapshot()
+        self._stack, self._refresh = None, True
+        self._diverged = DivergenceWatch(exp.trainer)  # old divergences are not news
 
     def run_input(self, text: str) -> tuple[int, InputResult]:
         """(the step it ran at, greedy output and attention for a typed input)."""

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from seqviz.ctc.config import CTCConfig
-from seqviz.ctc.experiment import CTCExperiment, Evaluation, Probe
+from seqviz.ctc.experiment import CTCExperiment, Evaluation, Probe, probe
 from seqviz.engine.live import LiveExperiment
 from seqviz.engine.pool import Engine
+from seqviz.engine.rewind import ModuleHistory
 from seqviz.train import Divergence, DivergenceWatch
 
 PROBE_EVERY = 0.5  # seconds of play between fresh probes
@@ -45,13 +46,29 @@ class CTCTrainingRun:
         self._diverged = DivergenceWatch(exp.trainer)
         self._probe: Probe | None = None
         self._probed_at = 0.0
+        self._history()
+
+    def _history(self) -> None:
+        """A new weight history from the current step (a fork starts its own)."""
+        self.rewind = ModuleHistory({"model": self.exp.model})
+        self.rewind.keep(self.steps)
 
     @property
     def steps(self) -> int:
         return self.exp.trainer.steps
 
     def step(self, n: int = 1) -> None:
-        self.exp.step(n)
+        for _ in range(int(n)):
+            self.exp.step(1)
+            self.rewind.keep(self.steps)
+
+    def probe_at(self, step: int) -> tuple[int, Probe]:
+        """(kept step nearest ``step``, the probe utterance through the model as it was then:
+        the posteriors, trellis and decodings the page drew at that step)."""
+        kept, models = self.rewind.modules_at(step)
+        cfg, test = self.exp.cfg, self.exp.test
+        i = min(cfg.example, len(test) - 1)
+        return kept, probe(models["model"], test[i], i, cfg.beam, kept)
 
     def apply_live(self, cfg: CTCConfig) -> None:
         self.exp.apply_live(cfg)
@@ -93,6 +110,7 @@ class CTCTrainingRun:
         self.exp.evals[:] = state["evals"]
         self._diverged = DivergenceWatch(self.exp.trainer)  # old divergences are not news
         self._probe = None
+        self._history()
 
     # -- exports (``seqviz.ctc.export``) --------------------------------------------------------
     def export_script(self, steps: int | None = None) -> str:
@@ -113,6 +131,7 @@ class CTCTrainingRun:
         restore(self.exp, state, step)
         self._diverged = DivergenceWatch(self.exp.trainer)  # old divergences are not news
         self._probe = None
+        self._history()  # the timeline starts again at the re-opened step
         return self.steps
 
 

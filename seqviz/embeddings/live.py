@@ -13,6 +13,7 @@ thousand steps a second, so keeping every step would grow without end.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 import time
@@ -185,6 +186,32 @@ class W2VRun:
     def apply_live(self, cfg: EmbConfig) -> None:
         self.exp.apply_live(cfg)
 
+    def fork_state(self) -> dict:
+        """The run as it is now, for a copy that goes on from here (``load_fork_state``): the
+        trainer, the batch stream's position (its generator, epoch order and buffers), the
+        curves and the analogy asked for. The map starts again in the copy."""
+        exp = self.exp  # the worker calls this between two steps: nothing moves meanwhile
+        batches = {k: v for k, v in vars(exp.batches).items()
+                   if k not in ("corpus", "generator")}
+        return {"cfg": exp.cfg, "trainer": exp.trainer.state_dict(),
+                "batches": copy.deepcopy(batches),
+                "generator": exp.batches.generator.get_state(),
+                "evals": list(exp.evals), "loss": copy.deepcopy(self.loss),
+                "acc": copy.deepcopy(self.acc), "ema": self._ema,
+                "evals_seen": self._evals_seen, "query": self.query}
+
+    def load_fork_state(self, state: dict) -> None:
+        exp = self.exp
+        exp.trainer.load_state_dict(state["trainer"])
+        vars(exp.batches).update(copy.deepcopy(state["batches"]))
+        exp.batches.generator.set_state(state["generator"])
+        exp.apply_live(state["cfg"])
+        exp.evals[:] = state["evals"]
+        self.loss, self.acc = copy.deepcopy(state["loss"]), copy.deepcopy(state["acc"])
+        self._ema, self._evals_seen, self.query = state["ema"], state["evals_seen"], state["query"]
+        self._probes = None
+        self._diverged = DivergenceWatch(exp.trainer)  # old divergences are not news
+
     def halt(self) -> str | None:
         return self._diverged()
 
@@ -209,6 +236,40 @@ class W2VRun:
     def vectors(self) -> tuple[int, np.ndarray]:
         """(step, the word vectors (V, E) float32) for queries and exports."""
         return self.steps, self.exp.vectors()
+
+    def export_script(self, steps: int | None = None) -> str:
+        """A standalone PyTorch script of this run (``seqviz.embeddings.script``)."""
+        from seqviz.embeddings.script import embeddings_script
+
+        with self.exp.trainer.lock:
+            return embeddings_script(self.exp, steps)
+
+    def checkpoint_state(self) -> dict:
+        """The run for a checkpoint (``seqviz.embeddings.reopen``)."""
+        from seqviz.embeddings.reopen import run_state
+
+        with self.exp.trainer.lock:
+            return run_state(self.exp)
+
+    def restore(self, state: dict, step: int) -> int:
+        """Re-open a checkpoint's vectors in this run (paused), counting on from ``step``: its
+        loss curve comes back, the analogy curve and the timeline start again there."""
+        from seqviz.embeddings.reopen import restore
+
+        self._evals_seen = -1
+        restore(self.exp, state, step)
+        self.loss, self.acc, self._ema = Thinned(3), Thinned(4), (0.0, 0.0)
+        for s in self.exp.trainer.history:
+            avg, weight = self._ema
+            avg, weight = 0.9 * avg + 0.1 * s.loss, 0.9 * weight + 0.1
+            self._ema = (avg, weight)
+            self.loss.add(s.step, s.loss, avg / weight)
+        self._record_evals()
+        self._probes = None
+        self._diverged = DivergenceWatch(self.exp.trainer)
+        self.rewind = WeightHistory()
+        self.rewind.offer(self.steps, self._kept)
+        return self.steps
 
     # -- the view --------------------------------------------------------------------------
     def _map(self):

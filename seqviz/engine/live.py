@@ -21,6 +21,7 @@ class LiveExperiment:
         self.handle, self.cfg = handle, cfg
         self._copy: tuple[tuple[int, int], Any] | None = None  # ((generation, step), model)
         self._past: OrderedDict[tuple[int, int], dict] = OrderedDict()  # see ``weights_at``
+        self._views: OrderedDict[tuple, Any] = OrderedDict()  # see ``analysis_at``
 
     def apply_live(self, cfg: Any) -> None:
         """Live settings act from the run's next step; nothing is rebuilt."""
@@ -90,6 +91,19 @@ class LiveExperiment:
         past = self._past
         if key not in past:
             past[key] = self.handle.call("weights_at", int(step), timeout=timeout)
+            while len(past) > PAGE_KEPT:
+                past.popitem(last=False)
+        past.move_to_end(key)
+        return past[key]
+
+    def analysis_at(self, method: str, step: int, *args: Any, timeout: float = 30.0) -> Any:
+        """The run's ``method(step, *args)``: a view of a past step drawn in the worker from the
+        weights it kept (``seqviz.engine.rewind.ModuleHistory``), as ``(kept step, view)``.
+        The last ``PAGE_KEPT`` answers are held here, like ``weights_at``'s."""
+        key = (self.handle.generation, method, int(step), args)
+        past = self._views
+        if key not in past:
+            past[key] = self.handle.call(method, int(step), *args, timeout=timeout)
             while len(past) > PAGE_KEPT:
                 past.popitem(last=False)
         past.move_to_end(key)

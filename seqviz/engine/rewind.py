@@ -18,9 +18,15 @@ Memory. ``capacity = min(MAX_KEPT, budget // bytes per snapshot)``, measured on 
 a model whose two snapshots do not fit keeps none (``capacity`` 0, the page says so). The page
 holds at most ``PAGE_KEPT`` (2: steps A and B of a comparison) of them as well
 (``seqviz.engine.live.LiveExperiment.weights_at``), at most the run's budget again. A session
-has at most ``SESSION_RUNS`` runs that keep weights (the language model, which the
-hidden-states page rewinds too, word2vec, and one more), each with ``RUN_BYTES`` on either
-side, so a session stays under ``SESSION_BYTES`` (50 MB).
+has at most ``SESSION_RUNS`` runs that keep weights and rebuild their models on the page
+(the language model, which the hidden-states page rewinds too, word2vec, and one more), each
+with ``RUN_BYTES`` on either side, so a session stays under ``SESSION_BYTES`` (50 MB).
+
+Runs analysed in the worker. The smaller lessons (gradient flow, clipping, sequence tasks,
+CTC, time series: ``WORKER_RUNS``) keep their models' weights in a ``ModuleHistory`` and draw
+a past step's views in the worker (``LiveExperiment.analysis_at``): the page holds only the
+views, not weights. They share the third run's place: ``WORKER_RUN_BYTES`` each, one past
+step's rebuilt models included (``spare``).
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ SESSION_BYTES = 50 * 2**20  # the weights one browser session may keep for rewin
 SESSION_RUNS = 3  # runs per session that keep weights (one per rewinding lesson, at most)
 PAGE_KEPT = 2  # past steps' weights a page holds per run (A and B)
 RUN_BYTES = SESSION_BYTES // (2 * SESSION_RUNS)  # the worker's store, and the page's copies
+WORKER_RUNS = 5  # gradient flow, clipping, sequence tasks, CTC, time series
+WORKER_RUN_BYTES = 2 * RUN_BYTES // WORKER_RUNS  # the third run's place, on either side, shared
 MAX_KEPT = 64  # snapshots per run at most, however small the model
 MIN_KEPT = 2  # fewer than this fit: keep none (step 0 and the live step are no timeline)
 
@@ -57,8 +65,10 @@ def as_arrays(weights: Mapping) -> Weights:
 class WeightHistory:
     """Weights at kept steps, oldest first; at most ``budget`` bytes in all."""
 
-    def __init__(self, budget: int = RUN_BYTES, max_kept: int = MAX_KEPT):
-        self.budget, self.max_kept = int(budget), int(max_kept)
+    def __init__(self, budget: int = RUN_BYTES, max_kept: int = MAX_KEPT, spare: int = 0):
+        """``spare``: snapshots' worth of the budget kept free for copies made from them (a
+        past step's rebuilt models)."""
+        self.budget, self.max_kept, self.spare = int(budget), int(max_kept), int(spare)
         self._steps: list[int] = []
         self._weights: list[Weights] = []
         self.snapshot_bytes = 0  # one snapshot's size, measured on the first copy
@@ -82,7 +92,8 @@ class WeightHistory:
         weights = as_arrays(take())
         if not self.snapshot_bytes:
             self.snapshot_bytes = max(1, nbytes(weights))
-            self.capacity = min(self.max_kept, self.budget // self.snapshot_bytes)
+            self.capacity = min(self.max_kept,
+                                self.budget // self.snapshot_bytes - self.spare)
             if self.capacity < MIN_KEPT:
                 self.capacity = 0
                 return False
@@ -129,3 +140,42 @@ class WeightHistory:
         if near is None:
             raise KeyError("no weights are kept")
         return near, self._weights[self._steps.index(near)]
+
+
+class ModuleHistory(WeightHistory):
+    """A ``WeightHistory`` of a run's torch modules (``{name: module}``, e.g. one per cell of a
+    comparison), for runs that draw a past step in the worker: ``keep(step)`` after every
+    training step, ``modules_at(step)`` -> (kept step, copies of the modules with the weights
+    of that step, in eval mode; the live modules are untouched). The copies of the last step
+    asked for are held (one spare snapshot of the budget)."""
+
+    def __init__(self, modules: Mapping, budget: int = WORKER_RUN_BYTES,
+                 max_kept: int = MAX_KEPT):
+        super().__init__(budget, max_kept, spare=1)
+        self.modules = dict(modules)
+        self._built: tuple[int, dict] | None = None
+
+    def _take(self) -> dict:
+        return {f"{name}/{k}": v for name, module in self.modules.items()
+                for k, v in module.state_dict().items()}
+
+    def keep(self, step: int) -> bool:
+        return self.offer(step, self._take)
+
+    def modules_at(self, step: int) -> tuple[int, dict]:
+        import copy
+
+        import torch  # not at the top: this module is imported where torch is not
+
+        kept, weights = self.get(step)
+        if self._built is None or self._built[0] != kept:
+            self._built = None  # the old copies go before the new ones are made
+            out = {}
+            for name, module in self.modules.items():
+                twin = copy.deepcopy(module)
+                head = name + "/"
+                twin.load_state_dict({k[len(head):]: torch.from_numpy(v.copy())
+                                      for k, v in weights.items() if k.startswith(head)})
+                out[name] = twin.eval()
+            self._built = (kept, out)
+        return self._built

@@ -39,7 +39,8 @@ REPLICA_ENV = "SEQVIZ_REPLICA"  # this server's name behind a load balancer (r1,
 TTL_ENV = "SEQVIZ_SHARE_HOURS"
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read off a projector
 CODE_CHARS = 10  # 31**10 ~ 2**49.5 codes: not guessable within a share's lifetime
-CODE_RE = re.compile(r"^(?:([a-z][a-z0-9]{0,15})-)?([%s]{%d})$" % (ALPHABET, CODE_CHARS))
+CODE_RE = re.compile(r"^(?:([a-z0-9]{1,16})-)?([%s]{%d})$" % (ALPHABET, CODE_CHARS))
+BALANCER_COOKIE = "SEQVIZ"  # HAProxy's affinity cookie (deploy/): names the replica it sticks to
 TTL_S = 3 * 3600.0
 GRACE_S = 20.0  # seconds a share waits for its page to bind the rebuilt run, or to come back
 FOLLOWER_SEEN_S = 10.0  # a follower who read within this many seconds counts as following
@@ -54,6 +55,18 @@ def replica_name() -> str:
     """This server's name from ``SEQVIZ_REPLICA`` when it is a valid code prefix, else ''."""
     name = os.environ.get(REPLICA_ENV, "").strip().lower()
     return name if re.fullmatch(r"[a-z][a-z0-9]{0,15}", name) else ""
+
+
+def balancer_prefix(cookie: Any) -> str:
+    """A code prefix from the load balancer's affinity cookie, for deployments whose replicas
+    do not know their own names (Compose, Kubernetes: HAProxy's ``server-template`` with
+    ``dynamic`` cookies, 16 hex digits per replica). The lecturer's browser carries the cookie
+    of the replica that owns its session, so a follow link with it as prefix is sent there.
+    Anything else (no balancer, a cookie edited by hand) gives ''."""
+    if not isinstance(cookie, str):
+        return ""
+    cookie = cookie.strip().lower()
+    return cookie if re.fullmatch(r"[0-9a-f]{16}", cookie) else ""
 
 
 def default_ttl() -> float:
@@ -156,12 +169,16 @@ class ShareRegistry:
 
     # -- the lecturer's side ------------------------------------------------------------------
     def create(self, handle: RunHandle, context: Any, *, page: str, title: str,
-               forkable: bool = True) -> Share:
+               forkable: bool = True, balancer_cookie: Any = None) -> Share:
+        """A new share of ``handle``'s run. Its code starts with this server's name
+        (``SEQVIZ_REPLICA``) or, when it has none, with the lecturer's load-balancer cookie
+        (``balancer_prefix``), so followers are routed to this replica."""
         now = self.clock()
+        prefix = self.replica or balancer_prefix(balancer_cookie)
         with self._lock:
-            code = new_code(self.replica)
+            code = new_code(prefix)
             while code in self._shares:
-                code = new_code(self.replica)
+                code = new_code(prefix)
             share = Share(code, page, title, now, now + self.ttl_s, secrets.token_hex(16),
                           forkable=forkable)
             self._shares[code] = share

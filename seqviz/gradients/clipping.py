@@ -65,6 +65,7 @@ class ClipComparison(LockstepRuns):
     def __init__(self, cfg: ClipConfig) -> None:
         self.cfg = cfg
         held_out = eval_batch(build_task(cfg.task, cfg.seq_len, seed=cfg.seed), cfg.seed)
+        self.held_out = held_out
         net = None
         trainers: dict[str, Trainer] = {}
         for name in RUNS:

@@ -22,11 +22,13 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from seqviz.engine.live import STEP_WAIT, LiveExperiment
 from seqviz.engine.pool import Engine
 from seqviz.engine.protocol import Snapshot
-from seqviz.gradients.analysis import GradientSnapshot, Why
+from seqviz.engine.rewind import ModuleHistory
+from seqviz.gradients.analysis import GradientSnapshot, Why, snapshot
 from seqviz.gradients.clipping import RUNS, ClipComparison, ClipConfig, RunSeries
 from seqviz.gradients.tasks import CELL_NAMES, PROBE_SIZE, GFConfig, GradientLab
 from seqviz.i18n import N_, Msg
@@ -100,13 +102,25 @@ class FlowRun:
         self._version = 0
         self._fast_at = self._slow_at = -math.inf  # perf_counter at the start of the last ones
         self._cost = 0.0  # seconds the last capture took
+        self.rewind = ModuleHistory(self.lab.nets)  # the three nets at past steps
+        self.rewind.keep(self.steps)
 
     @property
     def steps(self) -> int:
         return self.lab.runs.steps
 
     def step(self, n: int = 1) -> None:
-        self.lab.step(n)
+        for _ in range(int(n)):
+            self.lab.step(1)
+            self.rewind.keep(self.steps)
+
+    def norms_at(self, step: int) -> tuple[int, dict[str, np.ndarray]]:
+        """(kept step nearest ``step``, cell -> (T,) ||dL/dh_t|| on the probe batch with the
+        weights of that step): the gradient-norm chart as it was then."""
+        kept, nets = self.rewind.modules_at(step)
+        x, y = self.lab.probe
+        return kept, {c: snapshot(net.rnn, x, net.head_loss(self.lab.task, y), detail=False,
+                                  with_why=False).dh_norm for c, net in nets.items()}
 
     def apply_live(self, cfg: GFConfig) -> None:
         """New live settings (learning rate, cell drawn, scale); any call also asks the next
@@ -167,6 +181,52 @@ class FlowRun:
             diverged={c: Diverged.of(t) for c, t in trainers.items()},
             capture=self._capture, why=self._why)
 
+    def export_script(self, steps: int | None = None) -> str:
+        """A standalone PyTorch script of the three runs (``seqviz.gradients.export``)."""
+        from seqviz.gradients.export import flow_script
+
+        with self.lab.runs.lock:
+            return flow_script(self.lab, steps)
+
+    def checkpoint_state(self) -> dict:
+        """The three runs for a checkpoint (``seqviz.gradients.export``)."""
+        from seqviz.gradients.export import trainers_state
+
+        with self.lab.runs.lock:
+            return trainers_state(self.lab.runs.trainers)
+
+    def restore(self, state: dict, step: int) -> int:
+        """Re-open a checkpoint's three runs here (paused), counting on from ``step``."""
+        from seqviz.gradients.analysis import recurrent_radii
+        from seqviz.gradients.export import restore_trainers
+
+        lab = self.lab
+        with lab.runs.lock:
+            restore_trainers(lab.runs.trainers, state, step)
+            lab.radii = {c: [(step, recurrent_radii(n.rnn))] for c, n in lab.nets.items()}
+        self._capture = self._why = self._key = None
+        self._fresh = True
+        return self.steps
+
+
+    def fork_state(self) -> dict:
+        """The run as it is now, for a copy that goes on from here (``load_fork_state``): the
+        three trainers (weights, optimiser, batch position, history) and the radii so far."""
+        lab = self.lab
+        with lab.runs.lock:
+            return {"cfg": lab.cfg,
+                    "trainers": {c: t.state_dict() for c, t in lab.runs.trainers.items()},
+                    "radii": {c: list(r) for c, r in lab.radii.items()}}
+
+    def load_fork_state(self, state: dict) -> None:
+        lab = self.lab
+        lab.apply_live(state["cfg"])
+        with lab.runs.lock:
+            for cell, trainer in lab.runs.trainers.items():
+                trainer.load_state_dict(state["trainers"][cell])
+        lab.radii = {c: list(r) for c, r in state["radii"].items()}
+        self._capture, self._why, self._key, self._fresh = None, None, None, True
+
 
 def build_flow(cfg: GFConfig) -> FlowRun:
     return FlowRun(cfg)
@@ -180,18 +240,50 @@ class ClipView:
     settings: dict[str, tuple[str, float, float]]  # run name -> (clip mode, threshold, lr)
 
 
+@dataclass(frozen=True)
+class ClipPast:
+    """Both runs at one past step, on the probe batch (the first ``PROBE_SIZE`` held-out
+    sequences): loss, gradient norm before clipping, and ||dL/dh_t|| per time step."""
+
+    loss: dict[str, float]  # run name -> loss
+    grad_norm: dict[str, float]  # run name -> ||g|| over every weight
+    dh_norm: dict[str, np.ndarray]  # run name -> (T,) ||dL/dh_t||
+
+
 class ClipRun:
     """Worker side: a ``ClipComparison`` (one run with, one without clipping, in lockstep)."""
 
     def __init__(self, cfg: ClipConfig):
         self.comp = ClipComparison(cfg)
+        self.rewind = ModuleHistory({n: t.model for n, t in self.comp.trainers.items()})
+        self.rewind.keep(self.steps)
 
     @property
     def steps(self) -> int:
         return self.comp.steps
 
     def step(self, n: int = 1) -> None:
-        self.comp.step(n)
+        for _ in range(int(n)):
+            self.comp.step(1)
+            self.rewind.keep(self.steps)
+
+    def past(self, step: int) -> tuple[int, ClipPast]:
+        """(kept step nearest ``step``, both runs on the probe batch with its weights)."""
+        kept, nets = self.rewind.modules_at(step)
+        x, y = (t[:PROBE_SIZE] for t in self.comp.held_out)
+        task = next(iter(self.comp.trainers.values())).batches  # the task (same for both)
+        loss, norm, dh = {}, {}, {}
+        for name, net in nets.items():
+            net.zero_grad(set_to_none=True)
+            value = task.loss(net(x), y)
+            value.backward()
+            grads = [p.grad.detach().reshape(-1) for p in net.parameters() if p.grad is not None]
+            norm[name] = float(torch.linalg.vector_norm(torch.cat(grads)))
+            net.zero_grad(set_to_none=True)
+            loss[name] = float(value.detach())
+            dh[name] = snapshot(net.rnn, x, net.head_loss(task, y), detail=False,
+                                with_why=False).dh_norm
+        return kept, ClipPast(loss, norm, dh)
 
     def apply_live(self, cfg: ClipConfig) -> None:
         self.comp.apply_live(cfg)
@@ -207,6 +299,43 @@ class ClipRun:
             cfg=self.comp.cfg, series={name: self.comp.series(name) for name in RUNS},
             diverged={name: Diverged.of(t) for name, t in trainers.items()},
             settings={name: (t.clip, t.clip_threshold, t.lr) for name, t in trainers.items()})
+
+    def export_script(self, steps: int | None = None) -> str:
+        """A standalone PyTorch script of both runs (``seqviz.gradients.export``)."""
+        from seqviz.gradients.export import clipping_script
+
+        with self.comp.lock:
+            return clipping_script(self.comp, steps)
+
+    def checkpoint_state(self) -> dict:
+        """Both runs for a checkpoint (``seqviz.gradients.export``)."""
+        from seqviz.gradients.export import trainers_state
+
+        with self.comp.lock:
+            return trainers_state(self.comp.trainers)
+
+    def restore(self, state: dict, step: int) -> int:
+        """Re-open a checkpoint's two runs here (paused), counting on from ``step``."""
+        from seqviz.gradients.export import restore_trainers
+
+        with self.comp.lock:
+            restore_trainers(self.comp.trainers, state, step)
+        return self.steps
+
+
+    def fork_state(self) -> dict:
+        """The run as it is now, for a copy that goes on from here (``load_fork_state``)."""
+        comp = self.comp
+        with comp.lock:
+            return {"cfg": comp.cfg,
+                    "trainers": {n: t.state_dict() for n, t in comp.trainers.items()}}
+
+    def load_fork_state(self, state: dict) -> None:
+        comp = self.comp
+        with comp.lock:
+            for name, trainer in comp.trainers.items():
+                trainer.load_state_dict(state["trainers"][name])
+        comp.apply_live(state["cfg"])
 
 
 def build_clipping(cfg: ClipConfig) -> ClipRun:

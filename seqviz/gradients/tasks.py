@@ -76,6 +76,13 @@ class RecallTask:
     def next(self) -> tuple[Tensor, Tensor]:
         return self.sample(self.batch_size, self.gen)
 
+    def state_dict(self) -> Tensor:
+        """The batch position (its generator's state), so a copied run draws the same batches."""
+        return self.gen.get_state()
+
+    def load_state_dict(self, state: Tensor) -> None:
+        self.gen.set_state(state)
+
     def loss(self, pred: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(pred, target)  # pred (B, K) logits
 
@@ -113,6 +120,13 @@ class AddingTask:
 
     def next(self) -> tuple[Tensor, Tensor]:
         return self.sample(self.batch_size, self.gen)
+
+    def state_dict(self) -> Tensor:
+        """The batch position (its generator's state), so a copied run draws the same batches."""
+        return self.gen.get_state()
+
+    def load_state_dict(self, state: Tensor) -> None:
+        self.gen.set_state(state)
 
     def loss(self, pred: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(pred.squeeze(-1), target)  # pred (B, 1)

@@ -20,6 +20,7 @@ import numpy as np
 from seqviz.config import live_fields
 from seqviz.engine.live import STEP_WAIT, LiveExperiment
 from seqviz.engine.pool import Engine
+from seqviz.engine.rewind import ModuleHistory
 from seqviz.engine.protocol import Snapshot
 from seqviz.i18n import N_, Msg
 from seqviz.seqtasks import analysis
@@ -73,7 +74,8 @@ class Explained:
     error: Msg | None = None
 
 
-def explain(exp: SeqTaskExperiment, text: str) -> Explained:
+def explain(exp: SeqTaskExperiment, text: str, model=None) -> Explained:
+    """The typed ``text`` through ``exp``'s model (or ``model``, e.g. a past step's copy)."""
     tokens, notices = typed_tokens(text, frozenset(exp.data.itos))
     if not tokens:
         return Explained((), (), error=Msg(N_("Type a sentence with at least one word.")))
@@ -82,7 +84,7 @@ def explain(exp: SeqTaskExperiment, text: str) -> Explained:
     if not any(known):
         return Explained(tuple(tokens), known, notices=tuple(notices), error=Msg(
             N_("None of these words is in the model's vocabulary; try words from the examples.")))
-    model = exp.model
+    model = exp.model if model is None else model
     try:
         if exp.cfg.task == "sentiment":
             gxi, p = analysis.grad_x_input(model, ids)
@@ -140,6 +142,8 @@ class SeqTaskRun:
         self._diverged = DivergenceWatch(exp.trainer)
         self._probes: dict = {}
         self._probe_results()
+        self.rewind = ModuleHistory({"model": exp.model})  # the model at past steps
+        self.rewind.keep(self.steps)
 
     @property
     def steps(self) -> int:
@@ -147,7 +151,9 @@ class SeqTaskRun:
 
     def step(self, n: int = 1) -> None:
         start = time.perf_counter()
-        self.exp.step(n)
+        for _ in range(int(n)):
+            self.exp.step(1)
+            self.rewind.keep(self.steps)
         self.train_s += time.perf_counter() - start
 
     def apply_live(self, cfg: SeqTaskConfig) -> None:
@@ -162,10 +168,19 @@ class SeqTaskRun:
             self._refresh = True
         return reason
 
+    def _probe_text(self) -> str:
+        cfg = self.exp.cfg
+        return PROBES[cfg.task, cfg.reviews if cfg.task == "sentiment" else "en"]
+
+    def probe_at(self, step: int) -> tuple[int, Explained]:
+        """(kept step nearest ``step``, the probe through the model as it was then)."""
+        kept, models = self.rewind.modules_at(step)
+        models["model"].eval()
+        return kept, explain(self.exp, self._probe_text(), models["model"])
+
     def _probe_results(self) -> None:
         exp = self.exp
-        lang = exp.cfg.reviews if exp.cfg.task == "sentiment" else "en"
-        out = {"probe": explain(exp, PROBES[exp.cfg.task, lang]), "step": exp.steps}
+        out = {"probe": explain(exp, self._probe_text()), "step": exp.steps}
         if exp.cfg.task == "sentiment":
             val = exp.data.val[:STATE_POINTS]
             proj, var = analysis.pca_2d(analysis.final_states(exp.model, exp.data, val))
@@ -214,6 +229,20 @@ class SeqTaskRun:
             state_text=p.get("state_text", ()), per_kind=p.get("per_kind"),
             confusion=p.get("confusion"), per_tag=p.get("per_tag"), analysed_step=p["step"],
             train_s=self.train_s, analysis_s=self.eval_s)
+
+    def fork_state(self) -> dict:
+        """The run as it is now, for a copy that goes on from here (``load_fork_state``)."""
+        exp = self.exp
+        return {"cfg": exp.cfg, "trainer": exp.trainer.state_dict(), "evals": list(exp.evals),
+                "val_pred": exp.val_pred, "probes": dict(self._probes)}
+
+    def load_fork_state(self, state: dict) -> None:
+        exp = self.exp
+        exp.trainer.load_state_dict(state["trainer"])
+        exp.apply_live(state["cfg"])  # dropout and weight decay too
+        exp.evals[:] = state["evals"]
+        exp.val_pred, self._probes = state["val_pred"], dict(state["probes"])
+        self._diverged = DivergenceWatch(exp.trainer)  # old divergences are not news
 
     def explain(self, text: str) -> tuple[int, Explained]:
         """(the step it ran at, the typed sentence through the model)."""

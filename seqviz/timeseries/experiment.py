@@ -85,6 +85,7 @@ class WindowBatches:
         return w[:, :-1], w[:, 1:]
 
     def state_dict(self) -> torch.Tensor:
+        """The batch position (its generator's state), so a copied run draws the same batches."""
         return self.gen.get_state()
 
     def load_state_dict(self, state: torch.Tensor) -> None:

@@ -14,10 +14,12 @@ import numpy as np
 
 from seqviz.engine.live import LiveExperiment
 from seqviz.engine.pool import Engine
+from seqviz.engine.rewind import ModuleHistory
 from seqviz.timeseries.config import TimeSeriesConfig
 from seqviz.timeseries.experiment import (Evaluation, Predictions, Series,
                                           TimeSeriesExperiment)
 from seqviz.timeseries.markov import MarkovCurve
+from seqviz.timeseries.models import one_step
 from seqviz.train import Divergence, DivergenceWatch
 
 FACTORY = "seqviz.timeseries.live:build_run"
@@ -40,13 +42,24 @@ class TimeSeriesRun:
     def __init__(self, exp: TimeSeriesExperiment):
         self.exp = exp
         self._watches = [DivergenceWatch(tr) for tr in exp.trainers]
+        self.rewind = ModuleHistory({"ar": exp.ar, "rnn": exp.rnn})  # both at past steps
+        self.rewind.keep(self.steps)
 
     @property
     def steps(self) -> int:
         return self.exp.steps
 
     def step(self, n: int = 1) -> None:
-        self.exp.step(n)
+        for _ in range(int(n)):
+            self.exp.step(1)
+            self.rewind.keep(self.steps)
+
+    def predictions_at(self, step: int) -> tuple[int, tuple[np.ndarray, np.ndarray]]:
+        """(kept step nearest ``step``, the MLP's and the RNN's one-step predictions at the
+        page's ``targets`` (scaled values), with the weights of that step)."""
+        kept, models = self.rewind.modules_at(step)
+        exp = self.exp
+        return kept, tuple(one_step(models[name], exp.x, exp.targets) for name in ("ar", "rnn"))
 
     def apply_live(self, cfg: TimeSeriesConfig) -> None:
         self.exp.apply_live(cfg)
@@ -54,6 +67,21 @@ class TimeSeriesRun:
     def halt(self) -> str | None:
         reasons = [w() for w in self._watches]
         return next((r for r in reasons if r is not None), None)
+
+    def fork_state(self) -> dict:
+        """The run as it is now, for a copy that goes on from here (``load_fork_state``)."""
+        exp = self.exp
+        return {"cfg": exp.cfg, "trainers": [tr.state_dict() for tr in exp.trainers],
+                "evals": list(exp.evals), "predictions": exp.predictions}
+
+    def load_fork_state(self, state: dict) -> None:
+        exp = self.exp
+        exp.apply_live(state["cfg"])
+        for tr, st in zip(exp.trainers, state["trainers"]):
+            tr.load_state_dict(st)
+        exp.evals[:] = state["evals"]
+        exp.predictions = state["predictions"]
+        self._watches = [DivergenceWatch(tr) for tr in exp.trainers]  # old ones are not news
 
     def view(self) -> TimeSeriesView:
         exp = self.exp
@@ -83,6 +111,8 @@ class TimeSeriesRun:
 
         restore(self.exp, state, step)
         self._watches = [DivergenceWatch(tr) for tr in self.exp.trainers]
+        self.rewind = ModuleHistory({"ar": self.exp.ar, "rnn": self.exp.rnn})  # from here on
+        self.rewind.keep(self.steps)
         return self.steps
 
 

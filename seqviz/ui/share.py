@@ -23,8 +23,9 @@ import streamlit as st
 
 from seqviz.engine.live import LiveExperiment
 from seqviz.engine.pool import RunError, shared_engine
-from seqviz.engine.share import (ENDED, EXPIRED, SESSION_ENDED, STOPPED, UNKNOWN, WAITING,
-                                 Followed, Share, ShareRegistry, parse_code, shared_registry)
+from seqviz.engine.share import (BALANCER_COOKIE, ENDED, EXPIRED, SESSION_ENDED, STOPPED,
+                                 UNKNOWN, WAITING, Followed, Share, ShareRegistry, parse_code,
+                                 shared_registry)
 from seqviz.i18n import _, ngettext, pgettext
 from seqviz.ui.catalog import page_title
 from seqviz.ui.player import display_period
@@ -43,6 +44,9 @@ FOLLOW_MAX_S = 5.0
 MAX_CHANGES = 8  # the lecturer's latest setting changes a follower sees
 
 _RENDERERS: dict[str, tuple[str, Callable[..., None]]] = {}  # page -> (key, render)
+# A setting as a follower sees it: its label, and how its value reads (None: ``setting_value``).
+Setting = tuple[str, Callable[[Any], str] | None]
+_SETTINGS: dict[str, Callable[[], dict[str, str | Setting]]] = {}  # page -> its settings
 
 
 def registry() -> ShareRegistry:
@@ -57,7 +61,8 @@ def follow_period(followers: int, floor: float | None = None) -> float:
 
 
 def setting_labels() -> dict[str, str]:
-    """What the settings are called on the pages (config field -> translated label)."""
+    """What the settings are called on the pages (config field -> translated label); the
+    default of ``share_panel``'s ``settings`` (the language model's)."""
     return {"corpus": _("Corpus"), "level": _("Tokens"), "cell": _("Cell"),
             "hidden_size": _("Hidden size H"), "num_layers": _("Layers"),
             "embed_size": _("Embedding size E"), "seq_len": _("Sequence length T (BPTT)"),
@@ -65,6 +70,26 @@ def setting_labels() -> dict[str, str]:
             "lr": _("Learning rate"), "clip": _("Gradient clipping"),
             "clip_threshold": _("Clip threshold"), "temperature": _("Temperature"),
             "seed": _("Seed")}
+
+
+def setting_value(name: str, value: Any) -> str:
+    """A setting's value as the pages' controls show it, translated: "GRU", "Adam", "by norm",
+    "characters", a corpus's name; numbers in short form (0.003, 1e-05)."""
+    from seqviz.data import CORPUS_NAMES
+
+    named: dict[str, dict[Any, str]] = {
+        "cell": {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM", "ff": _("FFNN")},
+        "optimizer": {"adam": "Adam", "sgd": "SGD"},
+        "clip": {"none": _("off"), "norm": _("by norm"), "value": _("by value")},
+        "level": {"char": _("characters"), "word": _("words")},
+        "corpus": {"upload": _("your own .txt file"),
+                   **{c: _(n) for c, n in CORPUS_NAMES.items()}},
+    }
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if name in named and value in named[name]:
+        return named[name][value]
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 # ---- the lecturer's side ------------------------------------------------------------------------
@@ -102,15 +127,18 @@ def _remaining(share: Share) -> str:
                                                                        m=minutes % 60)
 
 
-def share_panel(key: str, page: str, render: Callable[..., None], *, fork: bool = True
-                ) -> None:
+def share_panel(key: str, page: str, render: Callable[..., None], *, fork: bool = True,
+                settings: Callable[[], dict[str, str | Setting]] = setting_labels) -> None:
     """A training page's share switch (sidebar), and while on: the code, link, QR code and
     followers. Binds the share to the page's current run on every rerun (a rebuild or Reset
     makes a new run; followers follow it). Also says when this session's run is a fork.
     ``render(key, exp, snap, playing)`` is the page's live panel's drawing; a follower's ``exp``
     is read-only (data attributes only). ``fork``: the page's run can be copied
-    (``fork_state`` / ``load_fork_state``)."""
+    (``fork_state`` / ``load_fork_state``). ``settings()``: the config fields a follower sees
+    in "The lecturer's settings", each as its translated label, or (label, how its value reads)
+    where ``setting_value`` does not know the field's values."""
     _RENDERERS[page] = (key, render)
+    _SETTINGS[page] = settings
     ss = st.session_state
     forked = ss.pop(f"{key}.forked", None)
     if forked is not None:
@@ -135,7 +163,8 @@ def share_panel(key: str, page: str, render: Callable[..., None], *, fork: bool 
             del ss[store]
         return
     if share is None:
-        share = ss[store] = reg.create(exp.handle, exp, page=page, title=page, forkable=fork)
+        share = ss[store] = reg.create(exp.handle, exp, page=page, title=page, forkable=fork,
+                                       balancer_cookie=st.context.cookies.get(BALANCER_COOKIE))
     reg.bind(share, exp.handle, exp)
     if share.ended is not None:
         sb.warning(_("This share has ended ({why}). Switch sharing off and on for a new "
@@ -159,43 +188,53 @@ def ended_reason(reason: str | None) -> str:
 
 
 # ---- the follower's side --------------------------------------------------------------------------
-def _settings(cfg: Any) -> list[tuple[str, str]]:
-    labels = setting_labels()
-    return [(labels[f.name], _value(getattr(cfg, f.name))) for f in dataclasses.fields(cfg)
-            if f.name in labels]
+def _page_settings(page: str) -> dict[str, Setting]:
+    found = _SETTINGS.get(page, setting_labels)()
+    return {name: (s, None) if isinstance(s, str) else s for name, s in found.items()}
 
 
-def _value(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
+def _shown(name: str, value: Any, fmt: Callable[[Any], str] | None) -> str:
+    return fmt(value) if fmt is not None else setting_value(name, value)
 
 
-def _track_changes(snap: Any) -> None:
-    """Remember the lecturer's setting changes this follower has seen (newest first)."""
+def _settings(cfg: Any, page: str) -> list[tuple[str, str]]:
+    settings = _page_settings(page)
+    return [(settings[f.name][0], _shown(f.name, getattr(cfg, f.name), settings[f.name][1]))
+            for f in dataclasses.fields(cfg) if f.name in settings]
+
+
+def _track_changes(snap: Any, page: str) -> None:
+    """Remember the lecturer's setting changes this follower has seen (newest first): the
+    step and the field, so each shows in the follower's language when drawn."""
     cfg = getattr(snap.payload, "cfg", None) if snap is not None else None
     if cfg is None or not dataclasses.is_dataclass(cfg):
         return
     ss = st.session_state
     old = ss.get("follow.cfg")
     if old is not None and type(old) is type(cfg) and old != cfg:
-        labels = setting_labels()
+        settings = _page_settings(page)
         for f in dataclasses.fields(cfg):
             a, b = getattr(old, f.name), getattr(cfg, f.name)
-            if a != b and f.name in labels:
-                ss.setdefault("follow.changes", []).insert(
-                    0, (snap.step, labels[f.name], _value(a), _value(b)))
+            if a != b and f.name in settings:
+                ss.setdefault("follow.changes", []).insert(0, (snap.step, f.name, a, b))
         del ss["follow.changes"][MAX_CHANGES:]
     ss["follow.cfg"] = cfg
 
 
-def _settings_panel(snap: Any) -> None:
+def _settings_panel(snap: Any, page: str) -> None:
     cfg = getattr(snap.payload, "cfg", None) if snap is not None else None
     if cfg is None or not dataclasses.is_dataclass(cfg):
         return
+    settings = _page_settings(page)
     with st.expander(_("The lecturer's settings"), expanded=not presenting()):
-        st.markdown(" · ".join(f"{label} **{value}**" for label, value in _settings(cfg)))
-        for step, label, a, b in st.session_state.get("follow.changes", []):
+        st.markdown(" · ".join(f"{label} **{value}**" for label, value in _settings(cfg, page)))
+        for step, name, a, b in st.session_state.get("follow.changes", []):
+            if name not in settings:
+                continue
+            label, fmt = settings[name]
             st.caption(_("Step {step}: {setting} changed from {old} to {new}").format(
-                step=f"{step:,}", setting=label, old=a, new=b))
+                step=f"{step:,}", setting=label, old=_shown(name, a, fmt),
+                new=_shown(name, b, fmt)))
 
 
 def _status(seen: Followed) -> None:
@@ -293,8 +332,8 @@ def follow_page() -> None:
             ss["follow.ended"] = True
             st.rerun(scope="app")  # stop ticking, hide Fork
         _status(now)
-        _track_changes(now.snapshot)
-        _settings_panel(now.snapshot)
+        _track_changes(now.snapshot, seen.page)
+        _settings_panel(now.snapshot, seen.page)
         context = ss.get("follow.context")
         if now.snapshot is not None and context is not None:
             try:

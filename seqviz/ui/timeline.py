@@ -117,3 +117,16 @@ def shown_step_note(asked: int, shown: int, now: int) -> str:
                  "{now}.").format(shown=f"{shown:,}", asked=f"{asked:,}", now=f"{now:,}")
     return _("Showing the model as it was at step {shown}; training is at step {now}.").format(
         shown=f"{shown:,}", now=f"{now:,}")
+
+
+def past_view(key: str, exp, method: str, *args):
+    """The timeline (one past step) for a run that draws its past views in the worker
+    (``seqviz.engine.rewind.ModuleHistory``, ``LiveExperiment.analysis_at``): None when Live
+    (or nothing is kept yet), else ``(kept step, the run's method(step, *args))``, with a
+    caption saying which step it is."""
+    rw = timeline(key, exp)
+    if rw.live:
+        return None
+    shown, view = exp.analysis_at(method, rw.a, *args)
+    st.caption(shown_step_note(rw.a, int(shown), exp.steps))
+    return int(shown), view

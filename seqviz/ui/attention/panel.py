@@ -12,10 +12,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from seqviz.attention.checkpoint import effective_config, load_s2s_payload, pretrained_path
-from seqviz.attention.experiment import TASK_LENGTHS, S2SConfig, describe, task_spec
+from seqviz.attention.experiment import (ATTENTION_NAMES, TASK_LENGTHS, S2SConfig, describe,
+                                         task_spec)
 from seqviz.attention.figures import attention_figure, metrics_figure, sharpness_figure
 from seqviz.attention.live import LiveS2S, S2SView
-from seqviz.attention.tasks import CHINESE_OUTPUT, S2SData, TaskSpec, build_task
+from seqviz.attention.tasks import CHINESE_OUTPUT, TASK_TITLES, S2SData, TaskSpec, build_task
 from seqviz.checkpoint import CheckpointError, spec_from_dict
 from seqviz.config import live_fields
 from seqviz.engine.pool import shared_engine
@@ -230,6 +231,27 @@ def render(key: str, exp: LiveS2S, snap: Snapshot, playing: bool) -> None:
     left, right = columns(2)
     left.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
     right.plotly_chart(figs["metrics"], key=f"{key}.chart.metrics")
+
+
+def settings() -> dict:
+    """The settings a follower of a shared run sees (``seqviz.ui.share``), as on this page."""
+    def task(t: str) -> str:
+        return _(TASK_TITLES[t]) if t in TASK_TITLES else t
+
+    return {"pretrained": (_("Start from"), lambda v: "🆕 " + _("fresh model") if v == "none"
+                           else "📦 " + task(v)),
+            "task": (_("Task"), task),
+            "alphabet": (_("Alphabet"), lambda v: {"digits": _("digits"),
+                                                   "letters": _("letters")}.get(v, v)),
+            "min_len": _("Shortest input"), "max_len": _("Longest input"),
+            "attention": (_("Attention"), lambda v: _(ATTENTION_NAMES[v])
+                          if v in ATTENTION_NAMES else v),
+            "cell": _("Cell"), "bidirectional": _("Bidirectional encoder"),
+            "num_layers": _("Layers"), "hidden_size": _("Hidden size H (per direction)"),
+            "embed_size": _("Embedding size E"), "batch_size": _("Batch size B"),
+            "optimizer": _("Optimiser"), "lr": _("Learning rate"),
+            "clip": _("Gradient clipping"), "clip_threshold": _("Clip threshold"),
+            "snapshot_every": _("Heatmap snapshot every k steps"), "seed": _("Seed")}
 
 
 def live_panel(key: str, playing: bool) -> None:

@@ -145,5 +145,16 @@ def trained_steps(key: str) -> int:
     return snap.step if snap is not None else 0
 
 
+def settings() -> dict:
+    """The settings a follower of a shared run sees (``seqviz.ui.share``), as on this page."""
+    return {"symbols": _("Symbols K"), "max_len": _("Longest label"),
+            "max_frames": _("Most frames per symbol"), "noise": _("Noise"),
+            "silence": _("Chance of a pause between symbols"),
+            "hidden_size": _("Hidden size H (per direction)"), "num_layers": _("Layers"),
+            "batch_size": _("Batch size B"), "lr": _("Learning rate"),
+            "clip_threshold": _("Clip threshold"), "beam": _("Beam width"),
+            "example": _("Example to draw"), "seed": _("Seed")}
+
+
 def live_panel(key: str, playing: bool) -> None:
     player.live_panel(key, playing, render)

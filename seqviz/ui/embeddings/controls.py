@@ -106,3 +106,23 @@ def _map_controls(key: str) -> None:
            help=_("While the vectors move; a paused map runs until it has settled."))
     select(key, "colour", _("Colour by"), ["category", "frequency"], horizontal=True,
            fmt=lambda v: {"category": _("category"), "frequency": _("frequency")}[v])
+
+
+def settings() -> dict:
+    """The settings a follower of a shared run sees (``seqviz.ui.share``), as on this page
+    (the word2vec run and its map; the follower's map is always word2vec's)."""
+    return {"corpus": (_("Corpus"), _corpus_name),
+            "algorithm": (_("Model"), {"skipgram": "skip-gram", "cbow": "CBOW"}.get),
+            "objective": (_("Output layer"), lambda v: _(OBJECTIVE_NAMES[v])
+                          if v in OBJECTIVE_NAMES else v),
+            "embed_size": _("Embedding size E"), "window": _("Window (max words each side)"),
+            "negatives": _("Negative samples k"),
+            "subsample": (_("Subsampling threshold t"),
+                          lambda v: _("off") if v == 0 else f"{v:g}"),
+            "min_count": _("Minimum count"), "batch_size": _("Batch (pairs per step)"),
+            "optimizer": _("Optimiser"), "lr": _("Learning rate"),
+            "epochs": _("Passes over the corpus"), "seed": _("Seed"),
+            "projection": (_("Projection"), {"tsne": "t-SNE", "pca": "PCA"}.get),
+            "points": _("Points (most frequent first)"), "perplexity": _("t-SNE perplexity"),
+            "colour": (_("Colour by"), lambda v: {"category": _("category"),
+                                                  "frequency": _("frequency")}.get(v, v))}

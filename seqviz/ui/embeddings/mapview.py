@@ -27,13 +27,15 @@ MAP_HEIGHT = 700  # px; presenter mode adds 60 (``styled``)
 PLOT_PX = {"normal": (640.0, 590.0), "present": (660.0, 620.0)}
 
 
-def search_box(key: str) -> None:
-    """The map's search field and the button that starts its projection again."""
+def search_box(key: str, exp: LiveEmbeddings | None = None) -> None:
+    """The map's search field and the button that starts its projection again (not for a
+    follower of a shared run: ``exp`` is read-only then)."""
     c1, c2 = st.columns([3, 1])
     c1.text_input(_("Search the map (a word or a regular expression, e.g. `^(king|queen)$`)"),
                   key=f"{key}.search")
-    c2.button("↻ " + _("Re-run the projection"), key=f"{key}.rerun_btn", width="stretch",
-              on_click=lambda: st.session_state[f"{key}.exp"].restart_map())
+    if exp is None or hasattr(exp, "restart_map"):
+        c2.button("↻ " + _("Re-run the projection"), key=f"{key}.rerun_btn", width="stretch",
+                  on_click=lambda: st.session_state[f"{key}.exp"].restart_map())
 
 
 def _quad(key: str, src: Source, view: EmbView, exp: LiveEmbeddings):
@@ -61,12 +63,12 @@ def _colour(cfg: EmbConfig, src: Source, groups: list[str]) -> str:
     return colour
 
 
-def _figure(key: str, src: Source, m: MapView, quad, snap: Snapshot, title: str
-            ) -> tuple[mapfigures.MapFigure, str | None, int]:
+def _figure(key: str, src: Source, m: MapView, quad, snap: Snapshot, title: str,
+            view_cfg: EmbConfig) -> tuple[mapfigures.MapFigure, str | None, int]:
     """The session's map figure for this style, moved to this snapshot's coordinates:
     (figure, a note about the parallelogram, search matches)."""
     ss = st.session_state
-    cfg: EmbConfig = ss[f"{key}.config"]
+    cfg: EmbConfig = ss.get(f"{key}.config") or view_cfg
     n = len(m.coords)
     labels, groups = src.labels[:n], src.groups[:n]
     colour = _colour(cfg, src, groups)
@@ -114,7 +116,7 @@ def draw_map(key: str, exp: LiveEmbeddings, src: Source, view: EmbView, snap: Sn
         title = _("{name}, step {step}").format(name=view.name, step=f"{snap.step:,}")
     else:
         title = src.name
-    mf, note, matches = _figure(key, src, m, quad, snap, title)
+    mf, note, matches = _figure(key, src, m, quad, snap, title, view.cfg)
     st.plotly_chart(mf.fig, key=f"{key}.chart.map")
     notes = [_("{n} points").format(n=f"{len(m.coords):,}"), str(m.status),
              _("{n} search match(es)").format(n=matches) if matches else None, note]

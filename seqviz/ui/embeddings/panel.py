@@ -25,7 +25,7 @@ from seqviz.i18n import _, pgettext
 from seqviz.models.word2vec import W2VCorpus, build_w2v_corpus
 from seqviz.ui import player
 from seqviz.ui.embeddings.mapview import draw_map, search_box
-from seqviz.ui.embeddings.sources import Source
+from seqviz.ui.embeddings.sources import Source, word2vec_source
 from seqviz.ui.layout import columns
 from seqviz.ui.live import once_per_snapshot, run_notices
 
@@ -171,20 +171,23 @@ def _notices(view: EmbView | None, snap: Snapshot, training: bool) -> None:
 def render(key: str, exp: LiveEmbeddings, snap: Snapshot, playing: bool) -> None:
     ss = st.session_state
     view: EmbView | None = snap.payload
-    src: Source = ss[f"{key}.source"]
+    # A follower of a shared run (``seqviz.ui.share``) sees the run's own word2vec map: the
+    # lecturer's other sources are not in the snapshot, and its ``exp`` is read-only.
+    src: Source = ss.get(f"{key}.source") or word2vec_source(exp)
     training = src.eset is None
     _notices(view, snap, training)
     if view is None:
         return
     m = view.map
     settled = not isinstance(m, MapView) or m.settled
-    if not playing and not settled:
-        exp.poke()  # a paused run draws a frame only when asked: the map settles frame by frame
+    poke = getattr(exp, "poke", None)  # a follower's read-only exp cannot: the lecturer's does
+    if not playing and not settled and poke is not None:
+        poke()  # a paused run draws a frame only when asked: the map settles frame by frame
     elif ss.get(f"{key}.settling") and not playing:
         st.rerun(scope="app")  # settled: stop ticking
     metrics(view, snap, src)
     draw_map(key, exp, src, view, snap)
-    search_box(key)
+    search_box(key, exp)
     if training:
         probes(view)
         training_curves(key, view, snap)

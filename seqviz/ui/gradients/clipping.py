@@ -17,13 +17,16 @@ from seqviz.engine.protocol import Snapshot
 from seqviz.figures import style
 from seqviz.gradients.cliff import Cliff, DescentPath, compare
 from seqviz.gradients.clipping import RUNS, ClipConfig
+from seqviz.gradients.analysis import REACH_RATIO, reach
 from seqviz.gradients.clipping_figures import cliff_figure, clip_norm_figure, two_loss_figure
+from seqviz.gradients.figures import norm_distance_figure
 from seqviz.gradients.live import ClipView, LiveClipping
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
 
 from seqviz.ui.layout import columns
-from seqviz.ui.live import once_per_snapshot
+from seqviz.ui.live import memo, once_per_snapshot
+from seqviz.ui.timeline import past_view
 
 CLIFF = Cliff()
 
@@ -98,8 +101,50 @@ def render(key: str, exp: LiveClipping, snap: Snapshot, playing: bool) -> None:
     right.plotly_chart(figs["norm"], key=f"{key}.chart.norm")
 
 
+def settings() -> dict:
+    """The settings a follower of a shared run sees (``seqviz.ui.share``), as on this page."""
+    return {"clip": (_("Clip by"), lambda v: {"norm": _("global norm"), "value": _("value")
+                                              }.get(v, v)),
+            "clip_threshold": _("Threshold"), "lr": _("Learning rate"),
+            "task": (_("Task"), lambda v: {"recall": _("recall the first symbol"),
+                                           "adding": _("adding problem")}.get(v, v)),
+            "cell": _("Cell"), "activation": _("RNN activation"),
+            "radius": _("Initial spectral radius of W_hh"), "seq_len": _("Sequence length T"),
+            "hidden_size": _("Hidden size H"), "optimizer": _("Optimiser"), "seed": _("Seed"),
+            "cliff_lr": _("Cliff: learning rate"),
+            "cliff_threshold": _("Cliff: clip threshold")}
+
+
 def live_panel(key: str, playing: bool) -> None:
     player.live_panel(key, playing, render)
+
+
+def _past_figure(step: int, dh: dict[str, np.ndarray]) -> go.Figure:
+    curves = {_(name): dh[name][::-1] for name in RUNS}  # index = distance T - t
+    cuts = {c: reach(v, REACH_RATIO)[1] for c, v in curves.items()}
+    return norm_distance_figure(curves, cuts=cuts, ratio=REACH_RATIO, title=_(
+        "Both runs at step {step}: gradient norm vs distance (log)").format(step=f"{step:,}"))
+
+
+def rewind_section(key: str, exp: LiveClipping) -> None:
+    """The timeline: both runs as they were at a past step (loss, gradient norm before
+    clipping and per-step gradients on one held-out batch, from the weights kept then)."""
+    st.subheader("⏪ " + _("Rewind: both runs at past steps"))
+    past = past_view(key, exp, "past")
+    if past is None:
+        st.caption(_("Choose a past step to see both runs' loss and gradients as they were "
+                     "then."))
+        return
+    step, view = past
+    cols = st.columns(4)
+    for i, name in enumerate(RUNS):
+        cols[2 * i].metric(_("Loss {run}").format(run=_(name)), f"{view.loss[name]:.4g}")
+        cols[2 * i + 1].metric(_("Gradient norm {run}").format(run=_(name)),
+                               f"{view.grad_norm[name]:.4g}",
+                               help=_("Before clipping, on one held-out batch."))
+    tag = (exp.handle.run_id, exp.handle.generation, step)
+    st.plotly_chart(memo(f"{key}.rw.dist", tag, lambda: _past_figure(step, view.dh_norm)),
+                    key=f"{key}.chart.rw_dist")
 
 
 # ---- the cliff: static analysis, cached by its settings ------------------------------------------

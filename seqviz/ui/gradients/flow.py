@@ -28,7 +28,8 @@ from seqviz.i18n import N_, _, pgettext
 from seqviz.ui import player
 
 from seqviz.ui.layout import columns
-from seqviz.ui.live import once_per_snapshot
+from seqviz.ui.live import memo, once_per_snapshot
+from seqviz.ui.timeline import past_view
 
 GATES = {"lstm": ("f", N_("mean forget gate f")), "gru": ("z", N_("mean update gate z"))}
 
@@ -92,11 +93,11 @@ def _histogram(view: FlowView, which: str) -> go.Figure:
         log_values=view.cfg.scale == "log", nonfinite=hist.nonfinite)
 
 
-def _distance(view: FlowView) -> go.Figure:
-    curves = {c: n[::-1] for c, n in view.capture.norms.items()}  # index = distance T - t
+def _distance(norms: dict, title: str | None = None) -> go.Figure:
+    curves = {c: n[::-1] for c, n in norms.items()}  # index = distance T - t
     cuts = {c: reach(v, REACH_RATIO)[1] for c, v in curves.items()}
     return norm_distance_figure(curves, cuts=cuts, ratio=REACH_RATIO,
-                                title=_("Gradient norm vs distance (log)"))
+                                title=title or _("Gradient norm vs distance (log)"))
 
 
 def _why(view: FlowView) -> go.Figure:
@@ -126,7 +127,7 @@ def _figures(key: str, snap: Snapshot, view: FlowView) -> dict[str, go.Figure]:
     parts: dict[str, tuple[Any, Callable[[], go.Figure]]] = {
         "dh": ((gen, shown, cap.version), lambda: _histogram(view, "dh")),
         "dw": ((gen, shown, cap.version), lambda: _histogram(view, "dw")),
-        "dist": ((gen, shown, cap.version), lambda: _distance(view)),
+        "dist": ((gen, shown, cap.version), lambda: _distance(view.capture.norms)),
         "acc": ((gen, shown, evals), lambda: accuracy_figure(
             {c: (s.tolist(), v.tolist()) for c, (s, v) in view.accuracy.items()},
             chance=view.chance,
@@ -170,5 +171,36 @@ def render(key: str, exp: LiveFlow, snap: Snapshot, playing: bool) -> None:
     right.plotly_chart(figs["radius"], key=f"{key}.chart.radius")
 
 
+def settings() -> dict:
+    """The settings a follower of a shared run sees (``seqviz.ui.share``), as on this page."""
+    return {"task": (_("Memory task"), lambda v: {
+                "recall": _("recall the first symbol at the end"),
+                "adding": _("adding problem (Hochreiter & Schmidhuber 1997)")}.get(v, v)),
+            "seq_len": _("Sequence length T (distance to remember)"),
+            "cell": _("Cell drawn in detail"), "activation": _("RNN activation"),
+            "radius": _("Initial spectral radius of W_hh"), "hidden_size": _("Hidden size H"),
+            "optimizer": _("Optimiser"), "lr": _("Learning rate"),
+            "scale": (_("Histogram value axis"),
+                      lambda v: {"linear": _("value"), "log": _("log10 |value|")}.get(v, v)),
+            "seed": _("Seed")}
+
+
 def live_panel(key: str, playing: bool) -> None:
     player.live_panel(key, playing, render)
+
+
+def rewind_section(key: str, exp: LiveFlow) -> None:
+    """The timeline: how far back each cell's gradient reached at a past step (the probe
+    batch's norms, recomputed in the worker from the weights kept then)."""
+    st.subheader("⏪ " + _("Rewind: the gradients at past steps"))
+    past = past_view(key, exp, "norms_at")
+    if past is None:
+        st.caption(_("Choose a past step to see how far back each cell's gradient reached "
+                     "then."))
+        return
+    step, norms = past
+    tag = (exp.handle.run_id, exp.handle.generation, step, i18n.language(),
+           style.profile().name)
+    st.plotly_chart(memo(f"{key}.rw.dist", tag, lambda: _distance(norms, _(
+        "Gradient norm vs distance at step {step} (log)").format(step=f"{step:,}"))),
+        key=f"{key}.chart.rw_dist")

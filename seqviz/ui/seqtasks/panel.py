@@ -123,6 +123,22 @@ def render(key: str, exp: LiveSeqTask, snap: Snapshot, playing: bool) -> None:
         _tagging(view, figs)
 
 
+def settings() -> dict:
+    """The settings a follower of a shared run sees (``seqviz.ui.share``), as on this page."""
+    names = {"sentiment": _("sentiment"), "tagging": _("tagging")}
+    return {"pretrained": (_("Start from"), lambda v: "🆕 " + _("fresh model") if v == "none"
+                           else "📦 " + names.get(v, v)),
+            "task": (_("Task"), lambda v: names.get(v, v)),
+            "reviews": (_("Reviews in"), lambda v: {"en": "English", "zh": "中文"}.get(v, v)),
+            "train_size": _("Training examples"), "cell": _("Cell"),
+            "bidirectional": _("Bidirectional"), "num_layers": _("Layers"),
+            "hidden_size": _("Hidden size H (per direction)"),
+            "embed_size": _("Embedding size E"), "batch_size": _("Batch size B"),
+            "lr": _("Learning rate"), "dropout": _("Dropout"),
+            "weight_decay": (_("Weight decay, L2"), lambda v: _("off") if v == 0 else f"{v:g}"),
+            "seed": _("Seed")}
+
+
 def live_panel(key: str, playing: bool) -> None:
     """The fragment; a paused page keeps polling until the run has answered every command
     (see ``seqviz.ui.attention.panel.live_panel``)."""

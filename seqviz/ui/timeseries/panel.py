@@ -20,6 +20,7 @@ from seqviz.timeseries.live import LiveTimeSeries, TimeSeriesView
 from seqviz.ui import player
 from seqviz.ui.layout import columns
 from seqviz.ui.live import once_per_snapshot, run_notices
+from seqviz.ui.timeseries.data import signal_name
 
 
 def build(cfg: TimeSeriesConfig, values: np.ndarray | None = None, *,
@@ -121,6 +122,18 @@ def trained_steps(key: str) -> int:
     exp = st.session_state.get(f"{key}.exp")
     snap = exp.snapshot() if isinstance(exp, LiveTimeSeries) else None
     return snap.step if snap is not None else 0
+
+
+def settings() -> dict:
+    """The settings a follower of a shared run sees (``seqviz.ui.share``), as on this page."""
+    return {"signal": (_("Signal"), signal_name), "column": (_("Column"), lambda v: v or "–"),
+            "length": _("Length T"), "noise": _("Noise σ"),
+            "train_share": (_("Training share (the rest validates)"),
+                            lambda v: f"{100 * v:.0f} %"),
+            "tau": _("Past values τ (MLP)"), "cell": _("Recurrent cell"),
+            "hidden_size": _("Hidden size H (both models)"),
+            "seq_len": _("RNN window (training and warm-up)"), "batch_size": _("Batch size B"),
+            "lr": _("Learning rate"), "seed": _("Seed")}
 
 
 def live_panel(key: str, playing: bool) -> None:
