@@ -59,7 +59,7 @@ def test_share_follow_fork_and_end(server, browser):
         watch.get_by_role("button", name="🍴 Fork").click()  # a paused copy of one's own
         expect(watch).to_have_url(re.compile(r"/Language_Model"))
         expect(watch.get_by_role("button", name="▶ Play")).to_be_visible()
-        forked = step_count(watch)
+        forked = step_count(watch, timeout=120)  # the fork is built in a worker first
         assert forked > 0
         watch.get_by_role("button", name="⏭ Step").click()
         wait_metric_at_least(watch, "Step", forked + 1)

@@ -50,7 +50,8 @@ def test_time_series_trains_live_and_reads_a_csv(server, page, tmp_path):
         has_text="Signal").click()
     page.get_by_role("option", name="my CSV file").click()
     expect(page.get_by_text("Choose a .csv file in the sidebar")).to_be_visible()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
+    page.get_by_test_id("stSidebar").locator(
+        '[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
     expect(page.locator('[data-testid="stSelectbox"]').filter(has_text="Column")
            ).to_be_visible(timeout=60_000)
     _drawn(page)
@@ -58,7 +59,8 @@ def test_time_series_trains_live_and_reads_a_csv(server, page, tmp_path):
     assert "column=level" in page.url and "signal=upload" in page.url
     bad = tmp_path / "words.csv"
     bad.write_text("a,b\nx,y\n" * 10)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    page.get_by_test_id("stSidebar").locator(
+        '[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
     expect(page.locator('[data-testid="stAlert"]').filter(
         has_text="No column of this file")).to_be_visible(timeout=60_000)
     shot(page, "timeseries_csv")

@@ -175,7 +175,8 @@ def test_sessions_stay_on_their_replica_and_survive_the_other_ones_loss(school, 
             text = tmp_path / f"class{i}.txt"
             words = " ".join(f"w{i}x{j % 13}" for j in range(400))
             text.write_text((words + " .\n") * 3)
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(text)
+            page.get_by_test_id("stSidebar").locator(
+                '[data-testid="stFileUploaderDropzoneInput"]').set_input_files(text)
             expect(page).to_have_url(re.compile(r"corpus=upload.*[?&]upload=[0-9a-f]{16}"))
             wait_ready(page, timeout=180_000)
             page.get_by_role("button", name="▶ Play").click()

@@ -112,21 +112,21 @@ def _last20(series) -> tuple[float, float]:
 
 
 def test_clip_step_1_norm_clipping_keeps_the_run_alive():
+    """The unclipped run is chaotic (its exact divergence steps depend on the processor's
+    arithmetic, AVX2 vs AVX-512): the answer states what holds on any processor."""
     step = CLIP_STEPS[0]
     comp = _clip_run(dict(step.params), step.after_steps)
     plain, clipped = comp.series("without clipping"), comp.series("with clipping")
     divs = comp.trainers["without clipping"].divergences
-    assert divs[0].step == 8 and len(divs) == 97
-    assert list(plain.divergences) == list(range(8, 201, 2))  # every other step from step 8
-    assert "diverges at step 8 and from then on at every other step, 97 times" in step.answer
+    assert divs[0].step <= 10 and len(divs) >= 24  # "within its first 10 steps", "dozens"
+    assert "within its first 10 steps" in step.answer and "dozens of times" in step.answer
     ok = ~np.isnan(plain.loss)
-    after = plain.loss[ok][plain.steps[ok] > 8]
-    assert (f"{after.min():,.0f}", f"{after.max():,.0f}") == ("1,977", "2,002")
-    assert "loss stays near 2,000 (1,977–2,002)" in step.answer
+    after = plain.loss[ok][plain.steps[ok] > divs[0].step]
+    assert after.min() > 1_000 and "stays in the thousands" in step.answer
     assert comp.trainers["with clipping"].divergences == []
-    assert f"{100 * clipped.share_clipped:.0f}%" == "46%" and "46% of its steps" in step.answer
+    assert 0.35 <= clipped.share_clipped <= 0.65 and "about half of its steps" in step.answer
     lo, hi = _last20(clipped)
-    assert (f"{lo:.2f}", f"{hi:.2f}") == ("0.12", "0.23") and "0.12–0.23" in step.answer
+    assert 0.08 <= lo and hi <= 0.25 and "about 0.1–0.25" in step.answer
 
 
 def test_clip_step_2_a_threshold_too_high():
@@ -134,12 +134,14 @@ def test_clip_step_2_a_threshold_too_high():
     comp = _clip_run(dict(step.params), step.after_steps)
     clipped = comp.series("with clipping")
     assert comp.trainers["with clipping"].divergences == []
-    assert f"{100 * clipped.share_clipped:.0f}" == "94" and "94% of steps" in step.answer
-    assert f"{np.nanmax(clipped.grad_norm):.1e}" == "1.5e+04" and "1.5 × 10⁴" in step.answer
+    assert clipped.share_clipped > 0.9 and "more than 90% of steps" in step.answer
+    assert np.nanmax(clipped.grad_norm) > 1e4 and "above 10⁴" in step.answer
     lo, hi = _last20(clipped)
-    assert (round(lo), round(hi, -1)) == (585, 1110) and "585–1,110" in step.answer
+    assert 100 <= lo and hi < 1_000 and "in the hundreds" in step.answer
     lo, hi = _last20(_clip_run({**step.params, "clip_threshold": "10.0"}).series("with clipping"))
-    assert (round(lo), round(hi)) == (1, 13) and "At threshold 10 it is 1–13" in step.answer
+    assert 0.3 <= lo <= 2 and 5 <= hi <= 15 and "about 1–10" in step.answer
+    lo, hi = _last20(_clip_run({**step.params, "clip_threshold": "1.0"}).series("with clipping"))
+    assert hi < 0.25 and "at 1 below 0.25" in step.answer
 
 
 def test_clip_step_3_clipping_by_value():
@@ -147,10 +149,10 @@ def test_clip_step_3_clipping_by_value():
     comp = _clip_run(dict(step.params), step.after_steps)
     clipped = comp.series("with clipping")
     assert comp.trainers["with clipping"].divergences == []
-    assert f"{100 * clipped.share_clipped:.0f}" == "80" and "80% of steps" in step.answer
-    assert round(float(np.nanmax(clipped.grad_norm))) == 28 and "norm of 28" in step.answer
+    assert 0.7 <= clipped.share_clipped <= 0.9 and "about 80% of" in step.answer
+    assert 20 <= float(np.nanmax(clipped.grad_norm)) <= 40 and "about 30" in step.answer
     lo, hi = _last20(clipped)
-    assert (f"{lo:.2f}", f"{hi:.2f}") == ("0.12", "0.22") and "0.12–0.22" in step.answer
+    assert 0.08 <= lo and hi <= 0.25 and "about 0.1–0.25" in step.answer
 
 
 def test_clip_steps_4_and_5_the_cliff():

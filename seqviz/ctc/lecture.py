@@ -49,8 +49,9 @@ STEPS = [
         params={"noise": "0.4", "lr": "0.3", "beam": "4", "seed": "0"},
         watch=N_("Watch the loss and the label error rate."),
         question=N_("With a learning rate 30 times larger, will the model learn faster?"),
-        answer=N_("No. At step 10 it outputs so many symbols that the label error rate is "
-                  "above 300 %, and at step 150 it is still at 72 % (18 % with 0.01). Clipping "
-                  "at 1.0 keeps it from diverging, but each step overshoots."),
+        answer=N_("No. Within its first 25 steps it outputs so many symbols that the label "
+                  "error rate goes above 100 %, and at step 150 it is still far above the 18 % "
+                  "it reaches with 0.01. Clipping at 1.0 keeps it from diverging, but each step "
+                  "overshoots."),
         after_steps=150),
 ]
