@@ -2,29 +2,22 @@
 batches (subsampling, windows, noise words) and reproduces its loss at every step."""
 
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from seqviz.embeddings.experiment import EmbConfig, W2VExperiment, corpus_text
 from seqviz.embeddings.live import W2VRun
+from tests.scripts import exported_output
 
 TEXT = corpus_text("grammar")[:12_000]
 
 
 def run_script(text: str, tmp_path, steps: int) -> tuple[dict[int, float], str]:
     """Run an exported script in a clean interpreter: step -> its (last) loss, and stdout."""
-    assert not re.search(r"^\s*(import|from)\s+seqviz", text, re.M)  # plain PyTorch
-    path = tmp_path / "exported.py"
-    path.write_text(text, encoding="utf-8")
-    out = subprocess.run([sys.executable, "-I", str(path), "--steps", str(steps)],
-                         capture_output=True, text=True, timeout=600, cwd=tmp_path,
-                         env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
-    assert out.returncode == 0, out.stderr[-2000:]
-    return ({int(s): float(x) for s, x in re.findall(r"^step (\d+) loss (\S+)", out.stdout,
-                                                      re.M)}, out.stdout)
+    stdout = exported_output(text, tmp_path, steps)
+    return ({int(s): float(x) for s, x in re.findall(r"^step (\d+) loss (\S+)", stdout, re.M)},
+            stdout)
 
 
 def page_losses(exp: W2VExperiment) -> dict[int, float]:

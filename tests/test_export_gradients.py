@@ -2,8 +2,6 @@
 
 import math
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,19 +9,14 @@ import pytest
 from seqviz.gradients.clipping import ClipConfig
 from seqviz.gradients.live import ClipRun, FlowRun
 from seqviz.gradients.tasks import GFConfig
+from tests.scripts import exported_output
 
 
 def run_script(text: str, tmp_path, steps: int) -> dict[str, list[float]]:
     """Run an exported script in a clean interpreter; run name -> its losses, step by step."""
-    assert not re.search(r"^\s*(import|from)\s+seqviz", text, re.M)  # plain PyTorch
-    path = tmp_path / "exported.py"
-    path.write_text(text, encoding="utf-8")
-    out = subprocess.run([sys.executable, "-I", str(path), "--steps", str(steps)],
-                         capture_output=True, text=True, timeout=600, cwd=tmp_path,
-                         env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
-    assert out.returncode == 0, out.stderr[-2000:]
+    stdout = exported_output(text, tmp_path, steps)
     losses: dict[str, list[float]] = {}
-    for step, name, loss in re.findall(r"^step (\d+) (\S+) loss (\S+)", out.stdout, re.M):
+    for step, name, loss in re.findall(r"^step (\d+) (\S+) loss (\S+)", stdout, re.M):
         losses.setdefault(name, []).append(float(loss))
         assert len(losses[name]) == int(step)
     return losses

@@ -3,8 +3,6 @@
 import io
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -19,6 +17,7 @@ from seqviz.lm import export as lm_export
 from seqviz.lm.config import LMConfig
 from seqviz.lm.experiment import LMExperiment
 from seqviz.lm.live import LMTrainingRun
+from tests.scripts import exported_output
 
 SMALL = dict(hidden_size=16, embed_size=8, seq_len=12, batch_size=4, seed=5)
 
@@ -68,14 +67,8 @@ def test_ids_pack_round_trip():
 
 
 def _script_losses(text: str, tmp_path, steps: int) -> list[float]:
-    path = tmp_path / "exported.py"
-    path.write_text(text, encoding="utf-8")
-    out = subprocess.run([sys.executable, "-I", str(path), "--steps", str(steps)],
-                         capture_output=True, text=True, timeout=600, cwd=tmp_path,
-                         env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert not re.search(r"^\s*(import|from)\s+seqviz", text, re.M)  # plain PyTorch
-    return [float(m) for m in re.findall(r"^step \d+ loss ([0-9.]+)", out.stdout, re.M)]
+    stdout = exported_output(text, tmp_path, steps)
+    return [float(m) for m in re.findall(r"^step \d+ loss ([0-9.]+)", stdout, re.M)]
 
 
 @pytest.mark.parametrize("cell,layers", [("rnn", 1), ("gru", 2), ("lstm", 1)])

@@ -4,24 +4,17 @@ steps in a subprocess (plain PyTorch, no seqviz), prints the page's training los
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from tests.scripts import exported_output
+
 
 def run_script(text: str, tmp_path, steps: int, *args: str) -> tuple[list[float], str]:
     """(the losses the script prints, its whole output); ``args``: more options."""
-    assert not re.search(r"^\s*(import|from)\s+seqviz", text, re.M)  # plain PyTorch
-    path = tmp_path / "exported.py"
-    path.write_text(text, encoding="utf-8")
-    out = subprocess.run([sys.executable, "-I", str(path), "--steps", str(steps), *args],
-                         capture_output=True, text=True, timeout=600, cwd=tmp_path,
-                         env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
-    assert out.returncode == 0, out.stderr[-2000:]
-    losses = [float(m) for m in re.findall(r"^step \d+ loss ([0-9.e+-]+)", out.stdout, re.M)]
-    return losses, out.stdout
+    stdout = exported_output(text, tmp_path, steps, *args)
+    return [float(m) for m in re.findall(r"^step \d+ loss ([0-9.e+-]+)", stdout, re.M)], stdout
 
 
 def _number(label: str, stdout: str) -> float:

@@ -21,7 +21,7 @@ from seqviz.checkpoint import (CheckpointError, check_size, load_checkpoint, loa
                                save_checkpoint)
 from seqviz.config import check
 from seqviz.embeddings.experiment import EmbConfig, W2VExperiment
-from seqviz.engine.export import Reopened, config_from_meta, run_meta, to_bytes
+from seqviz.engine.export import Reopened, config_from_meta, run_meta, table_rows, to_bytes
 from seqviz.i18n import _
 from seqviz.limits import MAX_CHECKPOINT_BYTES
 from seqviz.models.word2vec import Word2Vec, Word2VecBatches, Word2VecSpec
@@ -169,7 +169,7 @@ def restore(exp: W2VExperiment, state: dict, step: int) -> None:
         tr.history.clear()
         tr.evals.clear()
         tr.divergences.clear()
-        rows = _rows(state.get("history"), tr.history.maxlen)
+        rows = table_rows(state.get("history"), HISTORY, tr.history.maxlen)
         for s, loss, norm, lr in rows:
             if s <= step:
                 tr.history.append(StepStats(int(s), loss, norm, norm, False, lr, False, 0.0))
@@ -178,15 +178,3 @@ def restore(exp: W2VExperiment, state: dict, step: int) -> None:
         exp.evals.clear()
         tr.set_lr(exp.step_lr())
     tr.evaluate_now()  # the analogy curve starts again here
-
-
-def _rows(table: Any, most: int) -> list[tuple]:
-    """Rows of a saved history; none when it is malformed (a file edited by hand)."""
-    if not isinstance(table, dict):
-        return []
-    cols = [table.get(n) for n in HISTORY]
-    if not all(isinstance(c, list) for c in cols) or len({len(c) for c in cols}) != 1:
-        return []
-    rows = list(zip(*cols))[-most:]
-    ok = all(isinstance(x, (int, float)) and not isinstance(x, bool) for r in rows for x in r)
-    return rows if ok else []

@@ -29,7 +29,8 @@ import torch
 
 from seqviz.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
 from seqviz.config import check
-from seqviz.engine.export import LessonExport, Reopened, config_from_meta, run_meta, to_bytes
+from seqviz.engine.export import (LessonExport, Reopened, config_from_meta, run_meta,
+                                  table_rows, to_bytes)
 from seqviz.gradients.clipping import RUNS, ClipConfig
 from seqviz.gradients.tasks import (CARRY_BIAS, CELL_NAMES, GFConfig, MemoryNet, Task,
                                     build_task)
@@ -241,22 +242,6 @@ def clipping_script(comp, steps: int | None = None) -> str:
 HISTORY = ("step", "loss", "grad_norm", "grad_norm_clipped", "lr", "clipped", "diverged")
 
 
-def _number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _rows(table: Any, names: tuple[str, ...], most: int) -> list[tuple]:
-    """Rows of a saved ``{name: [numbers]}`` table; none when it is malformed (a file edited by
-    hand must not break the page: its curves then start empty)."""
-    if not isinstance(table, dict):
-        return []
-    cols = [table.get(n) for n in names]
-    if not all(isinstance(c, list) for c in cols) or len({len(c) for c in cols}) != 1:
-        return []
-    rows = list(zip(*cols))[-most:]
-    return rows if all(_number(x) for r in rows for x in r) else []
-
-
 def trainers_state(trainers: dict[str, Trainer]) -> dict:
     """Worker side: every run's weights (``name.key``), optimiser, batch generator, history
     and evaluations (CPU tensors and plain numbers: a weights-only file holds them)."""
@@ -354,12 +339,12 @@ def restore_trainers(trainers: dict[str, Trainer], state: dict, step: int) -> No
             tr.history.clear()
             tr.evals.clear()
             tr.divergences.clear()
-            for row in _rows(saved.get("history"), HISTORY, tr.history.maxlen):
+            for row in table_rows(saved.get("history"), HISTORY, tr.history.maxlen):
                 s, loss, norm, after, lr, clipped, diverged = row
                 if s <= step:
                     tr.history.append(StepStats(int(s), loss, norm, after, bool(clipped), lr,
                                                 bool(diverged), 0.0))
-            for s, value in _rows(saved.get("evals"), ("step", "value"), tr.evals.maxlen):
+            for s, value in table_rows(saved.get("evals"), ("step", "value"), tr.evals.maxlen):
                 if s <= step:
                     tr.evals.append((int(s), value))
             tr.resume_at(step)
