@@ -29,9 +29,9 @@ from seqviz.attention.experiment import (EvalPoint, S2SConfig, S2SExperiment, Sn
 from seqviz.attention.tasks import S2SVocab, tokenize
 from seqviz.checkpoint import CheckpointError, load_weights, spec_from_dict
 from seqviz.config import check
-from seqviz.engine.export import (MAX_SCRIPT_BYTES, UNPACK_IDS, LessonExport, Reopened,
-                                  pack_ids, read_step, restore_trainer, run_meta,
-                                  trainer_state, wrap)
+from seqviz.engine.export import (MAX_SCRIPT_BYTES, SCRIPT_CLIP_GRADIENTS, UNPACK_IDS,
+                                  LessonExport, Reopened, pack_ids, read_step, restore_trainer,
+                                  run_meta, trainer_state, wrap)
 from seqviz.i18n import _
 from seqviz.limits import MAX_CHECKPOINT_BYTES
 from seqviz.models.seq2seq import Seq2Seq, Seq2SeqSpec
@@ -298,20 +298,7 @@ def pairs():
                     split(TGT_LENGTHS, unpack_ids(TGT_IDS).tolist())))
 
 
-def clip_gradients(params, mode, threshold):
-    """Global-norm (Pascanu et al. 2013) or per-value clipping, as the page does it."""
-    grads = [p.grad for p in params if p.grad is not None]
-    norm = float(torch.linalg.vector_norm(torch.stack([g.detach().norm(2) for g in grads]), 2))
-    if mode == "norm" and math.isfinite(norm):
-        coef = threshold / (norm + 1e-6)
-        if coef < 1.0:
-            for g in grads:
-                g.mul_(coef)
-    elif mode == "value":
-        for g in grads:
-            g.clamp_(-threshold, threshold)
-    return norm
-
+{clip_gradients}
 
 @torch.no_grad()
 def greedy(model, text):
@@ -379,6 +366,7 @@ def attention_script(exp: S2SExperiment, steps: int | None = None) -> str:
         f"(seqviz/pretrained/seq2seq_{cfg.pretrained}.pt) to start where the page did.\n")
     probe = data.probe[0]
     text = TEMPLATE.format(
+        clip_gradients=SCRIPT_CLIP_GRADIENTS,
         what=f"{spec.cell.upper()}, {spec.attention} attention", seed=cfg.seed,
         config=", ".join(f"{k}={v}" for k, v in asdict(cfg).items()), note=note,
         steps=int(tr.steps if steps is None else steps), batch_size=cfg.batch_size,

@@ -273,3 +273,22 @@ def wrap(text: str, width: int = 96) -> str:
     """A long base64 string as a parenthesised run of string literals, ``width`` a line."""
     parts = [text[i:i + width] for i in range(0, len(text), width)] or [""]
     return "(\n" + "\n".join(f'    "{p}"' for p in parts) + "\n)"
+
+
+# ---- pieces of the standalone scripts ----------------------------------------------------------
+# Gradient clipping as every page does it (seqviz.train), written out for the scripts that
+# clip: a template puts it where it says {clip_gradients}.
+SCRIPT_CLIP_GRADIENTS = '''def clip_gradients(params, mode, threshold):
+    """Global-norm (Pascanu et al. 2013) or per-value clipping, as the page does it."""
+    grads = [p.grad for p in params if p.grad is not None]
+    norm = float(torch.linalg.vector_norm(torch.stack([g.detach().norm(2) for g in grads]), 2))
+    if mode == "norm" and math.isfinite(norm):
+        coef = threshold / (norm + 1e-6)
+        if coef < 1.0:
+            for g in grads:
+                g.mul_(coef)
+    elif mode == "value":
+        for g in grads:
+            g.clamp_(-threshold, threshold)
+    return norm
+'''

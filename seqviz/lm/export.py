@@ -19,8 +19,9 @@ from dataclasses import asdict, replace
 
 from seqviz.checkpoint import CheckpointError, load_lm, save_checkpoint
 from seqviz.config import check
-from seqviz.engine.export import (MAX_SCRIPT_BYTES, UNPACK_IDS, LessonExport, Reopened,
-                           config_from_meta, pack_ids, run_meta, to_bytes, wrap)
+from seqviz.engine.export import (MAX_SCRIPT_BYTES, SCRIPT_CLIP_GRADIENTS, UNPACK_IDS,
+                                  LessonExport, Reopened, config_from_meta, pack_ids, run_meta,
+                                  to_bytes, wrap)
 from seqviz.i18n import _
 from seqviz.lm.config import LMConfig
 from seqviz.lm.experiment import VAL_TOKENS, LMExperiment
@@ -205,20 +206,7 @@ class LanguageModel(nn.Module):
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
 
 
-def clip_gradients(params, mode, threshold):
-    """Global-norm (Pascanu et al. 2013) or per-value clipping, as the page does it."""
-    grads = [p.grad for p in params if p.grad is not None]
-    norm = float(torch.linalg.vector_norm(torch.stack([g.detach().norm(2) for g in grads]), 2))
-    if mode == "norm" and math.isfinite(norm):
-        coef = threshold / (norm + 1e-6)
-        if coef < 1.0:
-            for g in grads:
-                g.mul_(coef)
-    elif mode == "value":
-        for g in grads:
-            g.clamp_(-threshold, threshold)
-    return norm
-
+{clip_gradients}
 
 @torch.no_grad()
 def perplexity(model, ids, batch=32):
@@ -284,6 +272,7 @@ def lm_script(exp: LMExperiment, steps: int | None = None) -> str:
     val = data.val[: VAL_TOKENS + 1]
     spec = exp.model.spec
     text = TEMPLATE.format(
+        clip_gradients=SCRIPT_CLIP_GRADIENTS,
         cell_upper=spec.cell.upper(), seed=cfg.seed, file_name="seqviz_lm.py",
         config=", ".join(f"{k}={v}" for k, v in asdict(cfg).items() if k != "upload"),
         data_note=note, steps=int(exp.trainer.steps if steps is None else steps),
