@@ -6,15 +6,150 @@ mini-batches drawn by ``random.Random(seed)`` as ``seqviz.seqtasks.data.Batches`
 dropout masks seeded per step as the page seeds them; Adam with the live weight decay and
 global-norm clipping at 5. It prints the training loss at every step. A run that started from
 a bundled model is reproduced from the seed instead (the script says so).
+
+The checkpoint is a ``"seqtasks"`` checkpoint in the project's safe format
+(``seqviz.checkpoint``: weights-only, its model description checked before anything is built)
+whose meta holds the page config and step, the optimiser and mini-batch stream state, the loss
+curve and the evaluations; the vocabulary it was trained with is saved beside the weights. A
+re-opened run continues exactly where it stopped. A file whose model is not the one its settings
+describe (a tagger saved as sentiment, another size), or whose vocabulary is not the data's, is
+refused with a message.
 """
 
 from __future__ import annotations
 
-from seqviz.engine.export import UNPACK_IDS, LessonExport, pack_ids, wrap
-from seqviz.seqtasks.experiment import SeqTaskExperiment
+from dataclasses import replace
+
+from seqviz.checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from seqviz.config import check
+from seqviz.engine.export import (UNPACK_IDS, LessonExport, Reopened, config_from_meta,
+                                  pack_ids, read_step, restore_trainer, run_meta, table_rows,
+                                  to_bytes, trainer_state, wrap)
+from seqviz.i18n import _
+from seqviz.seqtasks.config import SeqTaskConfig
+from seqviz.seqtasks.corpora import LABELS, TAGS
+from seqviz.seqtasks.data import build_data
+from seqviz.seqtasks.experiment import Evaluation, SeqTaskExperiment
+from seqviz.seqtasks.models import SeqModel
 
 LESSON = "seqtasks"
-EXPORT = LessonExport(LESSON, script=True)
+SIZES = ("vocab_size", "num_classes", "embed_size", "hidden_size", "num_layers")  # whole numbers
+SHAPE = ("cell", "embed_size", "hidden_size", "num_layers", "bidirectional")  # spec = config
+EVALS = ("step", "train_acc", "val_acc", "train_loss", "val_loss")
+
+
+# ---- checkpoint ---------------------------------------------------------------------------
+def run_state(exp: SeqTaskExperiment) -> dict:
+    """Worker side: weights, model description, vocabulary, trainer state (optimiser,
+    mini-batch stream, curve), evaluations and step (CPU tensors and plain values)."""
+    return {"state_dict": {k: v.detach().cpu().clone() for k, v in exp.model.state_dict().items()},
+            "spec": dict(exp.model.spec), "vocab": list(exp.data.itos),
+            "classes": list(exp.data.classes), "step": exp.trainer.steps,
+            "trainer": trainer_state(exp.trainer),
+            "evals": {name: [getattr(e, name) for e in exp.evals] for name in EVALS}}
+
+
+def save_run(state: dict, cfg: SeqTaskConfig) -> bytes:
+    """A checkpoint of the run (``state`` from ``run_state``) as bytes. A run that started from
+    a bundled model is saved as the model it now is (``pretrained="none"``)."""
+    meta = {**run_meta(LESSON, replace(cfg, pretrained="none"), state["step"]),
+            "train_state": state["trainer"], "evals": state["evals"]}
+    return to_bytes(lambda buf: save_checkpoint(buf, LESSON, state["spec"],
+                                                state["state_dict"], meta,
+                                                vocab=state["vocab"], classes=state["classes"]))
+
+
+def _task_name(tagger: bool) -> str:
+    return _("tagging") if tagger else _("sentiment")
+
+
+def read_run(data: bytes) -> Reopened:
+    """A checkpoint (bytes) read back for the sequence-tasks page; ``CheckpointError`` with a
+    clear message for anything else (size, not weights-only, another kind, out of bounds, a
+    model that is not the one its settings describe)."""
+    payload = load_checkpoint(data, LESSON)
+    spec, meta = payload["spec"], payload.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
+    if not all(isinstance(spec.get(k), int) and not isinstance(spec.get(k), bool)
+               for k in SIZES) or not isinstance(spec.get("bidirectional"), bool) \
+            or not isinstance(spec.get("tagger"), bool):
+        raise CheckpointError(_("The checkpoint's model description is incomplete: it needs "
+                                "whole numbers for {names}.").format(names=", ".join(SIZES)))
+    cfg = replace(config_from_meta(SeqTaskConfig, meta), pretrained="none")
+    if spec["tagger"] != (cfg.task == "tagging"):
+        raise CheckpointError(_("This checkpoint's model is a {have} model but its settings "
+                                "are for the {want} task: it was not saved by this page, or "
+                                "it was edited.").format(have=_task_name(spec["tagger"]),
+                                                         want=_task_name(cfg.task == "tagging")))
+    cfg = replace(cfg, **{k: spec[k] for k in SHAPE})  # the weights' shape decides
+    problems = check(cfg)
+    classes = TAGS if spec["tagger"] else LABELS
+    if spec["num_classes"] != len(classes):
+        problems.append(f"num_classes={spec['num_classes']}")
+    if problems:
+        raise CheckpointError(_("This checkpoint's model cannot be trained on this page: "
+                                "{problems}.").format(problems="; ".join(problems)))
+    vocab = payload.get("vocab")
+    if not isinstance(vocab, list) or len(vocab) != spec["vocab_size"] \
+            or not all(isinstance(w, str) for w in vocab):
+        raise CheckpointError(_("The checkpoint's vocabulary is missing or damaged."))
+    model = SeqModel(spec["vocab_size"], spec["num_classes"], cell=cfg.cell,  # small: bounded
+                     embed_size=cfg.embed_size, hidden_size=cfg.hidden_size,
+                     num_layers=cfg.num_layers, bidirectional=cfg.bidirectional,
+                     tagger=spec["tagger"])
+    load_weights(model, payload["state_dict"])
+    train = meta.get("train_state") if isinstance(meta.get("train_state"), dict) else {}
+    state = {"state_dict": model.state_dict(), "spec": _shape(model.spec), "vocab": vocab,
+             "trainer": train, "evals": meta.get("evals")}
+    return Reopened(cfg, state, read_step(meta))
+
+
+def _shape(spec: dict) -> dict:
+    """A model description without its dropout (a live setting)."""
+    return {k: v for k, v in spec.items() if k != "dropout"}
+
+
+def fits(live, reopened: Reopened) -> None:
+    """Server side: the page's run (``live.cfg``) must be of the checkpoint's task, model and
+    data (its vocabulary), else the weights would mean nothing there."""
+    have, want = reopened.cfg, live.cfg
+    if have.task != want.task:
+        raise CheckpointError(_("This checkpoint holds a {have} model; the page's run is a "
+                                "{want} model. Open the checkpoint again.").format(
+            have=_task_name(have.task == "tagging"), want=_task_name(want.task == "tagging")))
+    if any(getattr(have, k) != getattr(want, k) for k in SHAPE):
+        raise CheckpointError(_("This checkpoint's model ({have}) is not the page's ({want}). "
+                                "Open the checkpoint again.").format(
+            have=_describe(have), want=_describe(want)))
+    data = build_data(want.task, want.train_size, want.seed, want.reviews)
+    if list(data.itos) != reopened.state["vocab"]:
+        raise CheckpointError(_("The checkpoint was trained on other examples (another "
+                                "vocabulary). Choose its training examples, reviews language "
+                                "and seed, then open the checkpoint again."))
+
+
+def _describe(cfg: SeqTaskConfig) -> str:
+    from seqviz.seqtasks.config import describe
+
+    return f"{describe(cfg)}, E {cfg.embed_size}"
+
+
+def restore(exp: SeqTaskExperiment, state: dict, step: int) -> None:
+    """Worker side: the re-opened weights, optimiser, mini-batch stream, curve and evaluations
+    in the running experiment, counting on from ``step``. A checkpoint of another task, model
+    or vocabulary is refused (``fits`` has checked; refused all the same)."""
+    if _shape(exp.model.spec) != state["spec"]:
+        raise ValueError("the checkpoint's model differs from the run's")
+    if list(exp.data.itos) != state["vocab"]:
+        raise ValueError("the checkpoint's vocabulary differs from the run's")
+    with exp.trainer.lock:
+        exp.model.load_state_dict(state["state_dict"])
+    restore_trainer(exp.trainer, state.get("trainer") or {}, step)
+    exp.apply_live(exp.cfg)  # the run's live settings (weight decay in the optimiser)
+    exp.evals[:] = [Evaluation(int(r[0]), *map(float, r[1:]))
+                    for r in table_rows(state.get("evals"), EVALS, 10_000) if 0 <= r[0] <= step]
+    exp.evaluate()  # the re-opened model's accuracy and validation predictions
+
 MODULES = {"rnn": "nn.RNN", "gru": "nn.GRU", "lstm": "nn.LSTM"}
 
 TEMPLATE = '''"""A {what} exported from seqviz's Sequence tasks page ({task}).
@@ -150,3 +285,6 @@ def seqtasks_script(exp: SeqTaskExperiment, steps: int | None = None) -> str:
         ids=wrap(pack_ids(ids)), labels=wrap(pack_ids(labels)), unpack=UNPACK_IDS,
         V=spec["vocab_size"], E=spec["embed_size"], H=spec["hidden_size"],
         D=2 if spec["bidirectional"] else 1, C=spec["num_classes"], rnn=rnn)
+
+
+EXPORT = LessonExport(LESSON, save=save_run, read=read_run, check=fits, script=True)

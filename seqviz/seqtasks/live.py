@@ -254,6 +254,23 @@ class SeqTaskRun:
 
         return seqtasks_script(self.exp, steps)
 
+    def checkpoint_state(self) -> dict:
+        from seqviz.seqtasks.export import run_state
+
+        return run_state(self.exp)
+
+    def restore(self, state: dict, step: int) -> int:
+        """Re-open a checkpoint's weights in this run (paused), counting on from ``step``."""
+        from seqviz.seqtasks.export import restore
+
+        restore(self.exp, state, step)
+        self._diverged = DivergenceWatch(self.exp.trainer)  # old divergences are not news
+        self._probe_results()  # the re-opened model's probe, states or confusion matrix
+        self._refresh = False
+        self.rewind = ModuleHistory({"model": self.exp.model})  # the timeline starts again
+        self.rewind.keep(self.steps)
+        return self.steps
+
 
 def build_run(cfg: SeqTaskConfig) -> SeqTaskRun:
     """A fresh model for ``cfg``, or the bundled one ``cfg.pretrained`` names."""
