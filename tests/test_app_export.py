@@ -1,6 +1,5 @@
 """AppTest of the "Take it home" panel: downloads on the LM, CTC, time-series, attention and
-sequence-tasks pages, re-opening a checkpoint on the LM and CTC pages (the browser test uploads
-a real file)."""
+sequence-tasks pages, re-opening a checkpoint on them (the browser test uploads a real file)."""
 
 from __future__ import annotations
 
@@ -110,14 +109,45 @@ def test_reopening_a_ctc_checkpoint_restores_its_model_and_step_paused():
     assert not at.session_state["ctc.playing"]
 
 
-def test_sequence_tasks_page_offers_the_script():
+def test_sequence_tasks_page_offers_the_card_script_and_model():
     at = run_page("pages/8_Sequence_Tasks.py",
                   query={"train_size": "200", "hidden_size": "16", "embed_size": "8"})
     labels = _labels(at)
+    assert any("Experiment card" in x for x in labels)
     assert any("PyTorch script" in x for x in labels)
-    assert not any("Trained model" in x for x in labels)
+    assert any("Trained model" in x for x in labels) and at.get("file_uploader")
     script = ui_export._script(at.session_state["seq.exp"])
     assert "nn.LSTM(8, 16" in script and "import seqviz" not in script
+
+
+def test_reopening_a_sequence_tasks_checkpoint_restores_its_task_model_and_step_paused():
+    from seqviz.seqtasks.export import EXPORT as SEQ_EXPORT
+
+    at = run_page("pages/8_Sequence_Tasks.py",
+                  query={"task": "tagging", "train_size": "200", "hidden_size": "16",
+                         "embed_size": "8", "bidirectional": "1", "batch_size": "8"})
+    at.button(key="seq.step").click().run()
+    at.button(key="seq.step").click().run()
+    run_until(at, lambda a: a.session_state["seq.exp"].steps == 2, what="two steps")
+    raw = ui_export._checkpoint(at.session_state["seq.exp"], SEQ_EXPORT)
+    at.button(key="seq.reset").click().run()
+    at.session_state["seq.w.task"] = "sentiment"  # another task: the checkpoint's comes back
+    at.session_state["seq.w.hidden_size"] = 32
+    at.run()
+    assert at.session_state["seq.exp"].cfg.task == "sentiment"
+    at.file_uploader(key="seq.reopen.file").set_value(
+        ("seqviz-seqtasks.pt", raw, "application/octet-stream"))
+    at.run()
+    assert not at.exception
+    run_until(at, lambda a: a.session_state["seq.exp"].steps == 2, what="the re-opened step")
+    exp = at.session_state["seq.exp"]
+    assert exp.cfg.task == "tagging" and exp.cfg.hidden_size == 16 and exp.cfg.bidirectional
+    assert "Opened the checkpoint: the model is at step 2, paused" in texts(at)
+    assert not at.session_state["seq.playing"]
+    at.file_uploader(key="seq.reopen.file").set_value(
+        ("other.pt", b"PK\x03\x04" + b"\x00" * 300, "application/octet-stream")).run()
+    assert "This is not a seqviz checkpoint" in texts(at)
+    assert at.session_state["seq.exp"].steps == 2
 
 
 def test_time_series_page_offers_the_card_script_and_model():
