@@ -136,6 +136,10 @@ def _no_vocabulary() -> bytes:
     return _saved(lambda s: s.update(vocab=s["vocab"][:-1]))
 
 
+def _no_cell() -> bytes:
+    return _saved(lambda s: s["spec"].pop("cell"))
+
+
 def _bad_spec() -> bytes:
     from seqviz.checkpoint import save_checkpoint
 
@@ -158,6 +162,7 @@ def _lm_checkpoint() -> bytes:
     (lambda: b"x" * 20_000_001, "limited to", "最大为"),
     (lambda: b"", "The file is empty", "空"),
     (_bad_spec, "out of bounds", "超出"),
+    (_no_cell, "description is incomplete", "不完整"),
     (_lm_checkpoint, "holds a 'lm' model", "'lm'"),
     (_tagger_as_sentiment, "is a tagging model but its settings are for the sentiment task",
      "情感"),

@@ -72,7 +72,7 @@ def read_run(data: bytes) -> Reopened:
     meta = meta if isinstance(meta, dict) else {}
     if not all(isinstance(spec.get(k), int) and not isinstance(spec.get(k), bool)
                for k in SIZES) or not isinstance(spec.get("bidirectional"), bool) \
-            or not isinstance(spec.get("tagger"), bool):
+            or not isinstance(spec.get("tagger"), bool) or "cell" not in spec:  # bounds: checked
         raise CheckpointError(_("The checkpoint's model description is incomplete: it needs "
                                 "whole numbers for {names}.").format(names=", ".join(SIZES)))
     cfg = replace(config_from_meta(SeqTaskConfig, meta), pretrained="none")
