@@ -114,3 +114,28 @@ def test_a_fork_whose_uploaded_file_the_server_no_longer_has_says_so():
     assert "no longer has" in shown and "cannot be copied" in shown, shown[:2000]
     assert "ts.exp" not in follower.session_state
     assert follower.button(key="follow.fork")  # still following, can try again
+
+
+def test_a_fork_of_word2vec_on_an_uploaded_text_keeps_the_text():
+    assert shared_engine().wait_ready(120)
+    story = "the old sailor mended the blue net while the young sailor watched the sea .\n" * 30
+    lecturer = run_page("pages/7_Embeddings.py",
+                        query={"embed_size": "8", "batch_size": "256", "points": "50",
+                               "projection": "pca"})
+    lecturer.selectbox(key="emb.w.corpus").set_value("upload").run()
+    lecturer.file_uploader(key="emb.upload").set_value(
+        ("story.txt", story.encode(), "text/plain")).run()
+    theirs = lecturer.session_state["emb.exp"]
+    assert theirs.cfg.corpus == "upload" and "sailor" in theirs.corpus.words
+    lecturer.toggle(key="emb.share.on").set_value(True).run()
+    lecturer.button(key="emb.step").click().run()
+    assert not lecturer.exception, [e.value for e in lecturer.exception]
+    code = lecturer.session_state["emb.share"].code
+    _forget_uploads()
+    follower = _fork(code, "emb", 1)
+    mine = follower.session_state["emb.exp"]
+    follower.switch_page("pages/7_Embeddings.py").run()
+    assert not follower.exception, [e.value for e in follower.exception]
+    assert follower.session_state["emb.exp"] is mine  # kept: not rebuilt on another corpus
+    assert "Choose a .txt file" not in texts(follower)
+    assert mine.cfg.corpus == "upload" and "sailor" in mine.corpus.words and mine.steps == 1

@@ -282,14 +282,12 @@ def _fork_upload(key: str, mine: LiveExperiment) -> bool:
     upload) and back into the server's store, so the fork's page trains on it and the fork's
     link reopens it on this server. The text comes with the run (its ``upload_text``), else
     from the store; False when the run names a text that neither has (the fork would lose it)."""
-    wanted = getattr(mine.cfg, "upload", "")
-    if not wanted:
-        return True
+    wanted = getattr(mine.cfg, "upload", "")  # the text's id, on pages whose links name it
     text = mine.handle.kwargs.get("upload_text")
-    if not isinstance(text, str) or text_id(text) != wanted:
-        text = upload_store().get(wanted)
+    if not isinstance(text, str) or (wanted and text_id(text) != wanted):
+        text = upload_store().get(wanted) if wanted else None
     if text is None:
-        return False
+        return not wanted
     upload_store().put(text)
     ss = st.session_state
     ss[f"{key}.upload_text"], ss[f"{key}.upload_error"] = text, None
