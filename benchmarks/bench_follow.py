@@ -12,17 +12,34 @@ what the page does to draw it: the LM panel's three curves refreshed from the sn
 both; the figure is the lecturer's steps/s with N followers over its steps/s with none (goal:
 at least 0.9), beside the followers' drawing cost (server CPU seconds per second, and ms per
 redraw).
+
+    python benchmarks/bench_follow.py --browsers 5 [--followers 100] ...
+
+adds real browser sessions: a ``streamlit run app.py`` server (as the browser tests start it,
+``tests/browser.py``) and Debian's headless Chromium driven by Playwright. A lecturer's browser
+opens the LM page with the same settings, switches "Share this run live" on and presses Play;
+rounds then alternate its steps/s with no follower and with N follower browsers (one browser
+context each: a session of their own) open on the share's Follow page, each seen drawing the
+run's steps before the round is timed. The lecturer's steps/s are read from its page's Step
+metric. The figure is again "with N / with none" from the same run (goal: at least 0.9). The
+followers' browsers render on the same machine as the server (a student's laptop would not),
+so this is the harder case. ``--followers 0`` skips the simulated followers. ``--quick`` is a
+smoke run of a few seconds per part (tiny model, one short round): it checks that the script
+works, not how fast anything is.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
+import re
 import statistics
 import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -102,23 +119,146 @@ def measure(handle, seconds: float) -> float:
     return (b.step - a.step) / (time.perf_counter() - t0)
 
 
+def page_rate(page, seconds: float) -> float:
+    """The lecturer's steps/s over ``seconds`` of wall time, from its page's Step metric."""
+    from tests.browser import step_count
+
+    a, t0 = step_count(page, timeout=120), time.perf_counter()
+    time.sleep(seconds)
+    b = step_count(page, timeout=120)
+    return (b - a) / (time.perf_counter() - t0)
+
+
+def open_followers(browser, url: str, code: str, n: int) -> list:
+    """``n`` follower sessions on the share's Follow page, each once it draws the run's steps."""
+    from playwright.sync_api import expect
+
+    from tests.browser import step_count, wait_metric_at_least
+
+    contexts, pages = [], []
+    for _ in range(n):
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1600})
+        ctx.set_default_timeout(180_000)
+        contexts.append(ctx)
+        pg = ctx.new_page()
+        pg.goto(f"{url}/Follow?follow={code}&lang=en&present=0")
+        pages.append(pg)
+    for pg in pages:
+        expect(pg.get_by_text("Following the lecturer")).to_be_visible(timeout=180_000)
+        seen = step_count(pg, timeout=180)
+        wait_metric_at_least(pg, "Step", seen + 1, timeout=180)  # it follows the training
+        assert pg.locator('[data-testid="stException"]').count() == 0, "a follower's page failed"
+    return contexts
+
+
+def browser_rounds(cfg, n: int, seconds: float, rounds: int) -> list[float]:
+    """The lecturer's steps/s with ``n`` follower browsers over with none, per round (empty
+    when Chromium or Playwright is missing)."""
+    from tests.browser import (ARGS, CHROMIUM, chromium_available, start_server,
+                               wait_metric_at_least, wait_ready)
+
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        print("browsers: Playwright is not installed; skipped")
+        return []
+    if not chromium_available():
+        print(f"browsers: no Chromium at {CHROMIUM} (apt-get install -y chromium); skipped")
+        return []
+    query = urlencode({k: v for k, v in dataclasses.asdict(cfg).items() if k != "upload"})
+    start = time.perf_counter()
+    proc, url = start_server(quiet=True)
+    print(f"browsers: server up in {time.perf_counter() - start:.0f} s; the lecturer's browser "
+          f"plays {cfg.cell.upper()} {cfg.hidden_size} on {cfg.corpus} on the LM page; "
+          f"{n} follower browser(s) on the Follow page", flush=True)
+    ratios = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            lecturer = browser.new_context(viewport={"width": 1400, "height": 1400})
+            lecturer.set_default_timeout(180_000)
+            page = lecturer.new_page()
+            page.goto(f"{url}/Language_Model?{query}&lang=en")
+            wait_ready(page, timeout=180_000)
+            page.locator('[data-testid="stSidebar"] label').filter(
+                has_text="Share this run live").click()
+            code_box = page.get_by_text(re.compile(r"^Code: [a-z0-9-]{10,}$"))
+            expect(code_box).to_be_visible()
+            code = code_box.inner_text().split()[-1]
+            wait_ready(page, timeout=180_000)
+            page.get_by_role("button", name="▶ Play").click()
+            wait_metric_at_least(page, "Step", 3, timeout=180)
+            print(f"{'round':>5}  {'0 browsers':>12}  {f'{n} browsers':>12}  {'ratio':>6}",
+                  flush=True)
+            for r in range(1, rounds + 1):
+                alone = page_rate(page, seconds)
+                contexts = open_followers(browser, url, code, n)
+                try:
+                    followed = page_rate(page, seconds)
+                finally:
+                    for ctx in contexts:
+                        ctx.close()
+                ratio = followed / alone if alone else float("nan")
+                ratios.append(ratio)
+                print(f"{r:>5}  {alone:>12.1f}  {followed:>12.1f}  {ratio:>6.2f}", flush=True)
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except Exception:
+            proc.kill()
+            proc.wait(timeout=60)
+    return ratios
+
+
+def verdict(ratios: list[float]) -> str:
+    mean = statistics.mean(ratios)
+    return (f"{mean:.2f} (min {min(ratios):.2f}; goal >= 0.90: "
+            f"{'met' if mean >= 0.9 else 'MISSED'})")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--followers", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=15.0, help="per round and phase")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--tiny", action="store_true", help="a small model (the suite's check)")
+    ap.add_argument("--browsers", type=int, default=0,
+                    help="also this many real follower browsers (headless Chromium) on a server")
+    ap.add_argument("--quick", action="store_true",
+                    help="a smoke run of a few seconds: tiny model, 3 simulated followers, one "
+                         "round of 2 s (checks the script, measures nothing)")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.tiny, args.rounds, args.seconds = True, 1, min(args.seconds, 2.0)
+        args.followers = min(args.followers, 3)
 
+    from seqviz.lm.config import LMConfig
+
+    cfg = LMConfig(hidden_size=16, embed_size=8, seq_len=8, batch_size=4) if args.tiny \
+        else LMConfig()
+    simulated: list[float] = []
+    if args.followers > 0:
+        simulated = simulated_rounds(args, cfg)
+    browsers = browser_rounds(cfg, args.browsers, args.seconds, args.rounds) \
+        if args.browsers > 0 else []
+    if simulated:
+        print(f"lecturer's steps/s with {args.followers} simulated followers / with none: "
+              f"{verdict(simulated)}")
+    if browsers:
+        print(f"lecturer's steps/s with {args.browsers} follower browsers / with none: "
+              f"{verdict(browsers)}")
+
+
+def simulated_rounds(args, cfg) -> list[float]:
+    """The lecturer's steps/s with ``args.followers`` follower threads over with none."""
     from seqviz.engine.pool import Engine
     from seqviz.engine.share import ShareRegistry
-    from seqviz.lm.config import LMConfig
     from seqviz.lm.live import LiveLM, text_data_for
     from seqviz.ui.player import TICK_SECONDS
     from seqviz.ui.share import follow_period
 
-    cfg = LMConfig(hidden_size=16, embed_size=8, seq_len=8, batch_size=4) if args.tiny \
-        else LMConfig()
     engine = Engine(idle_pause_s=3600)
     try:
         assert engine.wait_ready(180)
@@ -151,13 +291,13 @@ def main(argv=None) -> None:
             costs.append(cost)
             print(f"{r:>5}  {alone:>12.1f}  {followed:>14.1f}  {ratio:>6.2f}  {cpu:>9.2f}c  "
                   f"{cost:>9.1f}  {rate:>9.1f}", flush=True)
-        mean = statistics.mean(ratios)
-        print(f"lecturer's steps/s with {args.followers} followers / with none: {mean:.2f} "
-              f"(min {min(ratios):.2f}; goal >= 0.90: {'met' if mean >= 0.9 else 'MISSED'}); "
+        print(f"lecturer's steps/s with {args.followers} followers / with none: "
+              f"{verdict(ratios)}; "
               f"followers' drawing: {statistics.mean(cpus):.2f} of a core, "
               f"{statistics.median(costs):.1f} ms of CPU per redraw; load average after: "
-              f"{os.getloadavg()[0]:.1f}")
+              f"{os.getloadavg()[0]:.1f}", flush=True)
         live.close()
+        return ratios
     finally:
         engine.shutdown()
 

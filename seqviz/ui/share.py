@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from seqviz.data.uploads import text_id
 from seqviz.engine.live import LiveExperiment
 from seqviz.engine.pool import RunError, shared_engine
 from seqviz.engine.share import (BALANCER_COOKIE, ENDED, EXPIRED, SESSION_ENDED, STOPPED,
@@ -28,6 +29,7 @@ from seqviz.engine.share import (BALANCER_COOKIE, ENDED, EXPIRED, SESSION_ENDED,
                                  shared_registry)
 from seqviz.i18n import _, ngettext, pgettext
 from seqviz.ui.catalog import page_title
+from seqviz.ui.data import upload_store
 from seqviz.ui.player import display_period
 from seqviz.ui.setup import display_params, presenting
 from seqviz.ui.state import widget_key
@@ -260,6 +262,10 @@ def _fork(code: str) -> None:
         ss["follow.fork_failed"] = True
         return
     key, _render = _RENDERERS[registry().get(code).page]
+    if not _fork_upload(key, mine):
+        mine.close()
+        ss["follow.fork_failed"] = "upload"
+        return
     old = ss.get(f"{key}.exp")
     ss[f"{key}.exp"], ss[f"{key}.config"], ss[f"{key}.playing"] = mine, mine.cfg, False
     for f in dataclasses.fields(mine.cfg):
@@ -269,6 +275,24 @@ def _fork(code: str) -> None:
     ss["follow.goto"] = registry().get(code).page
     if isinstance(old, LiveExperiment):
         old.close()
+
+
+def _fork_upload(key: str, mine: LiveExperiment) -> bool:
+    """A fork of a run on an uploaded text: the text into this session (which never saw the
+    upload) and back into the server's store, so the fork's page trains on it and the fork's
+    link reopens it on this server. The text comes with the run (its ``upload_text``), else
+    from the store; False when the run names a text that neither has (the fork would lose it)."""
+    wanted = getattr(mine.cfg, "upload", "")  # the text's id, on pages whose links name it
+    text = mine.handle.kwargs.get("upload_text")
+    if not isinstance(text, str) or (wanted and text_id(text) != wanted):
+        text = upload_store().get(wanted) if wanted else None
+    if text is None:
+        return not wanted
+    upload_store().put(text)
+    ss = st.session_state
+    ss[f"{key}.upload_text"], ss[f"{key}.upload_error"] = text, None
+    ss.pop(f"{key}.upload_missing", None)
+    return True
 
 
 def _ask_code(bad: str | None) -> None:
@@ -312,7 +336,12 @@ def follow_page() -> None:
         return
     key, render = _RENDERERS[seen.page]
     st.subheader(_("Following the lecturer: {page}").format(page=page_title(seen.page)))
-    if ss.pop("follow.fork_failed", False):
+    failed = ss.pop("follow.fork_failed", False)
+    if failed == "upload":
+        st.error(_("The run trains on an uploaded file that this server no longer has, so it "
+                   "cannot be copied. You can go on following it."),
+                 icon="⚠️")
+    elif failed:
         st.error(_("The run could not be copied (the share may just have ended). Try again."),
                  icon="⚠️")
     if seen.forkable:
