@@ -89,9 +89,33 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise RuntimeError(f"{url} did not answer its health check in {timeout:.0f} s")
 
 
+def _wait_all_up(stats: str, names: list[str], proc: subprocess.Popen, timeout: float) -> None:
+    """Until HAProxy's own checks have every replica UP (its stats as CSV). A replica that was
+    still warming up when HAProxy started is DOWN there for a few checks after it answers, and
+    HAProxy sends its sessions elsewhere meanwhile."""
+    deadline = time.time() + timeout
+    status: dict[str, str] = {}
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"HAProxy exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(stats + "/;csv", timeout=2) as resp:
+                rows = [line.split(",") for line in resp.read().decode().splitlines()]
+            head = rows[0]
+            col_name, col_status = head.index("svname"), head.index("status")
+            status = {r[col_name]: r[col_status] for r in rows[1:] if len(r) > col_status}
+            if all(status.get(n, "").startswith("UP") for n in names):
+                return
+        except (OSError, ValueError, IndexError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"HAProxy did not see every replica up in {timeout:.0f} s: {status}")
+
+
 def start_class(replicas: int, port: int | None = None, workers: int | None = None,
                 timeout: float = 300.0, quiet: bool = True) -> Class:
-    """Start ``replicas`` servers and HAProxy on 127.0.0.1; returns once all answer."""
+    """Start ``replicas`` servers and HAProxy on 127.0.0.1; returns once all answer and HAProxy
+    has every one of them up."""
     haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
     if not Path(haproxy).exists():
         raise RuntimeError("HAProxy is not installed (Debian: apt-get install -y haproxy)")
@@ -113,7 +137,8 @@ def start_class(replicas: int, port: int | None = None, workers: int | None = No
     urls = [f"http://127.0.0.1:{p}" for p in ports]
     port = port or free_port()
     cfg = workdir / "haproxy.cfg"
-    cfg.write_text(haproxy_config(port, ports, free_port()))
+    stats_port = free_port()
+    cfg.write_text(haproxy_config(port, ports, stats_port))
     check = subprocess.run([haproxy, "-c", "-f", str(cfg)], capture_output=True, text=True)
     if check.returncode != 0:
         for proc in procs:
@@ -127,6 +152,8 @@ def start_class(replicas: int, port: int | None = None, workers: int | None = No
         for url, proc in zip(urls, procs):
             _wait_healthy(url, proc, timeout)
         _wait_healthy(started.url, balancer, 30)
+        _wait_all_up(f"http://127.0.0.1:{stats_port}", [f"r{i}" for i in range(1, replicas + 1)],
+                     balancer, 60)
     except Exception:
         started.stop()
         raise

@@ -75,7 +75,9 @@ def _trained_and_settled(pg, lang: str, steps: int = 300) -> None:
     wait_ready(pg)
     expect(pg.get_by_text(settled)).to_be_visible(timeout=60_000)
     chart = pg.locator('[data-testid="stPlotlyChart"]').first
-    expect(chart.locator("g.textpoint text").nth(19)).to_be_attached()  # >= 20 word labels
+    # labels that would overlap are left to hover (seqviz.embeddings.labels), so how many are
+    # drawn depends on where t-SNE put the 20 words: at least half of them
+    expect(chart.locator("g.textpoint text").nth(9)).to_be_attached()
     wait_ready(pg)
 
 
