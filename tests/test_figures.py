@@ -38,7 +38,7 @@ def test_ema_skips_nan():
     assert out[0] == pytest.approx(1.0) and out[2] == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("n1,n2", [(5, 2000), (2000, 37), (1, 3)])
+@pytest.mark.parametrize("n1,n2", [(5, 2000), (2000, 37), (1, 3), (0, 4)])
 def test_refreshing_a_built_figure_equals_building_it(n1, n2):
     rng = np.random.default_rng(0)
     base = [("3-gram", 8.0), ("5-gram", 6.5)]
@@ -59,3 +59,20 @@ def test_refreshing_a_built_figure_equals_building_it(n1, n2):
         old = grad_norm_figure(s1, b1, a1, threshold=threshold).to_dict()
         assert refresh_grad_norm(old, s2, b2, a2) == grad_norm_figure(
             s2, b2, a2, threshold=threshold).to_dict()
+
+
+def test_an_empty_training_curve_says_press_play_and_loses_the_note_with_data():
+    from seqviz.timeseries.figures import losses_figure
+
+    def notes(fig):
+        return [a.text for a in fig.layout.annotations if a.name == "waiting"]
+
+    assert notes(loss_figure([], [])) == ["No training step yet: press ▶ Play or ⏭ Step."]
+    assert notes(loss_figure([1, 2], [3.0, 2.0])) == []
+    empty = losses_figure([], [("MLP", np.array([])), ("RNN", np.array([]))], [],
+                          [np.array([]), np.array([])])
+    assert len(notes(empty)) == 1
+    assert notes(losses_figure([1], [("MLP", np.array([1.0])), ("RNN", np.array([2.0]))],
+                               [1], [np.array([1.0]), np.array([2.0])])) == []
+    spec = refresh_loss(loss_figure([], []).to_dict(), np.arange(1, 4), np.ones(3))
+    assert "annotations" not in spec["layout"]

@@ -67,6 +67,29 @@ def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440) -> 
     return fig
 
 
+WAITING = "waiting"  # the ``name`` of a chart's "no data yet" note
+
+
+def waiting_note(fig: go.Figure, text: str) -> go.Figure:
+    """Say in the middle of an empty chart why it is empty (e.g. "press Play"), so a chart
+    with no data yet never looks broken; named ``WAITING`` so a refresh can drop it."""
+    fig.add_annotation(name=WAITING, text=text, x=0.5, y=0.5, xref="paper", yref="paper",
+                       showarrow=False, font=dict(size=font_size() + 2, color="#555"),
+                       bgcolor="rgba(255,255,255,0.85)")
+    return fig
+
+
+def without_waiting(layout: dict) -> dict:
+    """A figure dict's layout without its ``waiting_note``."""
+    notes = layout.get("annotations")
+    if not notes or not any(a.get("name") == WAITING for a in notes):
+        return layout
+    kept = [a for a in notes if a.get("name") != WAITING]
+    if kept:
+        return {**layout, "annotations": kept}
+    return {k: v for k, v in layout.items() if k != "annotations"}
+
+
 def check_same_length(**arrays) -> int:
     """Raise ValueError naming the lengths when parallel arrays disagree; return the length."""
     lengths = {name: len(a) for name, a in arrays.items()}

@@ -15,8 +15,13 @@ import plotly.graph_objects as go
 from _plotly_utils.utils import to_typed_array_spec  # plotly's own encoding of numpy arrays
 
 from seqviz.figures.style import (BASELINE_COLOURS, PALETTE, check_same_length, log_axis,
-                                  log_ticks, styled)
+                                  log_ticks, styled, waiting_note, without_waiting)
 from seqviz.i18n import _
+
+
+def no_steps_yet() -> str:
+    """The note an empty training curve carries."""
+    return _("No training step yet: press ▶ Play or ⏭ Step.")
 
 
 def ema(values: Sequence[float], beta: float = 0.9) -> np.ndarray:
@@ -74,6 +79,8 @@ def loss_figure(steps: Sequence[int], losses: Sequence[float], *,
     x_end = max(steps[-1] if len(steps) else 1, 1)
     _baseline_lines(fig, baselines, x_end, transform=math.log)
     _divergence_marks(fig, list(divergences))
+    if not len(steps):
+        waiting_note(fig, no_steps_yet())
     return styled(fig, title=title or _("Training loss"), x=_("training step"),
                   y=_("cross-entropy (nats / token)"))
 
@@ -131,7 +138,8 @@ def _typed(values) -> dict:
     return to_typed_array_spec(np.asarray(values, dtype=float))
 
 
-def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_ticks=None) -> dict:
+def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_ticks=None,
+               has_data: bool = True) -> dict:
     data = []
     for i, trace in enumerate(spec["data"]):
         trace = {**trace, **arrays.get(i, {})}
@@ -139,6 +147,8 @@ def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_ticks=None) 
             trace["x"] = [0, x_end]
         data.append(trace)
     layout = spec["layout"]
+    if has_data:
+        layout = without_waiting(layout)
     if y_ticks is not None:
         axis = {k: v for k, v in layout["yaxis"].items() if k not in ("tickvals", "ticktext")}
         ticks = log_ticks(*y_ticks) if y_ticks else []
@@ -162,7 +172,8 @@ def refresh_loss(spec: dict, steps: Sequence[int], losses: Sequence[float]) -> d
     """``loss_figure(steps, losses, ...).to_dict()`` from a built one with the same extras."""
     xs = _typed(steps)
     return _refreshed(spec, {0: {"x": xs, "y": _typed(losses)},
-                             1: {"x": xs, "y": _typed(ema(losses))}}, _x_end(steps))
+                             1: {"x": xs, "y": _typed(ema(losses))}}, _x_end(steps),
+                      has_data=len(steps) > 0)
 
 
 def refresh_perplexity(spec: dict, steps: Sequence[int], perplexities: Sequence[float]) -> dict:

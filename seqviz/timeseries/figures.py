@@ -15,7 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.figures.style import (BASELINE_COLOURS, PALETTE, check_same_length, font_size,
-                                  log_axis, styled)
+                                  log_axis, styled, waiting_note)
+from seqviz.figures.training import no_steps_yet
 from seqviz.i18n import _
 
 SHOWN_SPAN = 240  # time steps of the validation span a k-step chart shows at first
@@ -152,6 +153,8 @@ def losses_figure(steps, losses: Sequence[tuple[str, np.ndarray]], eval_steps,
                                  line=dict(color=PALETTE[i], width=3), marker=dict(size=7)))
     fig = _finish(fig, _("Training and validation loss (one step ahead)"), _("training step"),
                   _("mean squared error (log scale)"))
+    if not len(steps):
+        waiting_note(fig, no_steps_yet())
     end = max(int(steps[-1]) if len(steps) else 0, int(eval_steps[-1]) if len(eval_steps) else 0)
     fig.update_xaxes(range=[0, max(end, 25)])
     return log_axis(fig, np.concatenate([np.asarray(a, float) for _n, a in losses]
