@@ -23,7 +23,13 @@ context each: a session of their own) open on the share's Follow page, each seen
 run's steps before the round is timed. The lecturer's steps/s are read from its page's Step
 metric. The figure is again "with N / with none" from the same run (goal: at least 0.9). The
 followers' browsers render on the same machine as the server (a student's laptop would not),
-so this is the harder case. ``--followers 0`` skips the simulated followers. ``--quick`` is a
+so this is the harder case: on 2 cores, six Chromiums, the server and the training worker
+share them. ``--pin`` separates what the figure is about from that: the training worker gets
+core 0 to itself (``os.sched_setaffinity`` once the server has started it) while the server and
+every browser share core 1, so followers can only take training time through the server. Both
+layouts also print the server process's CPU (its drawing for every session, without the
+worker's training) per second of each phase. ``--followers 0`` skips the simulated followers.
+``--quick`` is a
 smoke run of a few seconds per part (tiny model, one short round): it checks that the script
 works, not how fast anything is.
 """
@@ -43,6 +49,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def _draw(view, cache: dict) -> int:
@@ -151,10 +158,35 @@ def open_followers(browser, url: str, code: str, n: int) -> list:
     return contexts
 
 
-def browser_rounds(cfg, n: int, seconds: float, rounds: int) -> list[float]:
+def _launch(p, core: int | None):
+    """Debian's Chromium, pinned to ``core`` (a wrapper that execs it under taskset)."""
+    from tests.browser import ARGS, CHROMIUM
+
+    exe = CHROMIUM
+    if core is not None:
+        wrapper = Path(f"/tmp/seqviz-bench-follow-chromium-{os.getpid()}")
+        wrapper.write_text(f'#!/bin/sh\nexec taskset -c {core} {CHROMIUM} "$@"\n')
+        wrapper.chmod(0o755)
+        exe = str(wrapper)
+    return p.chromium.launch(executable_path=exe, args=ARGS)
+
+
+def _timed(page, seconds: float, server_pid: int) -> tuple[float, float]:
+    """The lecturer's steps/s and the server process's CPU seconds per second, one phase."""
+    from bench_live import cpu_seconds
+
+    cpu0, w0 = cpu_seconds(server_pid), time.perf_counter()
+    rate = page_rate(page, seconds)
+    return rate, (cpu_seconds(server_pid) - cpu0) / (time.perf_counter() - w0)
+
+
+def browser_rounds(cfg, n: int, seconds: float, rounds: int, pin: bool = False) -> list[float]:
     """The lecturer's steps/s with ``n`` follower browsers over with none, per round (empty
-    when Chromium or Playwright is missing)."""
-    from tests.browser import (ARGS, CHROMIUM, chromium_available, start_server,
+    when Chromium or Playwright is missing). ``pin``: the training worker on core 0 alone,
+    the server and the browsers on core 1."""
+    from bench_live import worker_pids
+
+    from tests.browser import (CHROMIUM, chromium_available, start_server,
                                wait_metric_at_least, wait_ready)
 
     try:
@@ -166,15 +198,21 @@ def browser_rounds(cfg, n: int, seconds: float, rounds: int) -> list[float]:
         print(f"browsers: no Chromium at {CHROMIUM} (apt-get install -y chromium); skipped")
         return []
     query = urlencode({k: v for k, v in dataclasses.asdict(cfg).items() if k != "upload"})
+    if pin and len(os.sched_getaffinity(0)) < 2:
+        print("browsers: --pin needs 2 cores; running unpinned")
+        pin = False
     start = time.perf_counter()
-    proc, url = start_server(quiet=True)
+    proc, url = start_server(("taskset", "-c", "1") if pin else (), quiet=True)
+    layout = ("the training worker alone on core 0, the server and every browser on core 1"
+              if pin else "nothing pinned: server, worker(s) and browsers share every core")
     print(f"browsers: server up in {time.perf_counter() - start:.0f} s; the lecturer's browser "
           f"plays {cfg.cell.upper()} {cfg.hidden_size} on {cfg.corpus} on the LM page; "
-          f"{n} follower browser(s) on the Follow page", flush=True)
+          f"{n} follower browser(s) on the Follow page; {layout}; load average "
+          f"{os.getloadavg()[0]:.1f}", flush=True)
     ratios = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = _launch(p, 1 if pin else None)
             lecturer = browser.new_context(viewport={"width": 1400, "height": 1400})
             lecturer.set_default_timeout(180_000)
             page = lecturer.new_page()
@@ -188,19 +226,25 @@ def browser_rounds(cfg, n: int, seconds: float, rounds: int) -> list[float]:
             wait_ready(page, timeout=180_000)
             page.get_by_role("button", name="▶ Play").click()
             wait_metric_at_least(page, "Step", 3, timeout=180)
-            print(f"{'round':>5}  {'0 browsers':>12}  {f'{n} browsers':>12}  {'ratio':>6}",
-                  flush=True)
+            if pin:
+                workers = worker_pids(proc.pid)
+                for pid in workers:
+                    os.sched_setaffinity(pid, {0})
+                print(f"browsers: {len(workers)} worker(s) moved to core 0", flush=True)
+            print(f"{'round':>5}  {'0 browsers':>12}  {f'{n} browsers':>12}  {'ratio':>6}  "
+                  f"{'server CPU, 0':>13}  {f'server CPU, {n}':>13}", flush=True)
             for r in range(1, rounds + 1):
-                alone = page_rate(page, seconds)
+                alone, cpu_alone = _timed(page, seconds, proc.pid)
                 contexts = open_followers(browser, url, code, n)
                 try:
-                    followed = page_rate(page, seconds)
+                    followed, cpu_followed = _timed(page, seconds, proc.pid)
                 finally:
                     for ctx in contexts:
                         ctx.close()
                 ratio = followed / alone if alone else float("nan")
                 ratios.append(ratio)
-                print(f"{r:>5}  {alone:>12.1f}  {followed:>12.1f}  {ratio:>6.2f}", flush=True)
+                print(f"{r:>5}  {alone:>12.1f}  {followed:>12.1f}  {ratio:>6.2f}  "
+                      f"{cpu_alone:>12.2f}c  {cpu_followed:>12.2f}c", flush=True)
             browser.close()
     finally:
         proc.terminate()
@@ -226,6 +270,9 @@ def main(argv=None) -> None:
     ap.add_argument("--tiny", action="store_true", help="a small model (the suite's check)")
     ap.add_argument("--browsers", type=int, default=0,
                     help="also this many real follower browsers (headless Chromium) on a server")
+    ap.add_argument("--pin", action="store_true",
+                    help="with --browsers: the training worker alone on core 0, the server and "
+                         "the browsers on core 1")
     ap.add_argument("--quick", action="store_true",
                     help="a smoke run of a few seconds: tiny model, 3 simulated followers, one "
                          "round of 2 s (checks the script, measures nothing)")
@@ -241,13 +288,14 @@ def main(argv=None) -> None:
     simulated: list[float] = []
     if args.followers > 0:
         simulated = simulated_rounds(args, cfg)
-    browsers = browser_rounds(cfg, args.browsers, args.seconds, args.rounds) \
+    browsers = browser_rounds(cfg, args.browsers, args.seconds, args.rounds, args.pin) \
         if args.browsers > 0 else []
     if simulated:
         print(f"lecturer's steps/s with {args.followers} simulated followers / with none: "
               f"{verdict(simulated)}")
     if browsers:
-        print(f"lecturer's steps/s with {args.browsers} follower browsers / with none: "
+        print(f"lecturer's steps/s with {args.browsers} follower browsers / with none"
+              f"{' (worker pinned alone)' if args.pin else ''}: "
               f"{verdict(browsers)}")
 
 
