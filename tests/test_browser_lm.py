@@ -76,3 +76,20 @@ def test_feed_forward_lm_trains_with_its_n_gram_highlighted(server, page):
     looks = [("en", False, (1500, 2400)), ("zh", False, (1500, 2400)), ("en", True, (1024, 768)),
              ("zh", True, (1024, 768))]
     assert check_looks(page, url, "language_model_ff", ready, looks) == []
+
+
+def test_upload_controls_read_in_chinese(server, page):
+    """Streamlit draws an uploader's "Upload" button and "5MB per file" limit in English; on a
+    Chinese page both read in Chinese (seqviz.ui.controls.translated_dropzone)."""
+    page.goto(server + "/Language_Model?corpus=upload&lang=zh")
+    zone = page.locator('.st-key-lm-upload [data-testid="stFileUploaderDropzone"]')
+    expect(zone).to_be_visible(timeout=90_000)
+    wait_ready(page)
+    after = zone.evaluate("""z => [
+        getComputedStyle(z.querySelector('[data-testid=stFileUploaderDropzoneInstructions]'),
+                         '::after').content,
+        getComputedStyle(z.querySelector('button'), '::after').content]""")
+    assert after == ['"每个文件不超过 5 MB • TXT"', '"上传"']
+    expect(zone.get_by_text("per file")).to_be_hidden()
+    expect(zone.locator('button [data-testid="stMarkdownContainer"]')).to_be_hidden()
+    no_exception(page)

@@ -10,7 +10,7 @@ import streamlit as st
 from seqviz.data import CorpusError, decode_upload
 from seqviz.data.uploads import text_id
 from seqviz.limits import MAX_TEXT_BYTES, MB
-from seqviz.i18n import _
+from seqviz.i18n import _, language
 from seqviz.ui.data import upload_store
 from seqviz.ui.layout import control_area
 from seqviz.ui.state import sync_url, widget_key
@@ -61,6 +61,35 @@ def integer(key: str, name: str, label: str, lo: int, hi: int, *, where=None,
                               args=(key,))
 
 
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal (quotes, backslashes and line breaks escaped)."""
+    return '"' + "".join(c if c.isalnum() or c in " •.,()-+/:" else f"\\{ord(c):x} "
+                         for c in text) + '"'
+
+
+def translated_dropzone(key: str, max_mb: int, types: Sequence[str], where=st.sidebar) -> None:
+    """Streamlit draws a file uploader's button ("Upload") and its limits ("5MB per file •
+    TXT") in English whatever the page's language, and ``st.file_uploader`` takes no text for
+    them. In any other language this styles the uploader with key ``key`` (Streamlit gives
+    its container the class ``st-key-`` + the key, non-alphanumerics as "-") so both read in
+    the page's language: the English text is hidden and the translation shown in its place."""
+    if language() == "en":
+        return
+    cls = "st-key-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in key)
+    limits = _("{mb} MB per file").format(mb=max_mb)
+    if types:
+        limits += " • " + ", ".join(t.upper() for t in types)
+    zone = f'.{cls} [data-testid="stFileUploaderDropzone"]'
+    button = _css_string(_("Upload"))
+    where.html(
+        f"<style>{zone} [data-testid=\"stFileUploaderDropzoneInstructions\"] * "
+        "{ display: none; } "
+        f"{zone} [data-testid=\"stFileUploaderDropzoneInstructions\"]::after "
+        f"{{ content: {_css_string(limits)}; font-size: 0.875rem; opacity: 0.6; }} "
+        f"{zone} button [data-testid=\"stMarkdownContainer\"] {{ display: none; }} "
+        f"{zone} button::after {{ content: {button}; }}</style>")
+
+
 def text_upload(key: str, label: str, *, where=st.sidebar, types: Sequence[str] = ("txt",),
                 decode: Callable[[bytes], str] = decode_upload,
                 max_bytes: int = MAX_TEXT_BYTES) -> None:
@@ -71,6 +100,7 @@ def text_upload(key: str, label: str, *, where=st.sidebar, types: Sequence[str] 
     ss = st.session_state
     upload = where.file_uploader(label, type=list(types), key=f"{key}.upload",
                                  max_upload_size=max(max_bytes // MB, 1))
+    translated_dropzone(f"{key}.upload", max(max_bytes // MB, 1), types, where)
     if upload is not None and ss.get(f"{key}.upload_name") != (upload.name, upload.size):
         ss[f"{key}.upload_name"] = (upload.name, upload.size)
         try:

@@ -24,6 +24,7 @@ from seqviz.engine.pool import RunError
 from seqviz.engine.export import LessonExport, Reopened, card_json, experiment_card, same_model
 from seqviz.i18n import _
 from seqviz.limits import MAX_UPLOAD_MB
+from seqviz.ui.controls import translated_dropzone
 from seqviz.ui.player import set_playing
 from seqviz.ui.state import widget_key
 
@@ -145,3 +146,4 @@ def export_panel(key: str, lesson: LessonExport | str, page: str) -> None:
                 args=(key, lesson),
                 help=_("A file saved by this page. Its settings replace the page's, its weights "
                        "the model's; training pauses."))
+            translated_dropzone(f"{key}.reopen.file", MAX_UPLOAD_MB, ["pt"], st)

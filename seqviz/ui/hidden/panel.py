@@ -19,8 +19,10 @@ from seqviz.hidden.neurons import default_span
 from seqviz.hidden.probes import (MAX_TOKENS, Probe, ProbeError, encode_probe, passages,
                                   probe_from_ids)
 from seqviz.i18n import N_, _, language, ngettext
+from seqviz.limits import MAX_UPLOAD_MB
 from seqviz.ui.hidden.sources import (Source, corpus_view, live_lm, live_source, ngram_for,
                                       pretrained_source, upload_source)
+from seqviz.ui.controls import translated_dropzone
 from seqviz.ui.state import store_config, widget_key, widget_values
 
 REFRESH_SECONDS = 2.0  # retrace period while the live model trains
@@ -80,6 +82,7 @@ def resolve_source(K: str) -> Source | None:
     if name == UPLOAD:
         up = st.sidebar.file_uploader(_("A language-model checkpoint saved by seqviz (.pt)"),
                                       type=["pt"], key="hs.upload")
+        translated_dropzone("hs.upload", MAX_UPLOAD_MB, ["pt"])
         if up is None:
             st.info(_("Choose a .pt checkpoint in the sidebar. Meanwhile: a bundled model."))
             return _fallback()
