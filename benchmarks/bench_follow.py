@@ -158,19 +158,6 @@ def open_followers(browser, url: str, code: str, n: int) -> list:
     return contexts
 
 
-def _launch(p, core: int | None):
-    """Debian's Chromium, pinned to ``core`` (a wrapper that execs it under taskset)."""
-    from tests.browser import ARGS, CHROMIUM
-
-    exe = CHROMIUM
-    if core is not None:
-        wrapper = Path(f"/tmp/seqviz-bench-follow-chromium-{os.getpid()}")
-        wrapper.write_text(f'#!/bin/sh\nexec taskset -c {core} {CHROMIUM} "$@"\n')
-        wrapper.chmod(0o755)
-        exe = str(wrapper)
-    return p.chromium.launch(executable_path=exe, args=ARGS)
-
-
 def _timed(page, seconds: float, server_pid: int) -> tuple[float, float]:
     """The lecturer's steps/s and the server process's CPU seconds per second, one phase."""
     from bench_live import cpu_seconds
@@ -184,7 +171,7 @@ def browser_rounds(cfg, n: int, seconds: float, rounds: int, pin: bool = False) 
     """The lecturer's steps/s with ``n`` follower browsers over with none, per round (empty
     when Chromium or Playwright is missing). ``pin``: the training worker on core 0 alone,
     the server and the browsers on core 1."""
-    from bench_live import worker_pids
+    from bench_live import _chromium, worker_pids
 
     from tests.browser import (CHROMIUM, chromium_available, start_server,
                                wait_metric_at_least, wait_ready)
@@ -212,7 +199,7 @@ def browser_rounds(cfg, n: int, seconds: float, rounds: int, pin: bool = False) 
     ratios = []
     try:
         with sync_playwright() as p:
-            browser = _launch(p, 1 if pin else None)
+            browser = _chromium(p, "1" if pin else None)
             lecturer = browser.new_context(viewport={"width": 1400, "height": 1400})
             lecturer.set_default_timeout(180_000)
             page = lecturer.new_page()

@@ -190,3 +190,12 @@ def test_figures_do_not_import_models_or_torch():
     assert len(figures) >= 8, figures
     loaded = _modules_after_import(figures)
     assert "seqviz.models" not in loaded and "torch" not in loaded, figures
+
+
+def test_every_uploader_goes_through_file_upload():
+    """``seqviz.ui.controls.file_upload`` translates Streamlit's own uploader texts; an
+    uploader made directly with ``file_uploader`` would show them in English on zh pages."""
+    direct = [str(path.relative_to(ROOT)) for path in
+              [*ROOT.glob("pages/*.py"), ROOT / "app.py", *ROOT.glob("seqviz/**/*.py")]
+              if path.name != "controls.py" and ".file_uploader(" in path.read_text()]
+    assert direct == []

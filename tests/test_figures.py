@@ -76,3 +76,7 @@ def test_an_empty_training_curve_says_press_play_and_loses_the_note_with_data():
                                [1], [np.array([1.0]), np.array([2.0])])) == []
     spec = refresh_loss(loss_figure([], []).to_dict(), np.arange(1, 4), np.ones(3))
     assert "annotations" not in spec["layout"]
+    # back to no steps (a Reset refreshes the same figure): the note comes back, once
+    spec = refresh_loss(refresh_loss(spec, [], []), [], [])
+    assert [a["text"] for a in spec["layout"]["annotations"]] == [
+        "No training step yet: press ▶ Play or ⏭ Step."]

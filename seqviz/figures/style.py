@@ -70,21 +70,26 @@ def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440) -> 
 WAITING = "waiting"  # the ``name`` of a chart's "no data yet" note
 
 
+def _waiting(text: str) -> dict:
+    return dict(name=WAITING, text=text, x=0.5, y=0.5, xref="paper", yref="paper",
+                showarrow=False, font=dict(size=font_size() + 2, color="#555"),
+                bgcolor="rgba(255,255,255,0.85)")
+
+
 def waiting_note(fig: go.Figure, text: str) -> go.Figure:
     """Say in the middle of an empty chart why it is empty (e.g. "press Play"), so a chart
-    with no data yet never looks broken; named ``WAITING`` so a refresh can drop it."""
-    fig.add_annotation(name=WAITING, text=text, x=0.5, y=0.5, xref="paper", yref="paper",
-                       showarrow=False, font=dict(size=font_size() + 2, color="#555"),
-                       bgcolor="rgba(255,255,255,0.85)")
+    with no data yet never looks broken."""
+    fig.add_annotation(**_waiting(text))
     return fig
 
 
-def without_waiting(layout: dict) -> dict:
-    """A figure dict's layout without its ``waiting_note``."""
-    notes = layout.get("annotations")
-    if not notes or not any(a.get("name") == WAITING for a in notes):
-        return layout
-    kept = [a for a in notes if a.get("name") != WAITING]
+def with_waiting(layout: dict, text: str | None) -> dict:
+    """A figure dict's layout with its ``waiting_note`` saying ``text``, or without one
+    (``None``): what a builder gives for empty or drawn data, for code that refreshes a built
+    figure's arrays instead of building it again."""
+    kept = [a for a in layout.get("annotations", ()) if a.get("name") != WAITING]
+    if text is not None:
+        kept.append(_waiting(text))
     if kept:
         return {**layout, "annotations": kept}
     return {k: v for k, v in layout.items() if k != "annotations"}

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from _plotly_utils.utils import to_typed_array_spec  # plotly's own encoding of numpy arrays
 
 from seqviz.figures.style import (BASELINE_COLOURS, PALETTE, check_same_length, log_axis,
-                                  log_ticks, styled, waiting_note, without_waiting)
+                                  log_ticks, styled, waiting_note, with_waiting)
 from seqviz.i18n import _
 
 
@@ -139,7 +139,7 @@ def _typed(values) -> dict:
 
 
 def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_ticks=None,
-               has_data: bool = True) -> dict:
+               waiting: str | None = None) -> dict:
     data = []
     for i, trace in enumerate(spec["data"]):
         trace = {**trace, **arrays.get(i, {})}
@@ -147,8 +147,7 @@ def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_ticks=None,
             trace["x"] = [0, x_end]
         data.append(trace)
     layout = spec["layout"]
-    if has_data:
-        layout = without_waiting(layout)
+    layout = with_waiting(layout, waiting)  # empty -> drawn, or back after a Reset
     if y_ticks is not None:
         axis = {k: v for k, v in layout["yaxis"].items() if k not in ("tickvals", "ticktext")}
         ticks = log_ticks(*y_ticks) if y_ticks else []
@@ -173,7 +172,7 @@ def refresh_loss(spec: dict, steps: Sequence[int], losses: Sequence[float]) -> d
     xs = _typed(steps)
     return _refreshed(spec, {0: {"x": xs, "y": _typed(losses)},
                              1: {"x": xs, "y": _typed(ema(losses))}}, _x_end(steps),
-                      has_data=len(steps) > 0)
+                      waiting=None if len(steps) else no_steps_yet())
 
 
 def refresh_perplexity(spec: dict, steps: Sequence[int], perplexities: Sequence[float]) -> dict:

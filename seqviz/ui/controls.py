@@ -67,14 +67,21 @@ def _css_string(text: str) -> str:
                          for c in text) + '"'
 
 
-def translated_dropzone(key: str, max_mb: int, types: Sequence[str], where=st.sidebar) -> None:
-    """Streamlit draws a file uploader's button ("Upload") and its limits ("5MB per file •
+def file_upload(where, label: str, *, key: str, types: Sequence[str], max_mb: int, **kwargs):
+    """``where.file_uploader`` (every seqviz uploader goes through this), in the page's
+    language: Streamlit draws an uploader's button ("Upload") and its limits ("5MB per file •
     TXT") in English whatever the page's language, and ``st.file_uploader`` takes no text for
-    them. In any other language this styles the uploader with key ``key`` (Streamlit gives
-    its container the class ``st-key-`` + the key, non-alphanumerics as "-") so both read in
-    the page's language: the English text is hidden and the translation shown in its place."""
-    if language() == "en":
-        return
+    them. In any other language the uploader is styled by its key (Streamlit gives its
+    container the class ``st-key-`` + the key, non-alphanumerics as "-"): the English text is
+    hidden and the translation shown in its place."""
+    upload = where.file_uploader(label, type=list(types), key=key, max_upload_size=max_mb,
+                                 **kwargs)
+    if language() != "en":
+        _translated_dropzone(key, max_mb, types, where)
+    return upload
+
+
+def _translated_dropzone(key: str, max_mb: int, types: Sequence[str], where) -> None:
     cls = "st-key-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in key)
     limits = _("{mb} MB per file").format(mb=max_mb)
     if types:
@@ -98,9 +105,8 @@ def text_upload(key: str, label: str, *, where=st.sidebar, types: Sequence[str] 
     session state (``{key}.upload_text`` / ``{key}.upload_error``) across reruns, and the text
     in the server's store by content id, so a link to it works on this server."""
     ss = st.session_state
-    upload = where.file_uploader(label, type=list(types), key=f"{key}.upload",
-                                 max_upload_size=max(max_bytes // MB, 1))
-    translated_dropzone(f"{key}.upload", max(max_bytes // MB, 1), types, where)
+    upload = file_upload(where, label, key=f"{key}.upload", types=types,
+                         max_mb=max(max_bytes // MB, 1))
     if upload is not None and ss.get(f"{key}.upload_name") != (upload.name, upload.size):
         ss[f"{key}.upload_name"] = (upload.name, upload.size)
         try:

@@ -24,7 +24,7 @@ from seqviz.engine.pool import RunError
 from seqviz.engine.export import LessonExport, Reopened, card_json, experiment_card, same_model
 from seqviz.i18n import _
 from seqviz.limits import MAX_UPLOAD_MB
-from seqviz.ui.controls import translated_dropzone
+from seqviz.ui.controls import file_upload
 from seqviz.ui.player import set_playing
 from seqviz.ui.state import widget_key
 
@@ -140,10 +140,9 @@ def export_panel(key: str, lesson: LessonExport | str, page: str) -> None:
                        "again later, or load it in PyTorch with torch.load(..., "
                        "weights_only=True)."))
         if lesson.read is not None:
-            st.file_uploader(
-                _("Re-open a trained model (.pt, at most {mb} MB)").format(mb=MAX_UPLOAD_MB),
-                type=["pt"], key=f"{key}.reopen.file", on_change=_on_upload,
-                args=(key, lesson),
+            file_upload(
+                st, _("Re-open a trained model (.pt, at most {mb} MB)").format(mb=MAX_UPLOAD_MB),
+                key=f"{key}.reopen.file", types=["pt"], max_mb=MAX_UPLOAD_MB,
+                on_change=_on_upload, args=(key, lesson),
                 help=_("A file saved by this page. Its settings replace the page's, its weights "
                        "the model's; training pauses."))
-            translated_dropzone(f"{key}.reopen.file", MAX_UPLOAD_MB, ["pt"], st)

@@ -22,7 +22,7 @@ from seqviz.i18n import N_, _, language, ngettext
 from seqviz.limits import MAX_UPLOAD_MB
 from seqviz.ui.hidden.sources import (Source, corpus_view, live_lm, live_source, ngram_for,
                                       pretrained_source, upload_source)
-from seqviz.ui.controls import translated_dropzone
+from seqviz.ui.controls import file_upload
 from seqviz.ui.state import store_config, widget_key, widget_values
 
 REFRESH_SECONDS = 2.0  # retrace period while the live model trains
@@ -80,9 +80,8 @@ def resolve_source(K: str) -> Source | None:
         st.page_link("pages/1_Language_Model.py", label="✍️ " + _("Go to the Language model page"))
         return _fallback()
     if name == UPLOAD:
-        up = st.sidebar.file_uploader(_("A language-model checkpoint saved by seqviz (.pt)"),
-                                      type=["pt"], key="hs.upload")
-        translated_dropzone("hs.upload", MAX_UPLOAD_MB, ["pt"])
+        up = file_upload(st.sidebar, _("A language-model checkpoint saved by seqviz (.pt)"),
+                         key="hs.upload", types=["pt"], max_mb=MAX_UPLOAD_MB)
         if up is None:
             st.info(_("Choose a .pt checkpoint in the sidebar. Meanwhile: a bundled model."))
             return _fallback()

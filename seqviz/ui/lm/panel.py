@@ -116,7 +116,7 @@ def _figures(exp: LiveLM, view: LMView, cache: dict) -> dict[str, go.Figure]:
     # a figure's text is in the session's language and type profile: rebuilt when they change
     same = [i for i, b in enumerate(exp.baselines) if b.order == cfg.order]
     extras = (tuple(lines), tuple(view.diverged_steps), threshold, cfg.cell, cfg.order,
-              language(), profile().name, len(view.steps) > 0)  # empty: "press Play" note
+              language(), profile().name)
     if cache.get("extras") != extras:
         specs = {
             "loss": loss_figure(view.steps, view.loss, baselines=lines,
