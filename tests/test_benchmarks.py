@@ -48,7 +48,8 @@ def test_bench_load_runs_and_prints_every_figure(capsys):
         torch.set_num_threads(threads)
     out = capsys.readouterr().out
     for words in ("sessions per core at >= 10 steps/s", "PLAYING_PER_WORKER", "N =   3 (cap",
-                  "Pause median", "per session", "after they ended"):
+                  "Pause median", "per session", "after they ended", "of warm before",
+                  "of cold"):
         assert words in out, out
 
 
