@@ -28,7 +28,8 @@ share them. ``--pin`` separates what the figure is about from that: the training
 core 0 to itself (``os.sched_setaffinity`` once the server has started it) while the server and
 every browser share core 1, so followers can only take training time through the server. Both
 layouts also print the server process's CPU (its drawing for every session, without the
-worker's training) per second of each phase. ``--followers 0`` skips the simulated followers.
+worker's training) and the training workers' CPU per second of each phase. The page's Step
+metric is read every 0.2 s and the rate is the slope of a line fitted through its changes. ``--followers 0`` skips the simulated followers.
 ``--quick`` is a
 smoke run of a few seconds per part (tiny model, one short round): it checks that the script
 works, not how fast anything is.
@@ -127,13 +128,25 @@ def measure(handle, seconds: float) -> float:
 
 
 def page_rate(page, seconds: float) -> float:
-    """The lecturer's steps/s over ``seconds`` of wall time, from its page's Step metric."""
+    """The lecturer's steps/s over ``seconds`` of wall time, from its page's Step metric: read
+    every 0.2 s, and the slope of a least-squares line through the (time, step) points where
+    the shown value changed. Two single reads would each be late by however long the page
+    last waited to redraw (seconds, when its browser is starved), and their difference would
+    carry that jitter; the fit averages it over every redraw of the phase."""
+    import numpy as np
+
     from tests.browser import step_count
 
-    a, t0 = step_count(page, timeout=120), time.perf_counter()
-    time.sleep(seconds)
-    b = step_count(page, timeout=120)
-    return (b - a) / (time.perf_counter() - t0)
+    points, t0 = [], time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        value = step_count(page, timeout=120)
+        if not points or value != points[-1][1]:
+            points.append((time.perf_counter(), value))
+        time.sleep(0.2)
+    if len(points) < 2:
+        return 0.0
+    t, v = np.asarray(points, dtype=float).T
+    return float(np.polyfit(t - t[0], v, 1)[0])
 
 
 def open_followers(browser, url: str, code: str, n: int) -> list:
@@ -158,19 +171,51 @@ def open_followers(browser, url: str, code: str, n: int) -> list:
     return contexts
 
 
-def _timed(page, seconds: float, server_pid: int) -> tuple[float, float]:
-    """The lecturer's steps/s and the server process's CPU seconds per second, one phase."""
+def engine_steps(stats: Path) -> tuple[float, dict[int, int]]:
+    """The server engine's last stats line (``SEQVIZ_ENGINE_STATS``): its time and each run's
+    step."""
+    import json
+
+    lines = stats.read_text().splitlines() if stats.exists() else []
+    if not lines:
+        return time.time(), {}
+    row = json.loads(lines[-1])
+    return row["t"], {r[0]: r[1] for r in row["runs"]}
+
+
+def engine_rate(before: tuple[float, dict], after: tuple[float, dict]) -> float:
+    """Steps/s of the run that moved most between two stats lines (the lecturer's: followers
+    have no run of their own)."""
+    (t0, a), (t1, b) = before, after
+    moved = [b[k] - a.get(k, b[k]) for k in b]
+    return max(moved, default=0) / (t1 - t0) if t1 > t0 else 0.0
+
+
+def _timed(page, seconds: float, server_pid: int, workers: list[int], stats: Path
+           ) -> tuple[float, float, float, float]:
+    """One phase: the lecturer's steps/s from its page and from the server's engine (the run's
+    own steps, as its worker published them; no page in between), the server process's CPU
+    seconds per second and the training workers' (together). With the worker pinned alone on a
+    core, its CPU per second says whether training itself lost time."""
     from bench_live import cpu_seconds
 
-    cpu0, w0 = cpu_seconds(server_pid), time.perf_counter()
+    def workers_cpu() -> float:
+        return sum(cpu_seconds(pid) for pid in workers)
+
+    cpu0, wcpu0, w0, e0 = (cpu_seconds(server_pid), workers_cpu(), time.perf_counter(),
+                           engine_steps(stats))
     rate = page_rate(page, seconds)
-    return rate, (cpu_seconds(server_pid) - cpu0) / (time.perf_counter() - w0)
+    wall, e1 = time.perf_counter() - w0, engine_steps(stats)
+    return (rate, engine_rate(e0, e1), (cpu_seconds(server_pid) - cpu0) / wall,
+            (workers_cpu() - wcpu0) / wall)
 
 
-def browser_rounds(cfg, n: int, seconds: float, rounds: int, pin: bool = False) -> list[float]:
-    """The lecturer's steps/s with ``n`` follower browsers over with none, per round (empty
-    when Chromium or Playwright is missing). ``pin``: the training worker on core 0 alone,
-    the server and the browsers on core 1."""
+def browser_rounds(cfg, n: int, seconds: float, rounds: int, pin: bool = False
+                   ) -> tuple[list[float], list[float]]:
+    """The lecturer's steps/s with ``n`` follower browsers over with none, per round, read from
+    its page and from the server's engine (both empty when Chromium or Playwright is missing).
+    ``pin``: the training worker on core 0 alone, the server and the browsers on core 1."""
+    import tempfile
     from bench_live import _chromium, worker_pids
 
     from tests.browser import (CHROMIUM, chromium_available, start_server,
@@ -180,23 +225,30 @@ def browser_rounds(cfg, n: int, seconds: float, rounds: int, pin: bool = False) 
         from playwright.sync_api import expect, sync_playwright
     except ImportError:
         print("browsers: Playwright is not installed; skipped")
-        return []
+        return [], []
     if not chromium_available():
         print(f"browsers: no Chromium at {CHROMIUM} (apt-get install -y chromium); skipped")
-        return []
+        return [], []
     query = urlencode({k: v for k, v in dataclasses.asdict(cfg).items() if k != "upload"})
     if pin and len(os.sched_getaffinity(0)) < 2:
         print("browsers: --pin needs 2 cores; running unpinned")
         pin = False
+    from seqviz.engine.pool import STATS_ENV
+
+    stats = Path(tempfile.mkdtemp(prefix="bench_follow_")) / "engine.jsonl"
+    os.environ[STATS_ENV] = str(stats)  # the server's engine logs every run's step each second
     start = time.perf_counter()
-    proc, url = start_server(("taskset", "-c", "1") if pin else (), quiet=True)
+    try:
+        proc, url = start_server(("taskset", "-c", "1") if pin else (), quiet=True)
+    finally:
+        os.environ.pop(STATS_ENV, None)
     layout = ("the training worker alone on core 0, the server and every browser on core 1"
               if pin else "nothing pinned: server, worker(s) and browsers share every core")
     print(f"browsers: server up in {time.perf_counter() - start:.0f} s; the lecturer's browser "
           f"plays {cfg.cell.upper()} {cfg.hidden_size} on {cfg.corpus} on the LM page; "
           f"{n} follower browser(s) on the Follow page; {layout}; load average "
           f"{os.getloadavg()[0]:.1f}", flush=True)
-    ratios = []
+    ratios, engine_ratios = [], []
     try:
         with sync_playwright() as p:
             browser = _chromium(p, "1" if pin else None)
@@ -213,25 +265,33 @@ def browser_rounds(cfg, n: int, seconds: float, rounds: int, pin: bool = False) 
             wait_ready(page, timeout=180_000)
             page.get_by_role("button", name="▶ Play").click()
             wait_metric_at_least(page, "Step", 3, timeout=180)
+            workers = worker_pids(proc.pid)
             if pin:
-                workers = worker_pids(proc.pid)
                 for pid in workers:
                     os.sched_setaffinity(pid, {0})
                 print(f"browsers: {len(workers)} worker(s) moved to core 0", flush=True)
-            print(f"{'round':>5}  {'0 browsers':>12}  {f'{n} browsers':>12}  {'ratio':>6}  "
-                  f"{'server CPU, 0':>13}  {f'server CPU, {n}':>13}", flush=True)
+            print("steps/s: page = read from the lecturer's page, engine = the run's own steps "
+                  "from the server's engine; CPU in cores", flush=True)
+            print(f"{'round':>5}  {'page, 0':>8}  {f'page, {n}':>8}  {'ratio':>6}  "
+                  f"{'engine, 0':>9}  {f'engine, {n}':>9}  {'ratio':>6}  {'server CPU 0 / n':>16}  "
+                  f"{'workers CPU 0 / n':>17}", flush=True)
             for r in range(1, rounds + 1):
-                alone, cpu_alone = _timed(page, seconds, proc.pid)
+                alone, e_alone, cpu_alone, work_alone = _timed(page, seconds, proc.pid, workers,
+                                                               stats)
                 contexts = open_followers(browser, url, code, n)
                 try:
-                    followed, cpu_followed = _timed(page, seconds, proc.pid)
+                    followed, e_followed, cpu_followed, work_followed = _timed(
+                        page, seconds, proc.pid, workers, stats)
                 finally:
                     for ctx in contexts:
                         ctx.close()
                 ratio = followed / alone if alone else float("nan")
+                e_ratio = e_followed / e_alone if e_alone else float("nan")
                 ratios.append(ratio)
-                print(f"{r:>5}  {alone:>12.1f}  {followed:>12.1f}  {ratio:>6.2f}  "
-                      f"{cpu_alone:>12.2f}c  {cpu_followed:>12.2f}c", flush=True)
+                engine_ratios.append(e_ratio)
+                print(f"{r:>5}  {alone:>8.1f}  {followed:>8.1f}  {ratio:>6.2f}  {e_alone:>9.1f}  "
+                      f"{e_followed:>9.1f}  {e_ratio:>6.2f}  {cpu_alone:>7.2f} / {cpu_followed:<6.2f}  "
+                      f"{work_alone:>8.2f} / {work_followed:<6.2f}", flush=True)
             browser.close()
     finally:
         proc.terminate()
@@ -240,7 +300,7 @@ def browser_rounds(cfg, n: int, seconds: float, rounds: int, pin: bool = False) 
         except Exception:
             proc.kill()
             proc.wait(timeout=60)
-    return ratios
+    return ratios, engine_ratios
 
 
 def verdict(ratios: list[float]) -> str:
@@ -275,15 +335,16 @@ def main(argv=None) -> None:
     simulated: list[float] = []
     if args.followers > 0:
         simulated = simulated_rounds(args, cfg)
-    browsers = browser_rounds(cfg, args.browsers, args.seconds, args.rounds, args.pin) \
-        if args.browsers > 0 else []
+    browsers, engine = browser_rounds(cfg, args.browsers, args.seconds, args.rounds, args.pin) \
+        if args.browsers > 0 else ([], [])
     if simulated:
         print(f"lecturer's steps/s with {args.followers} simulated followers / with none: "
               f"{verdict(simulated)}")
     if browsers:
-        print(f"lecturer's steps/s with {args.browsers} follower browsers / with none"
-              f"{' (worker pinned alone)' if args.pin else ''}: "
-              f"{verdict(browsers)}")
+        pinned = " (worker pinned alone)" if args.pin else ""
+        print(f"lecturer's steps/s with {args.browsers} follower browsers / with none{pinned}, "
+              f"the run's own steps from the server's engine: {verdict(engine)}")
+        print(f"... the same, read from the lecturer's page: {verdict(browsers)}")
 
 
 def simulated_rounds(args, cfg) -> list[float]:

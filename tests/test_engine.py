@@ -264,3 +264,49 @@ def test_a_rebuild_while_playing_asks_for_a_place_like_play():
         _advancing(second)
     finally:
         eng.shutdown()
+
+
+def test_the_stats_file_logs_each_runs_step_once_a_second(tmp_path, monkeypatch):
+    """``SEQVIZ_ENGINE_STATS``: an operator (or bench_follow.py) reads every run's step from the
+    server's engine without a page; the steps in the file follow the run's own."""
+    import json
+
+    from seqviz.engine.pool import STATS_ENV
+
+    path = tmp_path / "engine.jsonl"
+    monkeypatch.setenv(STATS_ENV, str(path))
+    eng = Engine(workers=1, slice_s=0.02, publish_s=0.05)
+    try:
+        assert eng.wait_ready(120)
+        run = eng.open(COUNTER)
+        done = run.wait_acked(run.step(7), timeout=30)
+        deadline = time.monotonic() + 30
+        rows: list[dict] = []
+        while time.monotonic() < deadline:
+            rows = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+            if any(r[0] == run.run_id and r[1] == done.step for row in rows for r in row["runs"]):
+                break
+            time.sleep(0.2)
+        assert any(r[0] == run.run_id and r[1] == 7 and r[2] is False
+                   for row in rows for r in row["runs"]), rows
+        times = [row["t"] for row in rows]
+        assert times == sorted(times) and all(b - a >= 0.9 for a, b in zip(times, times[1:]))
+        assert all(row["queued"] == 0 for row in rows)
+    finally:
+        eng.shutdown()
+
+
+def test_without_the_stats_setting_nothing_is_written(tmp_path, monkeypatch):
+    from seqviz.engine.pool import STATS_ENV
+
+    monkeypatch.delenv(STATS_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    eng = Engine(workers=1, slice_s=0.02, publish_s=0.05)
+    try:
+        assert eng.wait_ready(120) and eng._stats_path is None
+        run = eng.open(COUNTER)
+        run.wait_acked(run.step(2), timeout=30)
+        time.sleep(1.2)  # the watchdog has had its chance to write
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        eng.shutdown()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import json
 import os
 import secrets
 import subprocess
@@ -53,6 +54,8 @@ WORKERS_ENV = "SEQVIZ_WORKERS"  # set to override the number of worker processes
 IDLE_PAUSE_S = 30.0
 TRIM_EVERY_S = 10.0  # the server gives freed memory back at most this often after runs close
 PLAYING_ENV = "SEQVIZ_MAX_PLAYING"  # set to override the cap on runs playing at once
+STATS_ENV = "SEQVIZ_ENGINE_STATS"  # a file: once a second, a JSON line of every run's step
+STATS_EVERY_S = 1.0
 PLAYING_PER_WORKER = 3  # LM-page runs one core trains at >= 10 steps/s each (bench_load.py)
 
 
@@ -135,6 +138,8 @@ class Engine:
         self._closed = False
         self._released_since_trim = 0  # runs closed since the server last gave memory back
         self._last_trim = 0.0
+        self._stats_path = os.environ.get(STATS_ENV, "").strip() or None
+        self._last_stats = 0.0
         self._procs = [self._start(i) for i in range(self.size)]
         threading.Thread(target=self._accept, name="seqviz-engine-accept", daemon=True).start()
         threading.Thread(target=self._watch, name="seqviz-engine-watchdog", daemon=True).start()
@@ -200,6 +205,7 @@ class Engine:
             self._pause_idle()
             self._release_stopped()
             self._trim_after_releases()
+            self._write_stats()
             for i, proc in enumerate(self._procs):
                 if not self._closed and not proc.alive():
                     self._replace(i, proc)
@@ -212,6 +218,25 @@ class Engine:
             if handle.wants_play and now - handle.last_poll > self.idle_pause_s:
                 handle.pause()
                 handle.idle_paused = True
+
+    def _write_stats(self) -> None:
+        """With ``SEQVIZ_ENGINE_STATS=FILE``: append once a second a JSON line with the time and
+        each run's step, playing flag and seconds spent training and on views, as the workers
+        last published them, plus the queue's length; an operator (or a benchmark) watches a
+        class's training there without opening a page. Errors writing are ignored."""
+        now = time.time()
+        if self._stats_path is None or now - self._last_stats < STATS_EVERY_S:
+            return
+        self._last_stats = now
+        with self._lock:
+            runs = [[s.run_id, s.step, s.playing, round(s.train_s, 3), round(s.view_s, 3)]
+                    for s in self._snaps.values()]
+            queued = len(self._queue)
+        try:
+            with open(self._stats_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps({"t": round(now, 3), "runs": runs, "queued": queued}) + "\n")
+        except OSError:
+            pass
 
     def _trim_after_releases(self) -> None:
         """After runs closed, give the server's freed heap back to the system (the snapshots and
