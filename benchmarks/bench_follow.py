@@ -171,33 +171,13 @@ def open_followers(browser, url: str, code: str, n: int) -> list:
     return contexts
 
 
-def engine_steps(stats: Path) -> tuple[float, dict[int, int]]:
-    """The server engine's last stats line (``SEQVIZ_ENGINE_STATS``): its time and each run's
-    step."""
-    import json
-
-    lines = stats.read_text().splitlines() if stats.exists() else []
-    if not lines:
-        return time.time(), {}
-    row = json.loads(lines[-1])
-    return row["t"], {r[0]: r[1] for r in row["runs"]}
-
-
-def engine_rate(before: tuple[float, dict], after: tuple[float, dict]) -> float:
-    """Steps/s of the run that moved most between two stats lines (the lecturer's: followers
-    have no run of their own)."""
-    (t0, a), (t1, b) = before, after
-    moved = [b[k] - a.get(k, b[k]) for k in b]
-    return max(moved, default=0) / (t1 - t0) if t1 > t0 else 0.0
-
-
 def _timed(page, seconds: float, server_pid: int, workers: list[int], stats: Path
            ) -> tuple[float, float, float, float]:
     """One phase: the lecturer's steps/s from its page and from the server's engine (the run's
     own steps, as its worker published them; no page in between), the server process's CPU
     seconds per second and the training workers' (together). With the worker pinned alone on a
     core, its CPU per second says whether training itself lost time."""
-    from bench_live import cpu_seconds
+    from bench_live import cpu_seconds, engine_rate, engine_steps
 
     def workers_cpu() -> float:
         return sum(cpu_seconds(pid) for pid in workers)
@@ -215,7 +195,7 @@ def browser_rounds(cfg, n: int, seconds: float, rounds: int, pin: bool = False
     """The lecturer's steps/s with ``n`` follower browsers over with none, per round, read from
     its page and from the server's engine (both empty when Chromium or Playwright is missing).
     ``pin``: the training worker on core 0 alone, the server and the browsers on core 1."""
-    import tempfile
+    from seqviz.engine.pool import STATS_ENV as STATS
     from bench_live import _chromium, worker_pids
 
     from tests.browser import (CHROMIUM, chromium_available, start_server,
@@ -233,15 +213,12 @@ def browser_rounds(cfg, n: int, seconds: float, rounds: int, pin: bool = False
     if pin and len(os.sched_getaffinity(0)) < 2:
         print("browsers: --pin needs 2 cores; running unpinned")
         pin = False
-    from seqviz.engine.pool import STATS_ENV
+    from bench_live import stats_file
 
-    stats = Path(tempfile.mkdtemp(prefix="bench_follow_")) / "engine.jsonl"
-    os.environ[STATS_ENV] = str(stats)  # the server's engine logs every run's step each second
+    stats = stats_file()
     start = time.perf_counter()
-    try:
-        proc, url = start_server(("taskset", "-c", "1") if pin else (), quiet=True)
-    finally:
-        os.environ.pop(STATS_ENV, None)
+    proc, url = start_server(("taskset", "-c", "1") if pin else (), quiet=True,
+                             env={STATS: str(stats)})
     layout = ("the training worker alone on core 0, the server and every browser on core 1"
               if pin else "nothing pinned: server, worker(s) and browsers share every core")
     print(f"browsers: server up in {time.perf_counter() - start:.0f} s; the lecturer's browser "

@@ -247,11 +247,38 @@ def fairness(sessions: int, seconds: float, tick: float) -> None:
 
 
 # ---- browser --------------------------------------------------------------------------------
-def _server(cores: str | None = None):
+def _server(cores: str | None = None, env: dict | None = None):
     """A fresh ``streamlit run app.py`` (pinned with taskset to ``cores``)."""
     from tests.browser import start_server
 
-    return start_server(("taskset", "-c", cores) if cores else (), quiet=True)
+    return start_server(("taskset", "-c", cores) if cores else (), quiet=True, env=env)
+
+
+def stats_file() -> Path:
+    """A fresh path for a server's ``SEQVIZ_ENGINE_STATS`` log."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="seqviz_bench_")) / "engine.jsonl"
+
+
+def engine_steps(stats: Path) -> tuple[float, dict[int, int]]:
+    """The server engine's last stats line (``SEQVIZ_ENGINE_STATS``): its time and each run's
+    step."""
+    import json
+
+    lines = stats.read_text().splitlines() if stats.exists() else []
+    if not lines:
+        return time.time(), {}
+    row = json.loads(lines[-1])
+    return row["t"], {r[0]: r[1] for r in row["runs"]}
+
+
+def engine_rate(before: tuple[float, dict], after: tuple[float, dict]) -> float:
+    """Steps/s of the run that moved most between two stats lines (the lecturer's: followers
+    have no run of their own)."""
+    (t0, a), (t1, b) = before, after
+    moved = [b[k] - a.get(k, b[k]) for k in b]
+    return max(moved, default=0) / (t1 - t0) if t1 > t0 else 0.0
 
 
 def _chromium(p, core: str | None = None):
@@ -280,7 +307,10 @@ def browser_play(seconds: float) -> None:
     costs_proc.start()
     costs = queue.get()
     costs_proc.join()
-    proc, url = _server("0")
+    from seqviz.engine.pool import STATS_ENV
+
+    stats = stats_file()
+    proc, url = _server("0", env={STATS_ENV: str(stats)})
     try:
         with sync_playwright() as p:
             browser = _chromium(p, "1")
@@ -291,10 +321,10 @@ def browser_play(seconds: float) -> None:
             page.get_by_role("button", name="▶ Play").click()
             wait_metric_at_least(page, "Step", 30)  # warm: the run has had its first slices
             workers = worker_pids(proc.pid)
-            s0, t0 = step_count(page), time.perf_counter()
+            s0, t0, e0 = step_count(page), time.perf_counter(), engine_steps(stats)
             cpu0 = [cpu_seconds(pid) for pid in [proc.pid, *workers]]
             time.sleep(seconds)
-            s1, t1 = step_count(page), time.perf_counter()
+            s1, t1, e1 = step_count(page), time.perf_counter(), engine_steps(stats)
             cpu1 = [cpu_seconds(pid) for pid in [proc.pid, *workers]]
             page.get_by_role("button", name="⏸ Pause").click()
             browser.close()
@@ -306,7 +336,10 @@ def browser_play(seconds: float) -> None:
     print(f"reference: bare torch loop of the same model on core 0: {ref:.1f} steps/s "
           f"({ref_cpu:.1f} per CPU second)")
     print(f"seqviz LM page playing: {rate:.1f} steps/s = {rate / ref:.2f} of the reference "
-          f"(goal >= 0.9)")
+          f"(goal >= 0.9; read from the page's Step metric)")
+    e_rate = engine_rate(e0, e1)
+    print(f"  the run's own steps from the server's engine (SEQVIZ_ENGINE_STATS): {e_rate:.1f} "
+          f"steps/s = {e_rate / ref:.2f} of the reference")
     page_cpu = (s1 - s0) / max(server + worker, 1e-9)
     print(f"  per CPU second of the server and its worker: {page_cpu:.1f} steps = "
           f"{page_cpu / ref_cpu:.2f} of the reference's per CPU second (what the ratio would be "
