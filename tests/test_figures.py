@@ -80,3 +80,42 @@ def test_an_empty_training_curve_says_press_play_and_loses_the_note_with_data():
     spec = refresh_loss(refresh_loss(spec, [], []), [], [])
     assert [a["text"] for a in spec["layout"]["annotations"]] == [
         "No training step yet: press ▶ Play or ⏭ Step."]
+
+
+@pytest.mark.parametrize("values", [[0.9], [1.0], [0.071, 0.075], [13.0, 13.2], [2.1, 2.4]])
+def test_a_narrow_log_axis_still_shows_two_labelled_ticks(values):
+    """A curve's first point (or a flat stretch) spans less than one 1-2-5 step: plotly would
+    fit the axis to it and every tick would fall outside, leaving the axis without a number."""
+    from seqviz.timeseries.figures import losses_figure
+
+    for fig in (perplexity_figure(list(range(len(values))), values),
+                losses_figure(np.arange(len(values)), [("GRU", np.asarray(values))], [], [[]])):
+        axis = fig.layout.yaxis
+        lo, hi = (10 ** v for v in axis.range)
+        shown = [t for t in axis.tickvals if lo <= t <= hi]
+        assert len(shown) >= 2 and axis.autorange is False, (axis.range, axis.tickvals)
+        assert lo <= min(values) and max(values) <= hi  # the data stay in view
+        assert list(axis.ticktext) == [f"{t:g}" for t in axis.tickvals]
+
+
+def test_a_wide_log_axis_is_left_to_plotly_and_a_refresh_drops_the_narrow_range():
+    wide = perplexity_figure([0, 100], [80.0, 12.0])
+    assert wide.layout.yaxis.range is None and len(wide.layout.yaxis.tickvals) >= 2
+    narrow = perplexity_figure([0], [40.0]).to_dict()
+    assert "range" in narrow["layout"]["yaxis"]
+    assert refresh_perplexity(narrow, [0, 100], [80.0, 12.0]) == wide.to_dict()
+    assert refresh_perplexity(wide.to_dict(), [0], [40.0]) == narrow
+
+
+@pytest.mark.parametrize("mlp", [(0.9, 1.0), (1.0, 0.9)])
+def test_the_tau_charts_two_mlp_labels_sit_apart_and_its_long_title_wraps(mlp):
+    """Drawn half width, the English title would be cut on one line; the MLP's two errors are
+    often close, and their labels were printed over each other."""
+    from seqviz.timeseries.figures import tau_figure
+
+    fig = tau_figure([1, 2, 4, 8, 16], [0.5, 0.4, 0.3, 0.2, 0.1], [1, 1, 1, 1, 1], 16, 8, mlp)
+    point = next(t for t in fig.data if t.mode == "markers+text")
+    low = 0 if mlp[0] <= mlp[1] else 1
+    assert point.textposition[low] == "bottom right" and point.textposition[1 - low] == "top right"
+    assert fig.layout.title.text == "The Markov assumption:<br>error against the window τ"
+    assert fig.layout.margin.t > 60  # room for the second line

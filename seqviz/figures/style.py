@@ -118,14 +118,47 @@ def log_ticks(lo: float, hi: float) -> list[float]:
     return ticks
 
 
+def _nice(x: float, up: bool) -> float:
+    """The nearest 1-2-5 value at or below (``up`` False) or at or above ``x`` > 0."""
+    import math
+
+    decade = 10.0 ** math.floor(math.log10(x))
+    steps = [m * decade for m in (0.5, 1, 2, 5, 10, 20)]
+    return min(v for v in steps if v >= x * (1 - 1e-12)) if up else \
+        max(v for v in steps if v <= x * (1 + 1e-12))
+
+
+def log_view(lo: float, hi: float) -> tuple[list[float], list[float] | None]:
+    """1-2-5 ticks for data in [lo, hi] on a log axis, and the axis range (log10 units) when
+    the data alone would show fewer than two of them: a curve's first point or a flat stretch
+    (plotly fits the axis to the data's narrow span, and every tick would fall outside it, so
+    the axis would carry no number). Then the range reaches the nearest 1-2-5 values around
+    the data. ``None``: let plotly fit the axis."""
+    import math
+
+    ticks = log_ticks(lo, hi)
+    if not ticks or sum(lo <= t <= hi for t in ticks) >= 2:
+        return ticks, None
+    lo, hi = min(lo, hi), max(lo, hi)
+    a, b = _nice(lo, up=False), _nice(hi, up=True)
+    if a == b:  # the data sit on a tick: one more below
+        a = _nice(a * 0.99, up=False)
+    ticks = [t for t in log_ticks(a, b) if a * 0.999 <= t <= b * 1.001]
+    pad = 0.04 * (math.log10(b) - math.log10(a))
+    return ticks, [math.log10(a) - pad, math.log10(b) + pad]
+
+
 def log_axis(fig: go.Figure, values, axis: str = "y") -> go.Figure:
-    """Log scale with readable 1-2-5 ticks for the finite positive ``values``."""
+    """Log scale with readable 1-2-5 ticks for the finite positive ``values``, at least two of
+    them on screen (``log_view``)."""
     import numpy as np
 
     arr = values if isinstance(values, np.ndarray) else \
         np.asarray([v for v in values if v is not None], dtype=float)
     arr = arr[np.isfinite(arr) & (arr > 0)]
     update = fig.update_yaxes if axis == "y" else fig.update_xaxes
-    ticks = log_ticks(float(arr.min()), float(arr.max())) if arr.size else []
+    ticks, span = log_view(float(arr.min()), float(arr.max())) if arr.size else ([], None)
     update(type="log", tickvals=ticks or None, ticktext=[f"{t:g}" for t in ticks] or None)
+    if span is not None:
+        update(range=span, autorange=False)
     return fig

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from _plotly_utils.utils import to_typed_array_spec  # plotly's own encoding of numpy arrays
 
 from seqviz.figures.style import (BASELINE_COLOURS, PALETTE, check_same_length, log_axis,
-                                  log_ticks, styled, waiting_note, with_waiting)
+                                  log_view, styled, waiting_note, with_waiting)
 from seqviz.i18n import _
 
 
@@ -149,10 +149,13 @@ def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_ticks=None,
     layout = spec["layout"]
     layout = with_waiting(layout, waiting)  # empty -> drawn, or back after a Reset
     if y_ticks is not None:
-        axis = {k: v for k, v in layout["yaxis"].items() if k not in ("tickvals", "ticktext")}
-        ticks = log_ticks(*y_ticks) if y_ticks else []
+        axis = {k: v for k, v in layout["yaxis"].items()
+                if k not in ("tickvals", "ticktext", "range", "autorange")}
+        ticks, span = log_view(*y_ticks) if y_ticks else ([], None)
         if ticks:
             axis.update(tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
+        if span is not None:
+            axis.update(range=span, autorange=False)
         layout = {**layout, "yaxis": axis}
     return {**spec, "data": data, "layout": layout}
 

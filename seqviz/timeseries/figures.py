@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.figures.style import (BASELINE_COLOURS, PALETTE, check_same_length, font_size,
-                                  log_axis, styled, waiting_note)
+                                  log_axis, profile, styled, waiting_note)
 from seqviz.figures.training import no_steps_yet
 from seqviz.i18n import _
 
@@ -123,14 +123,22 @@ def tau_figure(taus, one_step, k_step, k: int, tau: int, mlp: tuple[float, float
                              name=_("linear AR, {k} steps").format(k=k),
                              line=dict(color=PALETTE[4], width=3, dash="dash")))
     if mlp is not None:
+        # the two labels sit apart (the lower point's below it, the higher's above), so that
+        # close errors do not print one label over the other
+        low_first = mlp[0] <= mlp[1]
         fig.add_trace(go.Scatter(x=[tau, tau], y=list(mlp), mode="markers+text",
                                  name=_("MLP at τ = {tau}").format(tau=tau),
                                  text=[_("1 step"), _("{k} steps").format(k=k)],
-                                 textposition="middle right",
+                                 textposition=["bottom right", "top right"] if low_first
+                                 else ["top right", "bottom right"],
                                  marker=dict(color=PALETTE[0], size=14, symbol="diamond")))
     fig.add_vline(x=tau, line=dict(color=PALETTE[0], dash="dot", width=1))
-    fig = _finish(fig, _("The Markov assumption: error against the window τ"),
+    title = _("The Markov assumption: error against the window τ")
+    two_lines = len(title) > 40 and ": " in title  # drawn half width: one line would be cut
+    fig = _finish(fig, title.replace(": ", ":<br>", 1) if two_lines else title,
                   _("past values τ (log scale)"), _("mean squared error (log scale)"))
+    if two_lines:
+        fig.update_layout(margin=dict(t=fig.layout.margin.t + profile().title + 8))
     vals = np.concatenate([np.asarray(one_step, float), np.asarray(k_step, float),
                            np.asarray(mlp if mlp else [], float)])
     log_axis(fig, vals)
