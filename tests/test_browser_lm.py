@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -85,11 +87,21 @@ def test_upload_controls_read_in_chinese(server, page):
     zone = page.locator('.st-key-lm-upload [data-testid="stFileUploaderDropzone"]')
     expect(zone).to_be_visible(timeout=90_000)
     wait_ready(page)
-    after = zone.evaluate("""z => [
-        getComputedStyle(z.querySelector('[data-testid=stFileUploaderDropzoneInstructions]'),
-                         '::after').content,
-        getComputedStyle(z.querySelector('button'), '::after').content]""")
-    assert after == ['"每个文件不超过 5 MB • TXT"', '"上传"']
+    want = ['"每个文件不超过 5 MB • TXT"', '"上传"']
+    read = """() => {
+      const z = document.querySelector('.st-key-lm-upload [data-testid="stFileUploaderDropzone"]');
+      const i = z && z.querySelector('[data-testid=stFileUploaderDropzoneInstructions]');
+      const b = z && z.querySelector('button');
+      return i && b ? [getComputedStyle(i, '::after').content,
+                       getComputedStyle(b, '::after').content] : null;
+    }"""
+    try:  # the page's reruns (its link is rewritten once) may be drawing it: wait for the text
+        expected = json.dumps(json.dumps(want, ensure_ascii=False))  # a JS string literal
+        page.wait_for_function(f"() => JSON.stringify(({read})()) === {expected}",
+                               timeout=60_000)
+    except Exception:  # noqa: BLE001 - say what it shows instead
+        pass
+    assert page.evaluate(read) == want, page.url
     expect(zone.get_by_text("per file")).to_be_hidden()
     expect(zone.locator('button [data-testid="stMarkdownContainer"]')).to_be_hidden()
     no_exception(page)

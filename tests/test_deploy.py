@@ -150,9 +150,19 @@ def test_a_follow_link_reaches_the_replica_that_owns_the_shared_run(school, chro
         expect(watch.get_by_text("Following the lecturer")).to_be_visible(timeout=120_000)
         assert _replica(follower) == "r2"
         wait_metric_at_least(watch, "Step", 0, timeout=120)
-        wait_ready(page, timeout=180_000)  # the share's reruns are over: the click is not lost
-        page.get_by_role("button", name="⏭ Step").click()
-        wait_metric_at_least(page, "Step", 1, timeout=120)  # the lecturer's own page first
+        wait_ready(page, timeout=180_000)  # the share's reruns are over
+        # Under a full suite's load a click that lands while the page redraws after sharing was
+        # once dropped (the lecturer's Step stayed 0 for 120 s); what this test checks is the
+        # follower's routing, so the lecturer presses Step again until their own page moves.
+        for attempt in range(4):
+            page.get_by_role("button", name="⏭ Step").click()
+            try:
+                wait_metric_at_least(page, "Step", 1, timeout=45)  # the lecturer's own page
+                break
+            except Exception:  # noqa: BLE001 - pressed again below; the last try raises
+                if attempt == 3:
+                    raise
+                wait_ready(page, timeout=180_000)
         wait_metric_at_least(watch, "Step", 1, timeout=120)  # then the follower's, on r2
     finally:
         lecturer.close()
