@@ -119,3 +119,18 @@ def test_the_tau_charts_two_mlp_labels_sit_apart_and_its_long_title_wraps(mlp):
     assert point.textposition[low] == "bottom right" and point.textposition[1 - low] == "top right"
     assert fig.layout.title.text == "The Markov assumption:<br>error against the window τ"
     assert fig.layout.margin.t > 60  # room for the second line
+
+
+def test_the_clipping_charts_say_press_play_before_the_first_step():
+    """At step 0 the Clipping page's loss and norm charts held no curve and said nothing."""
+    from seqviz.gradients.clipping_figures import clip_norm_figure, two_loss_figure
+
+    def notes(fig):
+        return [a.text for a in fig.layout.annotations if a.name == "waiting"]
+
+    empty = {"no clipping": ([], []), "clipped": ([], [])}
+    drawn = {"no clipping": ([1, 2], [3.0, 2.0]), "clipped": ([1, 2], [1.0, 1.0])}
+    say = ["No training step yet: press ▶ Play or ⏭ Step."]
+    assert notes(two_loss_figure(empty)) == say
+    assert notes(clip_norm_figure(empty, threshold=1.0)) == say
+    assert notes(two_loss_figure(drawn)) == [] and notes(clip_norm_figure(drawn, threshold=1.0)) == []

@@ -17,7 +17,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.style import PALETTE, check_same_length, profile, styled
+from seqviz.figures.style import PALETTE, check_same_length, profile, styled, waiting_note
+from seqviz.figures.training import no_steps_yet
 from seqviz.gradients.chart_text import finish
 from seqviz.gradients.figures import wide_log_axis
 from seqviz.i18n import _
@@ -108,7 +109,14 @@ def two_loss_figure(runs: Mapping[str, tuple[Sequence[int], Sequence[float]]], *
     title = title or _("Training loss, same weights and batches")
     fig = styled(fig, title=title, x=_("training step"), y=_("loss (log)"), height=400)
     fig = finish(fig, title)
+    _say_if_empty(fig, runs)
     return wide_log_axis(fig, values) if values else fig
+
+
+def _say_if_empty(fig: go.Figure, runs: Mapping[str, tuple[Sequence[int], Sequence]]) -> None:
+    """Before the first step the curves are empty: say so instead of a blank plot."""
+    if not any(len(steps) for steps, _unused in runs.values()):
+        waiting_note(fig, no_steps_yet())
 
 
 def clip_norm_figure(runs: Mapping[str, tuple[Sequence[int], Sequence[float]]], *,
@@ -143,6 +151,7 @@ def clip_norm_figure(runs: Mapping[str, tuple[Sequence[int], Sequence[float]]], 
     fig = styled(fig, title=title, x=_("training step"), y=_("‖g‖, all parameters (log)"),
                  height=400)
     fig = finish(fig, title, [note])
+    _say_if_empty(fig, runs)
     return wide_log_axis(fig, values)
 
 
