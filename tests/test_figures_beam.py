@@ -154,7 +154,7 @@ def _interface_strings(fig) -> list[str]:
 def test_every_figure_speaks_chinese_and_presenter_type_is_large():
     parents, steps, logps, statuses = wide_tree(3, 3, 6)
     with use_language("zh"):
-        style.set_profile_resolver(lambda: "present")
+        previous = style.set_profile_resolver(lambda: "present")
         try:
             figs = [beam_tree_figure(parents, steps, ["字"] * len(parents), logps, logps,
                                      statuses, greedy=[0], finals=[len(parents) - 1], best=0),
@@ -162,7 +162,7 @@ def test_every_figure_speaks_chinese_and_presenter_type_is_large():
                     next_token_figure(["月"], [0.9]),
                     sweep_figure([WidthResult(1, (1,), -1.0, -1.0, None)], ["x"])]
         finally:
-            style.set_profile_resolver(None)
+            style.set_profile_resolver(previous)  # the UI's, if an AppTest registered it
     for fig in figs:
         for text in _interface_strings(fig):
             words = {w.lower() for w in ENGLISH.findall(text)} - ALLOWED

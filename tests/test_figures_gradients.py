@@ -175,7 +175,7 @@ def _all_figures():
 
 @pytest.mark.parametrize("profile", ["normal", "present"])
 def test_every_figure_has_its_legend_under_the_axis_title_and_large_enough_type(profile):
-    style.set_profile_resolver(lambda: profile)
+    previous = style.set_profile_resolver(lambda: profile)
     try:
         p = style.profile()
         for fig in _all_figures():
@@ -191,7 +191,7 @@ def test_every_figure_has_its_legend_under_the_axis_title_and_large_enough_type(
         if profile == "present":
             assert p.font >= 20 and p.title >= 26
     finally:
-        style.set_profile_resolver(None)
+        style.set_profile_resolver(previous)  # the UI's, if an AppTest registered it
 
 
 def test_radius_and_jacobian_axes_never_zoom_into_nine_digit_ticks():

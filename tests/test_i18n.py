@@ -67,17 +67,27 @@ def test_language_switches_and_defaults_to_english():
 
 
 def test_resolver_decides_when_a_session_does():
-    i18n.set_resolver(lambda: "zh")
+    # put back whatever was registered: the UI's session resolver, once seqviz.ui.setup is
+    # imported, serves every later AppTest in this process (tests run in any order)
+    previous = i18n.set_resolver(lambda: "zh")
     try:
         assert _("Pause") == "暂停"
         assert i18n.language() == "zh"
-    finally:
-        i18n.set_resolver(None)
-    i18n.set_resolver(lambda: None)  # no session: the default
-    try:
+        i18n.set_resolver(lambda: None)  # no session: the default
         assert _("Pause") == "Pause"
     finally:
-        i18n.set_resolver(None)
+        i18n.set_resolver(previous)
+
+
+def test_the_ui_resolver_survives_the_resolver_test():
+    """Tests run in any order (two workers): after the test above, a Chinese AppTest session
+    must still read its language from its session."""
+    import seqviz.ui.setup  # noqa: F401 - registers the session resolver
+
+    ui = i18n.set_resolver(None)
+    i18n.set_resolver(ui)
+    test_resolver_decides_when_a_session_does()
+    assert i18n.set_resolver(ui) is ui
 
 
 def test_msg_is_translated_where_it_is_shown_and_survives_pickle():

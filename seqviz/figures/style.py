@@ -30,10 +30,12 @@ PROFILES = {"normal": Profile("normal", 16, 20, 17), "present": Profile("present
 _profile_resolver: Callable[[], str] | None = None
 
 
-def set_profile_resolver(resolver: Callable[[], str] | None) -> None:
-    """Register how to find the current session's profile (the UI: presenter mode or not)."""
+def set_profile_resolver(resolver: Callable[[], str] | None) -> Callable[[], str] | None:
+    """Register how to find the current session's profile (the UI: presenter mode or not);
+    returns the one it replaces, for a caller (a test) to put back."""
     global _profile_resolver
-    _profile_resolver = resolver
+    previous, _profile_resolver = _profile_resolver, resolver
+    return previous
 
 
 def profile() -> Profile:

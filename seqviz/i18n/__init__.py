@@ -60,10 +60,12 @@ def catalog(lang: str) -> gettext.NullTranslations:
     return first or chain
 
 
-def set_resolver(resolver: Callable[[], str | None] | None) -> None:
-    """Register how to find the current user's language (the UI: the session's ``lang``)."""
+def set_resolver(resolver: Callable[[], str | None] | None) -> Callable[[], str | None] | None:
+    """Register how to find the current user's language (the UI: the session's ``lang``);
+    returns the one it replaces, for a caller (a test) to put back."""
     global _resolver
-    _resolver = resolver
+    previous, _resolver = _resolver, resolver
+    return previous
 
 
 def language() -> str:
