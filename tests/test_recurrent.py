@@ -97,6 +97,39 @@ def test_matches_torch_outputs_and_gradients(kind, num_layers, bidirectional, fu
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_one_step_decoding_path_matches_torch(kind, num_layers, monkeypatch):
+    """One token at a time without autograd (sampling, beam search) takes the step path, not
+    functional_call, and gives torch's numbers: batched and unbatched, time-major, no bias,
+    with and without a state, several steps in a row."""
+    for batch_first, bias, with_state in [(True, True, True), (False, True, False),
+                                          (True, False, True)]:
+        ours, ref = make_pair(kind, num_layers, batch_first=batch_first, bias=bias)
+        ours.eval()
+        x, state = inputs(kind, num_layers, False, batch_first=batch_first,
+                          with_state=with_state)
+        calls = []
+        monkeypatch.setattr(type(ours), "_fused_forward",
+                            lambda self, *a: calls.append(a) or (_ for _ in ()).throw(
+                                AssertionError("fused path used for one step")))
+        ours_state, ref_state = state, state
+        with torch.no_grad():
+            for t in range(3):  # three single steps, each carrying the last one's state
+                x_t = x[:, t:t + 1] if batch_first else x[t:t + 1]
+                got, ours_state = ours(x_t, ours_state)
+                want, ref_state = ref(x_t, ref_state)
+                assert_close(got, want)
+                assert_close(ours_state, ref_state)
+            single = x[0, 0:1] if batch_first else x[0:1, 0]  # unbatched (1, I)
+            assert_close(ours(single)[0], ref(single)[0])
+        monkeypatch.undo()
+        assert not calls
+    with torch.no_grad():  # more than one step, or with autograd: the fused path as before
+        assert not ours._one_step(x)
+    assert not ours._one_step(x[:, :1] if batch_first else x[:1])
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
 @pytest.mark.parametrize("path", ["loop", "fused", "internals"])
 def test_time_major_and_no_bias(kind, path):
     for batch_first, bias in [(False, True), (True, False)]:
