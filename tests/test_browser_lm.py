@@ -96,7 +96,8 @@ def test_upload_controls_read_in_chinese(server, page):
                        getComputedStyle(b, '::after').content] : null;
     }"""
     try:  # the page's reruns (its link is rewritten once) may be drawing it: wait for the text
-        expected = json.dumps(json.dumps(want, ensure_ascii=False))  # a JS string literal
+        # JSON.stringify's form (no spaces), as a JS string literal
+        expected = json.dumps(json.dumps(want, ensure_ascii=False, separators=(",", ":")))
         page.wait_for_function(f"() => JSON.stringify(({read})()) === {expected}",
                                timeout=60_000)
     except Exception:  # noqa: BLE001 - say what it shows instead
