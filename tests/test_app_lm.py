@@ -274,3 +274,30 @@ def test_feed_forward_lm_trains_beside_its_n_gram(lang):
         for t in figures(a)[1]["data"]),
               what="the 6-gram highlighted")
     assert not at.exception
+
+
+def test_pause_shows_a_sample_of_the_paused_model():
+    """While playing, samples are taken at most every few seconds; after Pause the sample under
+    the charts is of the step the run stopped at (and Step's likewise), in one click."""
+    import time
+
+    from seqviz.lm.config import LMConfig
+    from tests.live_helpers import live_lm
+
+    live = live_lm(LMConfig(corpus="grammar", level="word", hidden_size=32, embed_size=16,
+                            seq_len=16, batch_size=8))
+    try:
+        live.play()
+        live.handle.wait(lambda s: s.step >= 40 and s.payload is not None
+                         and s.payload.sample is not None, timeout=60)
+        start = time.perf_counter()
+        snap = live.pause()
+        took = time.perf_counter() - start
+        assert not snap.playing and snap.step >= 40
+        assert snap.payload.sample.step == snap.step, (snap.payload.sample.step, snap.step)
+        assert took < 5.0  # the sample's wait (STEP_SAMPLE_WAIT) did not run out
+        assert live.snapshot().step == snap.step  # nothing trained after the pause
+        snap = live.step(3)
+        assert snap.payload.sample.step == snap.step
+    finally:
+        live.handle.close()
