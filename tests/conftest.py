@@ -30,11 +30,10 @@ def _weight(item) -> int:
 
 
 def pytest_collection_modifyitems(config, items):
-    files: dict[str, int] = {}
+    files: dict[str, int] = {}  # test file -> the weight of its heaviest test
     for item in items:
-        files[item.nodeid.split("::")[0]] = min(files.get(item.nodeid.split("::")[0], 2),
-                                                 _weight(item))
-    items.sort(key=lambda item: files[item.nodeid.split("::")[0]])  # stable: order kept within
+        files[item.path] = min(files.get(item.path, 2), _weight(item))
+    items.sort(key=lambda item: files[item.path])  # stable: order kept within a weight
 
 
 @pytest.fixture

@@ -35,8 +35,7 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call
 
-from seqviz.models.cells import (GATE_NAMES, Internals, gru_step, lstm_step, rnn_step,
-                                 run_direction)
+from seqviz.models.cells import GATE_NAMES, Internals, run_direction
 
 State = Tensor | tuple[Tensor, Tensor]
 
@@ -158,25 +157,23 @@ class _Recurrent(nn.Module):
                 and not torch.is_grad_enabled() and not (self.training and self.dropout > 0))
 
     def _step_forward(self, x: Tensor, state: State | None) -> tuple[Tensor, State]:
-        """One time step, layer by layer, with the cells' step equations."""
-        inp = x.reshape(-1, x.size(-1))  # (B, I): the single step
+        """One time step, layer by layer: the loop path's ``run_direction`` on a single step,
+        without collecting ``Internals``."""
+        inp = x.reshape(-1, 1, x.size(-1))  # (B, 1, I): the single step, batch-first
         h0, c0 = self._initial_state(state, inp)  # (L, B, H) each; c0 None unless LSTM
         relu = self.nonlinearity == "relu"
         hs, cs = [], []
         for layer, (names,) in enumerate(self._layer_names):
-            w_ih, w_hh, *b = (getattr(self, n) for n in names)
-            b_ih, b_hh = b if b else (None, None)
-            gi = nn.functional.linear(inp, w_ih, b_ih)  # (B, G*H)
-            if self._is_lstm:
-                h, c, _ = lstm_step(gi, h0[layer], c0[layer], w_hh, b_hh)
-                cs.append(c)
-            elif self.cell_name == "gru":
-                h, _ = gru_step(gi, h0[layer], w_hh, b_hh)
-            else:
-                h, _ = rnn_step(gi, h0[layer], w_hh, b_hh, relu)
-            hs.append(h)
-            inp = h  # (B, H): the next layer's input
-        output = inp.unsqueeze(1 if self.batch_first else 0)  # (B, 1, H) or (1, B, H)
+            weights = tuple(getattr(self, n) for n in names)
+            if not self.bias:
+                weights = weights + (None, None)
+            tr = run_direction(self.cell_name, inp, h0[layer],
+                               None if c0 is None else c0[layer], weights, False, relu)
+            hs.append(tr.hidden[0])  # (B, H)
+            if tr.cell is not None:
+                cs.append(tr.cell[0])
+            inp = tr.hidden[0].unsqueeze(1)  # (B, 1, H): the next layer's input
+        output = inp if self.batch_first else inp.transpose(0, 1)  # (B, 1, H) or (1, B, H)
         final = (torch.stack(hs), torch.stack(cs)) if self._is_lstm else torch.stack(hs)
         return output, final
 
