@@ -105,7 +105,8 @@ def analysis_costs(core: int | None = None, reps: int = 3) -> dict[str, float]:
 
     return {"eval": timed(lambda: lm_perplexity(exp.model, val_slice(exp.data), cfg.seq_len)),
             "sample": timed(lambda: exp.sample("", SAMPLE_LENGTH[cfg.level])),
-            "eval_every": exp.trainer.eval_every}
+            "schedule": (exp.trainer.eval_every, tuple(exp.trainer.eval_early),
+                         exp.trainer.eval_later)}
 
 
 def _analysis_costs_in(core: int, queue) -> None:
@@ -296,6 +297,7 @@ def _chromium(p, core: str | None = None):
 def browser_play(seconds: float) -> None:
     from playwright.sync_api import expect, sync_playwright
 
+    from seqviz.train import evaluation_due
     from tests.browser import step_count, wait_metric_at_least, wait_ready
 
     print(f"## LM page Play in Chromium ({seconds:g} s): server + its worker on core 0, "
@@ -346,17 +348,21 @@ def browser_play(seconds: float) -> None:
           f"if nothing else ran on core 0)")
     steps, total = s1 - s0, server + worker
     training = steps / ref_cpu  # CPU seconds the bare loop needs for these steps
-    validation = steps / costs["eval_every"] * costs["eval"]
+    due = range(int(s0) + 1, int(s1) + 1)
+    passes = sum(evaluation_due(s, *costs["schedule"]) for s in due)
+    validation = passes * costs["eval"]
     print(f"  where the {total:.1f} CPU seconds went: training {training / total:.3f}, "
-          f"validation (one pass {1000 * costs['eval']:.0f} ms every {costs['eval_every']} "
-          f"steps) {validation / total:.3f}, the worker's other work (samples of "
+          f"validation ({passes} passes of {1000 * costs['eval']:.0f} ms, steps {s0}-{s1}) "
+          f"{validation / total:.3f}, the worker's other work (samples of "
           f"{1000 * costs['sample']:.0f} ms, views, messages) "
           f"{(worker - training - validation) / total:.3f}, the server (Streamlit, redraws) "
           f"{server / total:.3f}; core 0 idle or lent to other processes "
           f"{1 - total / wall:.3f} of the {wall:.1f} s; {len(workers)} worker(s)")
 
 
+REFERENCE_PAGE = "benchmarks/first_chart_reference.py"  # a title and one small Plotly chart
 FIRST_CHART = {  # page path -> what a visitor opens (defaults; bundled demos included)
+    "reference: a title and one 3-point Plotly chart, no seqviz": "",
     "Language_Model": "/Language_Model",
     "Language_Model (feed-forward, n = 5)": "/Language_Model?cell=ff&window=4",
     "Hidden_States (bundled LSTM)": "/Hidden_States",
@@ -381,7 +387,9 @@ def first_chart(repeats: int = 1) -> None:
           f"{repeats} run(s) each, load average before: {os.getloadavg()[0]:.2f}")
     print("Server start: `streamlit run app.py` launched -> it answers its health check (the "
           "start-up warm-up runs first). Title: page opened -> its title drawn (Streamlit's own "
-          "front end and the page's first lines: the floor for any page).")
+          "front end and the page's first lines: the floor for any page). The reference row is "
+          f"`{REFERENCE_PAGE}` started the same way: Streamlit and Plotly.js alone on this "
+          "machine, the floor under every page's first chart.")
     print("| page | server start s | opened -> title s | opened -> first drawn chart s |")
     print("| --- | --- | --- | --- |")
     rows: dict[str, list[tuple[float, float, float]]] = {name: [] for name in FIRST_CHART}
@@ -390,7 +398,7 @@ def first_chart(repeats: int = 1) -> None:
         for _ in range(repeats):
             for name, path in FIRST_CHART.items():
                 launched = time.perf_counter()
-                proc, url = start_server(quiet=True)
+                proc, url = start_server(quiet=True, script=path and "app.py" or REFERENCE_PAGE)
                 up = time.perf_counter() - launched
                 try:
                     page = browser.new_page(viewport={"width": 1500, "height": 2000})

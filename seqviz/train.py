@@ -186,14 +186,28 @@ class LastGood:
         return int(self.step)
 
 
+def evaluation_due(step: int, every: int, early: Iterable[int] = (),
+                   later: tuple[int, int] | None = None) -> bool:
+    """Whether an evaluation runs after ``step``: at each step in ``early``, every ``every``-th
+    step, and past step ``later[0]`` only every ``later[1]``-th. By step, not by time, so a
+    run's curve has the same points on any machine and under any load."""
+    if step in early:
+        return True
+    if later is not None and step > later[0]:
+        return step % later[1] == 0
+    return step % every == 0
+
+
 class Trainer:
     """One model, one optimiser, one batch stream; ``step(n)`` applies n updates.
 
     ``loss_fn(model, batch) -> scalar tensor``. A loss above ``max_loss`` (e.g. ten times that
-    of a uniform guess) is treated like NaN: float32 rarely overflows, yet such a run has blown up. ``evaluate(model) -> float`` (e.g. validation
-    perplexity) runs after every ``eval_every``-th step, and after each step in ``eval_early``
-    (so a curve moves in the first seconds of Play). A ``threading.Lock`` guards all state:
-    Streamlit can run two script threads of one session at once.
+    of a uniform guess) is treated like NaN: float32 rarely overflows, yet such a run has blown
+    up. ``evaluate(model) -> float`` (e.g. validation perplexity) runs after every
+    ``eval_every``-th step, and after each step in ``eval_early`` (so a curve moves in the first
+    seconds of Play); ``eval_later=(after, every)`` thins it out once the curve has slowed
+    down: past step ``after``, only every ``every``-th step. A ``threading.Lock`` guards all
+    state: Streamlit can run two script threads of one session at once.
 
     ``rewind=False`` is for runs compared in lockstep (the clipping and gradient-flow pages): a
     divergence still restores the last good weights and optimiser state, but the batch stream
@@ -207,8 +221,8 @@ class Trainer:
                  optimizer: str = "adam", lr: float = 3e-3, clip: str = "norm",
                  clip_threshold: float = 1.0,
                  evaluate: Callable[[nn.Module], float] | None = None, eval_every: int = 100,
-                 eval_early: Iterable[int] = (), history: int = 2000,
-                 max_loss: float = math.inf, rewind: bool = True):
+                 eval_early: Iterable[int] = (), eval_later: tuple[int, int] | None = None,
+                 history: int = 2000, max_loss: float = math.inf, rewind: bool = True):
         self.rewind = rewind
         self.model, self.batches, self.loss_fn = model, batches, loss_fn
         self.optimizer_name = optimizer
@@ -217,6 +231,8 @@ class Trainer:
         self.set_clip(clip, clip_threshold)
         self.evaluate_fn, self.eval_every = evaluate, max(1, int(eval_every))
         self.eval_early = frozenset(int(s) for s in eval_early)
+        self.eval_later = None if eval_later is None else (int(eval_later[0]),
+                                                           max(1, int(eval_later[1])))
         self.max_loss = max_loss  # a finite loss above this also counts as divergence
         self.lock = threading.Lock()
         self.steps = 0
@@ -306,10 +322,12 @@ class Trainer:
         stats = StepStats(self.steps, loss_value, before, after, clipped, self.lr, False,
                           time.perf_counter() - start)
         self.history.append(stats)
-        if self.evaluate_fn is not None and (self.steps % self.eval_every == 0
-                                             or self.steps in self.eval_early):
+        if self.evaluate_fn is not None and self.evaluation_due(self.steps):
             self.evaluate_now()
         return stats
+
+    def evaluation_due(self, step: int) -> bool:
+        return evaluation_due(step, self.eval_every, self.eval_early, self.eval_later)
 
     def _diverge(self, start: float, attempt: int, loss: float, norm: float, reason: Msg, *,
                  undo_last: bool) -> StepStats:

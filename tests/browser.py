@@ -30,16 +30,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(prefix: tuple[str, ...] = (), quiet: bool = False, env: dict | None = None
-                 ) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app.py`` on 127.0.0.1 and a free port, once it answers its health
-    check; ``prefix`` goes before the command (e.g. ``("taskset", "-c", "0")``), ``env`` adds
-    to the environment (e.g. ``SEQVIZ_ENGINE_STATS``). The server
+def start_server(prefix: tuple[str, ...] = (), quiet: bool = False, env: dict | None = None,
+                 script: str = "app.py") -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` (or another ``script``, from the project root) on 127.0.0.1 and
+    a free port, once it answers its health check; ``prefix`` goes before the command (e.g.
+    ``("taskset", "-c", "0")``), ``env`` adds to the environment (e.g.
+    ``SEQVIZ_ENGINE_STATS``). The server
     answers only once its start-up warm-up is done (``seqviz.ui.startup``): seconds on a quiet
     machine, minutes on one whose cores are busy elsewhere, hence the long deadline."""
     port = free_port()
     proc = subprocess.Popen(
-        [*prefix, sys.executable, "-m", "streamlit", "run", "app.py", "--server.address",
+        [*prefix, sys.executable, "-m", "streamlit", "run", script, "--server.address",
          "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},

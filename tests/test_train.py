@@ -96,13 +96,25 @@ def test_validation_every_k_steps(tiny_text):
     assert all(v > 1 for _, v in exp.trainer.evals)
 
 
-def test_lm_validates_early_then_every_25_steps(tiny_text):
-    """The validation curve moves in the first seconds of Play: steps 5 and 10, then every 25."""
+def test_lm_validates_early_then_every_25_then_every_50_steps(tiny_text):
+    """The validation curve moves in the first seconds of Play: steps 5 and 10, then every 25
+    up to step 200, then every 50 (where the curve has slowed down and the training steps
+    matter more than the curve's resolution)."""
     data = build_text_data(tiny_text, "char")
     exp = LMExperiment.build(LMConfig(hidden_size=8, embed_size=4, seq_len=8, batch_size=2),
                              data)
-    exp.trainer.step(60)
-    assert [s for s, _v in exp.trainer.evals] == [5, 10, 25, 50]
+    exp.trainer.step(320)
+    assert [s for s, _v in exp.trainer.evals] == [5, 10, *range(25, 201, 25), 250, 300]
+
+
+def test_evaluation_schedule_is_by_step():
+    trainer = Trainer(torch.nn.Linear(1, 1), iter(()), lambda m, b: m.weight.sum(),
+                      evaluate=lambda m: 0.0, eval_every=10, eval_early=(3,),
+                      eval_later=(40, 25))
+    due = [s for s in range(1, 120) if trainer.evaluation_due(s)]
+    assert due == [3, 10, 20, 30, 40, 50, 75, 100]
+    assert not Trainer(torch.nn.Linear(1, 1), iter(()), lambda m, b: m.weight.sum(),
+                       eval_every=10).evaluation_due(7)
 
 
 def test_nan_loss_rolls_back_to_the_last_good_step():

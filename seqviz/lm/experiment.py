@@ -26,6 +26,8 @@ from seqviz.train import Trainer
 VAL_TOKENS = 8192  # validation tokens scored by the RNN and the n-grams alike
 EVAL_BATCH = 32
 EVAL_EARLY = (5, 10)  # validation also after these steps: the curve moves within seconds
+EVAL_EVERY = 25  # then every 25 steps while the curve falls fast ...
+EVAL_LATER = (200, 50)  # ... and every 50 after step 200: one costs about a training step
 DIVERGED_FACTOR = 10.0  # a loss 10x that of guessing uniformly over the vocabulary has blown up
 
 
@@ -116,7 +118,8 @@ class LMExperiment:
         self.cfg, self.data, self.model, self.trainer = cfg, data, model, trainer
 
     @classmethod
-    def build(cls, cfg: LMConfig, data: TextData, eval_every: int = 25) -> "LMExperiment":
+    def build(cls, cfg: LMConfig, data: TextData, eval_every: int = EVAL_EVERY,
+              eval_later: tuple[int, int] | None = EVAL_LATER) -> "LMExperiment":
         spec = LMSpec(vocab_size=len(data.vocab), embed_size=cfg.embed_size,
                       hidden_size=cfg.hidden_size, num_layers=cfg.num_layers, cell=cfg.cell,
                       window=cfg.window if cfg.feed_forward else 0)
@@ -133,6 +136,7 @@ class LMExperiment:
                           clip=cfg.clip, clip_threshold=cfg.clip_threshold,
                           evaluate=lambda m: lm_perplexity(m, val_ids, cfg.seq_len),
                           eval_every=eval_every, eval_early=EVAL_EARLY,
+                          eval_later=eval_later,
                           max_loss=DIVERGED_FACTOR * math.log(max(len(data.vocab), 2)))
         return cls(cfg, data, model, trainer)
 
