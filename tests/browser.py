@@ -12,6 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.chart_geometry import chart_problems
+
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -196,8 +198,10 @@ def layout_report(page) -> dict:
 def check_looks(page, url: str, name: str, ready, looks=LOOKS) -> list[str]:
     """Open ``url`` in every language / mode / size of ``looks``, wait with ``ready(page)``,
     save a screenshot ``<name>_<lang>_<normal|present>_<w>x<h>.png`` and return the problems:
-    horizontal overflow, and in presenter mode chart ticks or legends under 20 px, titles under
-    26 px, or button / metric / heading text cut off."""
+    horizontal overflow, chart text a reader cannot read whole (``chart_geometry``: a title
+    cut or on the plot, a legend on an axis title or ticks, ticks on each other), and in
+    presenter mode chart ticks or legends under 20 px, titles under 26 px, or button / metric /
+    heading text cut off."""
     problems = []
     sep = "&" if "?" in url else "?"
     for lang, present, (w, h) in looks:
@@ -211,6 +215,7 @@ def check_looks(page, url: str, name: str, ready, looks=LOOKS) -> list[str]:
         where = f"{name} {lang} {mode} {w}x{h}"
         if r["overflow"] > 2:
             problems.append(f"{where}: {r['overflow']} px of horizontal overflow")
+        problems += [f"{where}: {c}" for c in chart_problems(page)]
         if present:
             for key, least in (("ticks", 20), ("legend", 20), ("titles", 26)):
                 if r[key] is not None and r[key] < least - 0.5:

@@ -7,7 +7,7 @@ chart, the texts that a reader cannot read whole:
   the plot area or a tick label;
 - a legend that overlaps the x-axis title or tick labels, or runs out of the chart;
 - an axis title cut by the chart's edge (a rotated y title longer than the plot is tall);
-- tick labels that overlap each other, or read like "0.999999995" (more than 7 significant
+- tick labels that overlap each other (slanted ones by their centres), or read like "0.999999995" (more than 7 significant
   characters: a float printed instead of a tick).
 
 It works on any page with Plotly charts (a Streamlit page or a saved ``fig.write_html``).
@@ -59,12 +59,22 @@ GEOMETRY_JS = r"""() => {
         if (hit(l, box(t))) { say(`legend overlaps "${t.textContent.trim()}"`); break; }
       }
     }
+    // Slanted tick labels: their bounding boxes overlap long before the words do; two
+    // neighbours at 45 degrees touch only when their centres are closer than about a line.
+    const angled = (e) => /rotate\(\s*-?[1-9]/.test(e.getAttribute('transform') || '');
+    const centre = (r) => (r.left + r.right) / 2;
+    const clash = (a, b) => {
+      const ra = box(a), rb = box(b);
+      if (!hit(ra, rb, 2)) return false;
+      if (!angled(a) && !angled(b)) return true;
+      return Math.abs(centre(ra) - centre(rb)) < 1.2 * parseFloat(getComputedStyle(a).fontSize);
+    };
     for (const ticks of [xticks, yticks]) {
       for (let k = 0; k < ticks.length; k++) {
         const s = ticks[k].textContent.trim();
         if (s.replace(/[^0-9]/g, '').length > 7) say(`unreadable tick "${s}"`);
         for (let j = k + 1; j < ticks.length; j++) {
-          if (hit(box(ticks[k]), box(ticks[j]), 2)) {
+          if (clash(ticks[k], ticks[j])) {
             say(`ticks "${s}" and "${ticks[j].textContent.trim()}" overlap`);
           }
         }

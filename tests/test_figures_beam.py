@@ -134,7 +134,8 @@ def test_tally_charts_stack_to_the_number_of_examples():
     for fig in (error_tally_figure(_tally()), conventions_figure(_tally())):
         totals = [sum(tr.y[i] for tr in fig.data) for i in range(2)]
         assert totals == [3, 3]
-        assert fig.layout.legend.y < 0
+        legend = fig.layout.legend  # under the plot, anchored to the figure's bottom edge
+        assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom")
 
 
 ENGLISH = re.compile(r"[A-Za-z]{2,}")

@@ -131,7 +131,8 @@ def test_cliff_figure_cuts_paths_that_leave_the_plot():
 
 # ---- text that fits: wrapped titles, legends under the axis title, readable ticks ---------------
 from seqviz.figures import style  # noqa: E402
-from seqviz.gradients.chart_text import legend_rows, text_px, wrap  # noqa: E402
+from seqviz.figures.chart_text import wrap  # noqa: E402
+from seqviz.figures.text_width import legend_rows, text_px  # noqa: E402
 
 
 def test_wrap_keeps_every_line_within_the_width_in_english_and_chinese():

@@ -26,10 +26,6 @@ MIN_STEPS = 25  # the step axes span at least this many steps (no -1..1 axis at 
 ALPHA_FLOOR = -8.0  # log10 alpha this far below the frame's largest is drawn at the floor
 # A legend anchored to the figure's bottom edge: Plotly grows the margin to hold it, so it never
 # climbs onto the x-axis title (a legend placed at a fraction of the plot does, at large fonts).
-BOTTOM_LEGEND = dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0,
-                     xanchor="left")
-
-
 def _symbol_rows(symbols: int) -> list[str]:
     return [BLANK_CHAR] + [to_text([k]) for k in range(1, symbols + 1)]
 
@@ -138,7 +134,7 @@ def trellis_figure(log_alpha, ext: Sequence[int],
     fig = styled(fig, title=title or _("Trellis: forward variables α and the best alignments"),
                  x=_("frame"), y=_("state of the label with blanks"), height=200 + 30 * S)
     fig.update_layout(hovermode="closest", plot_bgcolor="#d9d9d9",
-                      margin=dict(l=90, r=20, t=60, b=40), legend=BOTTOM_LEGEND)
+                      margin=dict(l=90, r=20, t=60, b=40))
     fig.update_yaxes(tickmode="array", tickvals=list(range(S)), ticktext=labels,
                      tickfont=dict(size=font_size(), family="monospace", color="#111"),
                      autorange="reversed", showgrid=False, zeroline=False)
@@ -162,7 +158,6 @@ def ler_figure(steps: Sequence[int], greedy: Sequence[float], beam: Sequence[flo
     default = _("Label error rate on {n} held-out utterances").format(n=utterances) \
         if utterances else _("Held-out label error rate")
     fig = styled(fig, title=title or default, x=_("training step"), y=_("label error rate %"))
-    fig.update_layout(legend=BOTTOM_LEGEND, margin=dict(b=40))
     top = max([100 * v for v in list(greedy) + list(beam)] + [100])
     end = max(list(steps) + [MIN_STEPS])
     fig.update_xaxes(range=[-0.02 * end, end * 1.02])

@@ -145,7 +145,7 @@ def _tree_layout(fig: go.Figure, title: str | None, ys: list[float], last_step: 
     below = p.font + p.axis_title + 44  # tick labels and axis title, then the legend
     margin_t, margin_b = p.title + 40, below + LEGEND_ROWS * (p.font + 14)
     fig = styled(fig, title=title if title is not None else _("Beam search tree"),
-                 x=_("output position"), y="", height=100)
+                 x=_("output position"), y="", height=100, legend_below=False)
     fig.update_layout(
         height=round(plot_px + margin_t + margin_b), hovermode="closest", showlegend=True,
         margin=dict(t=margin_t, b=margin_b, l=70, r=30),

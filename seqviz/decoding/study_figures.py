@@ -34,22 +34,6 @@ def _stacked(fig: go.Figure, widths: Sequence[int], counts: dict[int, dict[str, 
                       uniformtext=dict(minsize=profile().font - 2, mode="hide"))
 
 
-def _bottom_legend(fig: go.Figure, rows: int = 2) -> go.Figure:
-    """The legend under the x-axis title, placed in pixels (a fraction of the plot height puts
-    it on the axis title in a short chart and far below it in a tall one); the figure grows by
-    the legend's ``rows``."""
-    p = profile()
-    below = p.font + p.axis_title + 44  # tick labels and axis title
-    legend_px = rows * (p.font + 14)
-    height = fig.layout.height + legend_px
-    margin_b = below + legend_px
-    plot_px = height - fig.layout.margin.t - margin_b
-    fig.update_layout(height=height, margin=dict(b=margin_b),
-                      legend=dict(orientation="h", yanchor="top", y=-below / plot_px, x=0,
-                                  xanchor="left"))
-    return fig
-
-
 def error_tally_figure(tally: Tally, title: str | None = None) -> go.Figure:
     """Stacked bars per beam width: correct / search error / model error."""
     fig = go.Figure()
@@ -57,7 +41,7 @@ def error_tally_figure(tally: Tally, title: str | None = None) -> go.Figure:
     title = title if title is not None else _(
         "Outcomes over {n} held-out examples (α = {alpha})").format(n=tally.n,
                                                                     alpha=f"{tally.alpha:g}")
-    return _bottom_legend(styled(fig, title=title, x=_("beam width B"), y=_("examples")))
+    return styled(fig, title=title, x=_("beam width B"), y=_("examples"))
 
 
 def conventions_figure(tally: Tally, title: str | None = None) -> go.Figure:
@@ -68,7 +52,7 @@ def conventions_figure(tally: Tally, title: str | None = None) -> go.Figure:
              COMPARISON_COLOURS)
     title = title if title is not None else _(
         "Shrinking vs refilled beam over {n} examples").format(n=tally.n)
-    return _bottom_legend(styled(fig, title=title, x=_("beam width B"), y=_("examples")))
+    return styled(fig, title=title, x=_("beam width B"), y=_("examples"))
 
 
 def sweep_figure(results: Sequence[WidthResult], outputs: Sequence[str],
@@ -96,7 +80,7 @@ def sweep_figure(results: Sequence[WidthResult], outputs: Sequence[str],
                  x=_("beam width B"), y=_("score log P / T^α"), height=360)
     fig.update_xaxes(dtick=1)
     fig.update_layout(hovermode="closest")
-    return _bottom_legend(fig)
+    return fig
 
 
 def next_token_figure(tokens: Sequence[str], probs: Sequence[float],

@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.style import PALETTE, check_same_length, profile, styled
+from seqviz.figures.style import PALETTE, check_same_length, styled
 from seqviz.figures.training import ema
 from seqviz.i18n import _
 
@@ -22,16 +22,6 @@ def _thin(*arrays: Sequence, limit: int = MAX_CURVE) -> list[np.ndarray]:
     n = len(arrays[0])
     idx = np.unique(np.linspace(0, n - 1, limit).astype(int)) if n > limit else np.arange(n)
     return [np.asarray(a)[idx] for a in arrays]
-
-
-def _legend_below(fig: go.Figure) -> go.Figure:
-    """The legend in its own band under the axis title (``styled`` puts it at a fixed share of
-    the plot's height, where presenter-size type runs into the axis title)."""
-    p = profile()
-    band = int(1.5 * p.font + 1.4 * p.axis_title + 1.6 * p.font) + 10  # ticks, title, legend
-    fig.update_layout(margin=dict(b=band), height=fig.layout.height + band - 40,
-                      legend=dict(yref="container", y=0, yanchor="bottom"))
-    return fig
 
 
 def w2v_loss_figure(steps: Sequence[int], losses: Sequence[float], *, negatives: int | None = None,
@@ -56,8 +46,8 @@ def w2v_loss_figure(steps: Sequence[int], losses: Sequence[float], *, negatives:
                                  name=_("all scores 0: {level}").format(level=f"{level:.2f}"),
                                  line=dict(color="#7f7f7f", dash="dash", width=2)))
     title = title if title is not None else _("word2vec loss (negative sampling)")
-    return _legend_below(styled(fig, title=title, x=_("training step"),
-                                y=_("loss per pair (nats)"), height=380))
+    return styled(fig, title=title, x=_("training step"), y=_("loss per pair (nats)"),
+                  height=380)
 
 
 def analogy_accuracy_figure(steps: Sequence[int], series: dict[str, Sequence[float]],
@@ -74,7 +64,7 @@ def analogy_accuracy_figure(steps: Sequence[int], series: dict[str, Sequence[flo
     title = title if title is not None else _("Analogy accuracy (top-1, query words excluded)")
     fig = styled(fig, title=title, x=_("training step"), y=_("correct (%)"), height=380)
     fig.update_yaxes(range=[-3, 103])
-    return _legend_below(fig)
+    return fig
 
 
 def neighbour_rows(results: Sequence[tuple[str, float]], rank: bool = True) -> list[dict]:

@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.embeddings.figures import _legend_below, _thin, w2v_loss_figure
+from seqviz.embeddings.figures import _thin, w2v_loss_figure
 from seqviz.figures.style import PALETTE, check_same_length, log_ticks, styled
 from seqviz.i18n import _
 
@@ -45,7 +45,7 @@ def weighting_figure(x_max: float, alpha: float, max_count: float) -> go.Figure:
     ticks = log_ticks(0.1, hi)
     fig.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
     fig.update_yaxes(range=[0, 1.1])
-    return _legend_below(fig)
+    return fig
 
 
 def compare_accuracy_figure(runs: dict[str, tuple[Sequence[int], Sequence[float]]]
@@ -61,7 +61,7 @@ def compare_accuracy_figure(runs: dict[str, tuple[Sequence[int], Sequence[float]
     fig = styled(fig, title=_("Analogy accuracy: word2vec and GloVe"), x=_("training step"),
                  y=_("correct (%)"), height=380)
     fig.update_yaxes(range=[-3, 103])
-    return _legend_below(fig)
+    return fig
 
 
 def projection_figure(words: Sequence[str], before: Sequence[float], after: Sequence[float],
@@ -80,4 +80,4 @@ def projection_figure(words: Sequence[str], before: Sequence[float], after: Sequ
                  height=max(380, 26 * len(words) + 140))
     fig.update_layout(barmode="group", hovermode="y unified")
     fig.update_yaxes(automargin=True)
-    return _legend_below(fig)
+    return fig

@@ -8,11 +8,14 @@ language; ``font_size()`` is the base size of the current profile.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
 import plotly.graph_objects as go
 import plotly.io as pio
+
+from seqviz.figures.text_width import MIN_WIDTH, legend_rows
 
 # Set once: a per-figure ``template=`` deep-copies the template (~20 ms a figure, per redraw).
 pio.templates.default = "plotly_white"
@@ -52,16 +55,40 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e
 BASELINE_COLOURS = ("#7f7f7f", "#bcbd22", "#17becf", "#8c564b", "#e377c2")
 
 
-def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440) -> go.Figure:
-    """Apply the house layout: a title, axis titles, large fonts, a legend under the plot."""
+def legend_px(fig: go.Figure, width: float | None = None) -> int:
+    """How much taller the figure gets for its legend under the plot: its rows at the
+    narrowest the chart gets (``width``, default ``MIN_WIDTH``), so the plot keeps its height."""
+    p = profile()
+    width = (width if width is not None else MIN_WIDTH[p.name]) - 20
+    shown = fig.layout.showlegend
+    if shown is False or (shown is None and len(fig.data) < 2):  # Plotly's default: 2 traces
+        return 0
+    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
+    return math.ceil(legend_rows(names, p.font, width) * p.font * 1.45)
+
+
+def bottom_legend(size: int | None = None) -> dict:
+    """A horizontal legend anchored to the bottom edge of the figure (``yref="container"``),
+    where Plotly grows the bottom margin to hold it: under the x-axis title whatever the plot's
+    height. (At a share of the plot's height, ``y=-0.22``, it lands on the axis title of a
+    short plot and on its tick labels once its entries wrap to two rows.)"""
+    return dict(orientation="h", yref="container", y=0, yanchor="bottom", xanchor="left", x=0,
+                font=dict(size=size if size is not None else font_size()))
+
+
+def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440,
+           legend_below: bool = True) -> go.Figure:
+    """Apply the house layout: a title, axis titles, large fonts, a legend under the plot
+    (the figure grows by the rows its traces' legend takes, so the plot keeps its height).
+    ``legend_below=False``: the caller places the legend (in paper coordinates)."""
     p = profile()
     fig.update_layout(
         title=dict(text=title, font=dict(size=p.title), x=0, xanchor="left"),
         font=dict(size=p.font),
-        height=height + (60 if p.name == "present" else 0),
+        height=height + (60 if p.name == "present" else 0) + (legend_px(fig) if legend_below
+                                                               else 0),
         margin=dict(l=80, r=20, t=60 + (p.title - 20), b=40),
-        legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0,
-                    font=dict(size=p.font)),
+        legend=bottom_legend(p.font) if legend_below else dict(font=dict(size=p.font)),
         hovermode="x unified",
     )
     fig.update_xaxes(title_text=x, title_font=dict(size=p.axis_title), tickfont=dict(size=p.font))

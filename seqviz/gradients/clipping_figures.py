@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from seqviz.figures.style import PALETTE, check_same_length, profile, styled, waiting_note
 from seqviz.figures.training import no_steps_yet
-from seqviz.gradients.chart_text import finish
+from seqviz.figures.chart_text import finish
 from seqviz.gradients.figures import wide_log_axis
 from seqviz.i18n import _
 

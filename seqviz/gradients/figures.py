@@ -5,7 +5,7 @@ its bins and range under the title, so a change of range between refreshes is ne
 for vanishing (the point of the textbook figure: mass piling up at 0 step after step, Pascanu,
 Mikolov and Bengio 2013). Time steps are shown 1-based, t = 1 .. T, the loss sitting at t = T.
 Every text is translated here (``title=None`` means the builder's own title);
-``seqviz.gradients.chart_text`` wraps titles to the chart's width and keeps legends off the
+``seqviz.figures.chart_text`` wraps titles to the chart's width and keeps legends off the
 axis titles.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.figures.style import PALETTE, check_same_length, log_axis, profile, styled
-from seqviz.gradients.chart_text import finish, plain_ticks
+from seqviz.figures.chart_text import finish, plain_ticks
 from seqviz.i18n import _, ngettext
 
 CELL_COLOURS = {"rnn": PALETTE[1], "gru": PALETTE[2], "lstm": PALETTE[0]}

@@ -178,7 +178,7 @@ def gates_figure(series: dict[str, np.ndarray], means: dict[str, np.ndarray],
     head = _("Gates of unit {unit}, step by step").format(unit=unit) if title is None else title
     present = profile().name == "present"
     fig = styled(go.Figure(data=data), title=head, x="", y="",
-                 height=(780 if present else 600) if two else 460)
+                 height=(780 if present else 600) if two else 460, legend_below=False)
     # the legend: right of the plot; under it on a projector, where the width is needed
     legend = dict(orientation="h", x=0, xanchor="left", y=-0.14, yanchor="top",
                   font=dict(size=font_size())) if present else \
@@ -271,7 +271,7 @@ def surprisal_figure(tokens: Sequence[str], model: Sequence[float],
                                      name=name, mean=f"{mean:.2f}"),
                                  line=dict(color=colour, width=2), marker=dict(size=5)))
     title = _("Surprisal of each token (lower = expected)") if title is None else title
-    fig = styled(fig, title=title, x="", y=_("surprisal −ln p (nats)"))
+    fig = styled(fig, title=title, x="", y=_("surprisal −ln p (nats)"), legend_below=False)
     fig.update_layout(xaxis=time_axis(labels, tokens),  # legend above: slanted words below
                       legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"))
     return fig

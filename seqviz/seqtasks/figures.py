@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.figures.style import PALETTE, check_same_length, font_size, profile, styled
+from seqviz.figures.text_width import text_px
 from seqviz.i18n import N_, _
 
 SHAPE_NAMES = {"one-to-one": N_("one-to-one"), "one-to-many": N_("one-to-many"),
@@ -146,8 +147,11 @@ def contributions_figure(tokens: Sequence[str], values, *, title: str, y: str,
     fig = go.Figure(go.Bar(x=list(range(len(tokens))), y=values, marker_color=colours,
                            customdata=labels, hovertemplate="%{customdata}: %{y:.3f}"
                            "<extra></extra>"))
+    if text_px(y, profile().axis_title) > 250:  # longer than the plot is tall: two lines
+        y = y.replace(" · ", "<br>", 1)
     fig = styled(fig, title=title, x=_("token"), y=y, height=400)
     fig.update_layout(hovermode="closest", showlegend=False)
+    fig.update_yaxes(automargin=True)
     fig.update_xaxes(tickmode="array", tickvals=list(range(len(tokens))), ticktext=labels,
                      tickangle=-45 if len(tokens) > 6 else 0, automargin=True)
     return fig

@@ -22,9 +22,6 @@ from seqviz.i18n import _
 SHOWN_SPAN = 240  # time steps of the validation span a k-step chart shows at first
 K_COLOURS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#d62728")  # k = 1, 4, 16, 64
 DATA = dict(color="#9a9a9a", width=1.5)
-# A legend anchored to the figure's bottom edge (plotly grows the margin to hold it).
-BOTTOM_LEGEND = dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0,
-                     xanchor="left")
 
 
 def _spans(fig: go.Figure, train_end: int, end: int) -> None:
@@ -36,8 +33,7 @@ def _spans(fig: go.Figure, train_end: int, end: int) -> None:
 
 
 def _finish(fig: go.Figure, title: str, x: str, y: str, height: int = 440) -> go.Figure:
-    fig = styled(fig, title=title, x=x, y=y, height=height)
-    return fig.update_layout(legend=BOTTOM_LEGEND, margin=dict(b=40))
+    return styled(fig, title=title, x=x, y=y, height=height)
 
 
 def signal_figure(values, train_end: int, targets, predictions: Sequence[tuple[str, np.ndarray]]

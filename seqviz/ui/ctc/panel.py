@@ -11,7 +11,7 @@ import streamlit as st
 from seqviz.ctc.config import CTCConfig
 from seqviz.ctc.decode import PathError, collapse_steps, parse_path
 from seqviz.ctc.experiment import BEAM_UTTERANCES, TEST_UTTERANCES
-from seqviz.ctc.figures import (BOTTOM_LEGEND, held_out_loss, ler_figure, posterior_figure,
+from seqviz.ctc.figures import (held_out_loss, ler_figure, posterior_figure,
                                 trellis_figure)
 from seqviz.ctc.live import CTCView, LiveCTC
 from seqviz.ctc.symbols import BLANK_CHAR, to_text
@@ -66,8 +66,7 @@ def _figures(view: CTCView) -> dict[str, go.Figure]:
             view.steps, view.loss, divergences=list(view.diverged_steps),
             title=_("CTC loss (per label symbol)")), [e.step for e in ev],
             [e.loss for e in ev]).update_yaxes(
-            title_text=_("−log p(label) per symbol (nats)")).update_layout(
-            legend=BOTTOM_LEGEND, margin=dict(b=40)),
+            title_text=_("−log p(label) per symbol (nats)")),
     }
 
 

@@ -1,13 +1,10 @@
-"""Chart text that fits: titles and notes wrapped to the chart's width, legends that never sit on
-the x-axis title, tick labels a person can read.
+"""Chart text that fits: titles and notes wrapped to the chart's width, tick labels a person
+can read.
 
-Plotly neither wraps a title nor keeps a legend placed at ``y = -0.22`` of the plot away from
-the axis title under it (the plot shrinks, the legend moves up into the title). A chart's width
-is set by the browser, so text is wrapped for the narrowest width a chart of these pages gets
-(``MIN_WIDTH``: two charts a row beside the sidebar; one a row in presenter mode), with widths
-estimated per character (a CJK character is one em wide, a Latin letter about half). The
-legend is anchored to the bottom of the figure (``yref="container"``), where Plotly grows the
-bottom margin to hold it, under the axis title instead of on it.
+Plotly does not wrap a title. A chart's width is set by the browser, so text is wrapped for the
+narrowest width a chart of these pages gets (``text_width.MIN_WIDTH``: two charts a row beside
+the sidebar; one a row in presenter mode), with widths estimated per character
+(``text_width.text_px``). Legends go under the axis title in ``style.styled``.
 
 Pure: plotly only, no torch.
 """
@@ -21,31 +18,10 @@ from typing import Sequence
 import plotly.graph_objects as go
 
 from seqviz.figures.style import profile
+from seqviz.figures.text_width import MIN_WIDTH, text_px
 
-MIN_WIDTH = {"normal": 430, "present": 900}  # px: the narrowest chart of these pages per mode
-TAG = re.compile(r"<[^>]+>")
-CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 NO_BREAK_BEFORE = set("，。、；：！？）》」』”’%)]}.,;:!?")
 NO_BREAK_AFTER = set("（《「『“‘([{")
-
-
-def _char_em(ch: str) -> float:
-    if CJK.match(ch):
-        return 1.0
-    if ch == " ":
-        return 0.3
-    if ch.isupper() or ch in "‖—–·×≈≤≥±◆∏σ_":
-        return 0.68
-    if ch.isdigit():
-        return 0.58
-    if ch.isalpha():
-        return 0.55
-    return 0.4
-
-
-def text_px(text: str, size: float) -> float:
-    """Estimated width in px of one line of ``text`` (HTML tags ignored) at font ``size``."""
-    return size * sum(_char_em(ch) for ch in TAG.sub("", text))
 
 
 def _tokens(line: str) -> list[str]:
@@ -108,38 +84,11 @@ def title_layout(fig: go.Figure, title: str, notes: Sequence[str] = (),
 PAD = 10  # px above a title
 
 
-def legend_rows(names: Sequence[str], size: float, width: float) -> int:
-    """How many rows a horizontal legend of ``names`` takes in ``width`` px: once its entries
-    wrap, Plotly lines them up in columns as wide as the widest entry (symbol, text, gap)."""
-    if not names:
-        return 0
-    column = 50 + max(text_px(n, size) for n in names)
-    if column * len(names) <= width:
-        return 1
-    return math.ceil(len(names) / max(1, int(width // column)))
-
-
-def legend_layout(fig: go.Figure, width: float | None = None) -> dict:
-    """Layout for the legend under the x-axis title, anchored to the figure's bottom edge
-    (Plotly grows the bottom margin to hold it); the figure grows by the legend's rows, so the
-    plot keeps its height. ``width``: the narrowest the chart gets (default ``MIN_WIDTH``)."""
-    p = profile()
-    width = (width if width is not None else MIN_WIDTH[p.name]) - 20
-    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
-    rows = legend_rows(names, p.font, width)
-    return dict(legend=dict(orientation="h", yref="container", y=0, yanchor="bottom",
-                            xanchor="left", x=0, font=dict(size=p.font)),
-                height=(fig.layout.height or 440) + math.ceil(rows * p.font * 1.45))
-
-
-def finish(fig: go.Figure, title: str, notes: Sequence[str] = (), *, legend: bool = True,
+def finish(fig: go.Figure, title: str, notes: Sequence[str] = (), *,
            width: float | None = None) -> go.Figure:
-    """The last touch on a styled figure, in one layout update (each costs a validation pass):
-    legend below, wrapped title and notes (placed for the figure's final height). ``width``:
-    the narrowest the chart gets, if not ``MIN_WIDTH``."""
-    layout = legend_layout(fig, width) if legend else {}
-    layout.update(title_layout(fig, title, notes, width, layout.get("height")))
-    return fig.update_layout(**layout)
+    """The last touch on a ``styled`` figure: its title and notes wrapped and placed for the
+    figure's final height. ``width``: the narrowest the chart gets, if not ``MIN_WIDTH``."""
+    return fig.update_layout(**title_layout(fig, title, notes, width))
 
 
 def plain_ticks(fig: go.Figure, values: Sequence[float], axis: str = "y", *,
