@@ -16,6 +16,7 @@ from tests.chart_geometry import chart_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "artifacts" / "screenshots"
+SERVER_LOGS = ROOT / "artifacts" / "server-logs"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 START_TIMEOUT = 300  # seconds for the server to warm up and answer (see start_server)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -39,14 +40,25 @@ def start_server(prefix: tuple[str, ...] = (), quiet: bool = False, env: dict | 
     ``("taskset", "-c", "0")``), ``env`` adds to the environment (e.g.
     ``SEQVIZ_ENGINE_STATS``). The server
     answers only once its start-up warm-up is done (``seqviz.ui.startup``): seconds on a quiet
-    machine, minutes on one whose cores are busy elsewhere, hence the long deadline."""
+    machine, minutes on one whose cores are busy elsewhere, hence the long deadline.
+
+    The server's output (and its engine workers', which inherit it) goes to a file,
+    ``artifacts/server-logs/server-<port>.log`` (``proc.log``), never to a pipe: a pipe that
+    nobody reads fills after 64 KiB, and then the next log line blocks whichever server
+    thread writes it, so a long test session stalled at random (a Play that never started)."""
     port = free_port()
-    proc = subprocess.Popen(
-        [*prefix, sys.executable, "-m", "streamlit", "run", script, "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
-        stdout=subprocess.DEVNULL if quiet else subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = None
+    if not quiet:
+        SERVER_LOGS.mkdir(parents=True, exist_ok=True)
+        log = SERVER_LOGS / f"server-{port}.log"
+    with open(log if log else os.devnull, "wb") as out:
+        proc = subprocess.Popen(
+            [*prefix, sys.executable, "-m", "streamlit", "run", script, "--server.address",
+             "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            stdout=out, stderr=subprocess.STDOUT)
+    proc.log = log
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + START_TIMEOUT
     while time.time() < deadline and proc.poll() is None:  # a server that exited: say why
@@ -56,7 +68,7 @@ def start_server(prefix: tuple[str, ...] = (), quiet: bool = False, env: dict | 
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    said = proc.stdout.read().decode()[-2000:] if proc.stdout else ""
+    said = log.read_bytes().decode(errors="replace")[-2000:] if log else ""
     raise RuntimeError("streamlit did not start: " + said)
 
 

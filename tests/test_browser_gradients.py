@@ -8,7 +8,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import no_exception, play_until, shot, wait_metric_at_least, wait_ready
-from tests.chart_geometry import chart_problems
 
 pytestmark = pytest.mark.browser
 
@@ -112,14 +111,13 @@ def _played(key: str, steps: int, charts: int):
     return ready
 
 
-def _with_chart_check(ready, problems: list[str], name: str):
-    """``ready``, then the charts' own text checked (``tests.chart_geometry``); in presenter
-    mode also a screenshot of the whole page (``…_whole.png``: the page scrolls inside its
-    own container, so ``check_looks`` sees the first screen only)."""
+def _whole_page_too(ready, name: str):
+    """``ready``, then in presenter mode also a screenshot of the whole page (``…_whole.png``:
+    the page scrolls inside its own container, so ``check_looks`` sees the first screen only;
+    ``check_looks`` checks the charts' own text, ``tests.chart_geometry``)."""
 
     def check(pg) -> None:
         ready(pg)
-        problems.extend(f"{pg.url}: {p}" for p in chart_problems(pg))
         if "present=1" in pg.url:
             size = pg.viewport_size
             lang = "zh" if "lang=zh" in pg.url else "en"
@@ -153,8 +151,7 @@ def test_gradient_pages_look_right_in_both_languages_and_presenter_mode(
     setups (exploding gradients, clipping by value and a loose cliff threshold) in Chinese."""
     from tests.browser import LOOKS, check_looks
 
-    problems: list[str] = []
-    problems += check_looks(page, server + path, name,
-                            _with_chart_check(_played(key, steps, charts), problems, name),
-                            looks=looks or LOOKS)
+    problems = check_looks(page, server + path, name,
+                           _whole_page_too(_played(key, steps, charts), name),
+                           looks=looks or LOOKS)
     assert problems == [], "\n".join(problems)

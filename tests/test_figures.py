@@ -134,3 +134,26 @@ def test_the_clipping_charts_say_press_play_before_the_first_step():
     assert notes(two_loss_figure(empty)) == say
     assert notes(clip_norm_figure(empty, threshold=1.0)) == say
     assert notes(two_loss_figure(drawn)) == [] and notes(clip_norm_figure(drawn, threshold=1.0)) == []
+
+
+@pytest.mark.parametrize("profile", ["normal", "present"])
+def test_the_legend_sits_under_the_axis_title_and_the_plot_keeps_its_height(profile):
+    """The legend is anchored to the figure's bottom edge (not at a share of the plot, where a
+    legend of two rows climbed onto the x-axis title) and the figure grows by its rows."""
+    from seqviz.figures import style
+
+    previous = style.set_profile_resolver(lambda: profile)
+    try:
+        baselines = [(f"{n}-gram (Kneser-Ney)", 10.0 / n) for n in (1, 2, 3, 5)]
+        one = perplexity_figure([0, 25], [90.0, 40.0])  # a single trace: Plotly shows no legend
+        many = perplexity_figure([0, 25], [90.0, 40.0], baselines=baselines)
+        legend = many.layout.legend
+        assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom")
+        assert many.layout.height > one.layout.height  # the rows of five entries
+        rows = style.legend_px(many) / (style.profile().font * 1.45)
+        assert many.layout.height - one.layout.height == style.legend_px(many) and rows >= 1
+        beside = style.styled(perplexity_figure([0], [9.0], baselines=baselines), title="t",
+                              x="x", y="y", legend_below=False)
+        assert beside.layout.legend.yref == "paper"  # the caller places it
+    finally:
+        style.set_profile_resolver(previous)

@@ -88,7 +88,8 @@ def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440,
         height=height + (60 if p.name == "present" else 0) + (legend_px(fig) if legend_below
                                                                else 0),
         margin=dict(l=80, r=20, t=60 + (p.title - 20), b=40),
-        legend=bottom_legend(p.font) if legend_below else dict(font=dict(size=p.font)),
+        legend=bottom_legend(p.font) if legend_below else dict(yref="paper",
+                                                                font=dict(size=p.font)),
         hovermode="x unified",
     )
     fig.update_xaxes(title_text=x, title_font=dict(size=p.axis_title), tickfont=dict(size=p.font))
