@@ -6,6 +6,7 @@ import dataclasses
 import gc
 import os
 import signal
+import threading
 import time
 import weakref
 
@@ -147,6 +148,34 @@ def test_a_dropped_handle_releases_its_run_in_the_worker(engine):
     assert ref() is None
     deadline = time.monotonic() + 10
     while run_id in held():
+        assert time.monotonic() < deadline, "the worker still holds the dropped run"
+        time.sleep(0.05)
+
+
+def test_a_handle_collected_while_its_thread_sends_to_the_worker_does_not_deadlock(engine):
+    """The collector runs in whatever thread allocates, e.g. one pickling a command inside
+    ``_Proc.send`` with that worker's send lock held. Releasing the dropped run there (it
+    sends CLOSE) waited for that lock forever and stopped every later command to the worker:
+    a Play that never started, pages that never finished (seen in two-process test runs)."""
+    run = engine.open(COUNTER)
+    run.wait(timeout=30)
+    run_id, proc = run.run_id, engine._procs[run.index]
+    done = threading.Event()
+
+    def collect_while_sending() -> None:
+        nonlocal run
+        with proc.send_lock:  # as inside P.send's pickle.dumps
+            run = None  # the last reference: the handle is collected here, in this thread
+            gc.collect()
+        done.set()
+
+    worker = threading.Thread(target=collect_while_sending, daemon=True)
+    worker.start()
+    assert done.wait(10), "collecting a handle inside a send deadlocked"
+    other = engine.open(COUNTER)  # the worker still takes commands
+    other.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while run_id in {i for w in engine.worker_stats() for i in w["run_ids"]}:
         assert time.monotonic() < deadline, "the worker still holds the dropped run"
         time.sleep(0.05)
 

@@ -15,7 +15,8 @@ first-out queue, and its page shows how many sessions are ahead, instead of ever
 down; a run that pauses, steps, diverges, is left idle or closes frees its place for the next.
 
 When a handle is garbage-collected (Streamlit dropped the session that held it) its run is
-closed in the worker, so the worker's memory for it is released.
+closed in the worker within one watchdog period (0.5 s), so the worker's memory for it is
+released.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import atexit
 import itertools
 import json
 import os
+import queue
 import secrets
 import subprocess
 import sys
@@ -134,6 +136,11 @@ class Engine:
         self._snaps: dict[int, P.Snapshot] = {}
         self._pending: dict[int, Future] = {}
         self._handles: weakref.WeakValueDictionary[int, RunHandle] = weakref.WeakValueDictionary()
+        # Runs of handles that were garbage-collected, released by the watchdog: the collector
+        # runs in whatever thread allocates, possibly one inside ``_Proc.send`` holding that
+        # worker's send lock, where releasing at once (which sends CLOSE) would wait for that
+        # lock forever and stop every command to the worker. SimpleQueue.put is safe there.
+        self._dropped: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
         self._ids = itertools.count(1)
         self._closed = False
         self._released_since_trim = 0  # runs closed since the server last gave memory back
@@ -203,12 +210,21 @@ class Engine:
         while not self._closed:
             time.sleep(0.5)
             self._pause_idle()
+            self._release_dropped()
             self._release_stopped()
             self._trim_after_releases()
             self._write_stats()
             for i, proc in enumerate(self._procs):
                 if not self._closed and not proc.alive():
                     self._replace(i, proc)
+
+    def _release_dropped(self) -> None:
+        while True:
+            try:
+                run_id, index = self._dropped.get_nowait()
+            except queue.Empty:
+                return
+            self._release(run_id, index)
 
     def _pause_idle(self) -> None:
         """Pause the runs whose page stopped polling (a method, so that no loop variable of the
@@ -453,7 +469,7 @@ class RunHandle:
         self.lost = False
         self.factory: str = ""
         self.kwargs: dict = {}
-        weakref.finalize(self, engine._release, run_id, index)
+        weakref.finalize(self, engine._dropped.put, (run_id, index))  # see Engine._dropped
 
     def _send(self, kind: str, *rest: Any) -> int:
         with self.engine._lock:
