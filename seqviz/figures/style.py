@@ -55,11 +55,11 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e
 BASELINE_COLOURS = ("#7f7f7f", "#bcbd22", "#17becf", "#8c564b", "#e377c2")
 
 
-def legend_px(fig: go.Figure, width: float | None = None) -> int:
+def legend_px(fig: go.Figure) -> int:
     """How much taller the figure gets for its legend under the plot: its rows at the
-    narrowest the chart gets (``width``, default ``MIN_WIDTH``), so the plot keeps its height."""
+    narrowest the chart gets (``MIN_WIDTH``), so the plot keeps its height."""
     p = profile()
-    width = (width if width is not None else MIN_WIDTH[p.name]) - 20
+    width = MIN_WIDTH[p.name] - 20
     shown = fig.layout.showlegend
     if shown is False or (shown is None and len(fig.data) < 2):  # Plotly's default: 2 traces
         return 0
@@ -67,13 +67,13 @@ def legend_px(fig: go.Figure, width: float | None = None) -> int:
     return math.ceil(legend_rows(names, p.font, width) * p.font * 1.45)
 
 
-def bottom_legend(size: int | None = None) -> dict:
+def bottom_legend(size: int) -> dict:
     """A horizontal legend anchored to the bottom edge of the figure (``yref="container"``),
     where Plotly grows the bottom margin to hold it: under the x-axis title whatever the plot's
     height. (At a share of the plot's height, ``y=-0.22``, it lands on the axis title of a
     short plot and on its tick labels once its entries wrap to two rows.)"""
     return dict(orientation="h", yref="container", y=0, yanchor="bottom", xanchor="left", x=0,
-                font=dict(size=size if size is not None else font_size()))
+                font=dict(size=size))
 
 
 def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440,
