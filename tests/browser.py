@@ -43,9 +43,8 @@ def start_server(prefix: tuple[str, ...] = (), quiet: bool = False, env: dict | 
     machine, minutes on one whose cores are busy elsewhere, hence the long deadline.
 
     The server's output (and its engine workers', which inherit it) goes to a file,
-    ``artifacts/server-logs/server-<port>.log`` (``proc.log``), never to a pipe: a pipe that
-    nobody reads fills after 64 KiB, and then the next log line blocks whichever server
-    thread writes it, so a long test session stalled at random (a Play that never started)."""
+    ``artifacts/server-logs/server-<port>.log`` (``proc.log``), so that a failed test can show
+    it (tests/conftest.py adds its end to the failure's report)."""
     port = free_port()
     log = None
     if not quiet:

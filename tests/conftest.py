@@ -36,6 +36,40 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: files[item.path])  # stable: order kept within a weight
 
 
+@pytest.fixture(scope="session")
+def machine_lock():
+    """The run-wide lock (tests/machine_lock.py): the replicated class holds it alone."""
+    from tests.machine_lock import MachineLock
+
+    return MachineLock()
+
+
+@pytest.fixture(autouse=True)
+def _share_the_machine(request, machine_lock):
+    """Every test but the replicated class's (``deploy``) runs while that class is not running."""
+    if request.node.get_closest_marker("deploy"):
+        yield
+        return
+    with machine_lock.shared():
+        yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that used the browser tests' server gets the end of that server's log
+    (its engine workers' too) in its report: CI keeps nothing else of it."""
+    report = yield
+    server = getattr(item, "funcargs", {}).get("server")
+    if report.failed and server and _SERVER_LOGS.get(server):
+        log = _SERVER_LOGS[server]
+        tail = log.read_bytes()[-4000:].decode(errors="replace") if log.exists() else ""
+        report.sections.append((f"server log {log.name} (last 4000 bytes)", tail or "(empty)"))
+    return report
+
+
+_SERVER_LOGS: dict = {}  # url -> log file of the session's server
+
+
 @pytest.fixture
 def tiny_text() -> str:
     return ("the cat sat on the mat. the dog sat on the log. " * 40).strip()
@@ -65,6 +99,7 @@ def server():
     if not chromium_available():  # .ci/run installs it; locally, say so instead of failing
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
     proc, url = start_server()
+    _SERVER_LOGS[url] = proc.log
     yield url
     proc.terminate()
     try:  # on a busy machine the server and its engine workers take a while to stop

@@ -26,7 +26,14 @@ PAGE = "/Language_Model?corpus=upload&level=word&cell=gru&hidden_size=16&embed_s
 
 
 @pytest.fixture(scope="module")
-def school():
+def school(machine_lock):
+    """Two replicas behind HAProxy, with the machine to themselves (tests/machine_lock.py):
+    nothing else of the test run runs beside them."""
+    with machine_lock.alone():
+        yield from _school()
+
+
+def _school():
     if not (shutil.which("haproxy") or Path("/usr/sbin/haproxy").exists()):
         pytest.skip("HAProxy is not installed (apt-get install -y haproxy)")
     if not chromium_available():
