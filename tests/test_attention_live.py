@@ -83,6 +83,33 @@ def test_analysis_keeps_its_own_pace_while_playing():
     live.close()
 
 
+def test_evaluations_are_paced_by_the_runs_own_training_time(monkeypatch):
+    """A run that gets little training per second of wall time (its worker steps other runs
+    too, or the cores are busy elsewhere) is not evaluated more: the wall-clock pace alone
+    would evaluate it every ANALYSE_EVERY seconds however little it trained meanwhile."""
+    import time
+
+    from seqviz.attention import live as attention_live
+
+    monkeypatch.setattr(attention_live, "ANALYSE_EVERY", 0.01)
+    run = attention_live.S2STrainingRun(S2SExperiment.build(TINY, task_data(task_spec(TINY))))
+    run.step(1)
+    run.view()  # the first view evaluates
+    evaluated, cost, trained = len(run.exp.evals), run.eval_s, run.train_s
+    time.sleep(1.2 * cost / attention_live.ANALYSIS_SHARE)  # wall time passes, no training
+    run.step(1)
+    run.view()
+    assert run.train_s - trained < cost / attention_live.ANALYSIS_SHARE  # too little to pay
+    assert len(run.exp.evals) == evaluated
+    while run.train_s - trained < cost / attention_live.ANALYSIS_SHARE:
+        run.step(1)
+    time.sleep(0.02)
+    run.step(1)
+    run.view()  # trained enough: evaluated again
+    assert len(run.exp.evals) == evaluated + 1
+    assert run.eval_s <= attention_live.ANALYSIS_SHARE * run.train_s + cost
+
+
 def test_typed_input_and_weights_come_from_the_worker():
     live = _open()
     live.step(3)

@@ -6,8 +6,10 @@ data must keep it in every later sample. It also saves a screenshot every 2.5 s 
 
 Plotly swaps a chart's drawing in less than one 16 ms frame when new data arrives (sampled every
 10 ms: about 4 such instants in 15 s, each seen once). A sample that finds a chart empty looks
-again 50 ms later, and only a chart still empty then (a blank a person or a screenshot would
-see) counts.
+again once the browser has drawn three more frames, and only a chart still empty then (a blank
+a person or a screenshot would see) counts. Frames, not milliseconds: on a machine whose cores
+are busy elsewhere the browser draws less often, and a swap caught in the middle can last longer
+than 50 ms of wall time without a single frame showing it.
 """
 
 from __future__ import annotations
@@ -22,14 +24,17 @@ from tests.browser import CHARTS_JS, no_exception, shot, step_count, wait_metric
 
 pytestmark = pytest.mark.browser
 
-SECONDS, EVERY, AGAIN = 15.0, 0.25, 0.05
+SECONDS, EVERY = 15.0, 0.25
+AFTER_FRAMES_JS = f"""async () => {{
+  for (let i = 0; i < 3; i++) await new Promise(r => requestAnimationFrame(r));
+  return ({CHARTS_JS})();
+}}"""
 
 
 def _sample(page) -> list[list[int]]:
     frame = page.evaluate(CHARTS_JS)
     if any(not box or not n for box, n in frame):
-        time.sleep(AGAIN)  # mid-swap? look again three frames later
-        again = page.evaluate(CHARTS_JS)
+        again = page.evaluate(AFTER_FRAMES_JS)  # mid-swap? look again three frames later
         if len(again) == len(frame):
             frame = [[max(a[0], b[0]), max(a[1], b[1])] for a, b in zip(frame, again)]
     return frame

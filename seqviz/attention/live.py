@@ -9,7 +9,10 @@ weights) and ``LiveStudy`` the study's.
 Analysis has its own pace. The probe's attention for the replay timeline is taken every
 ``snapshot_every`` steps while it costs at most ``PROBE_SHARE`` of the training time (a smaller
 interval than that affords is stretched). Held-out exact match, BLEU, sharpness and the probe
-"now" run in ``view()``: at most every ``ANALYSE_EVERY`` seconds while playing, and at once
+"now" run in ``view()``: at most every ``ANALYSE_EVERY`` seconds while playing, and no more often
+than keeps them under ``ANALYSIS_SHARE`` of the run's own training time (a worker that steps other
+runs too, or a machine whose cores are busy elsewhere, gives a run fewer training seconds per
+second of wall time, and a wall-clock pace alone would then take a larger share of them); at once
 after a Step, a Pause, a live change or a divergence, so a paused page shows the model as it is.
 """
 
@@ -34,7 +37,7 @@ from seqviz.models.seq2seq import Seq2Seq
 from seqviz.train import Divergence, DivergenceWatch
 
 ANALYSE_EVERY = 1.0  # seconds of play between held-out evaluations (the page draws ~1/s)
-ANALYSIS_SHARE = 0.07  # an evaluation slower than this share of ANALYSE_EVERY waits longer
+ANALYSIS_SHARE = 0.07  # an evaluation that took c s waits for c / ANALYSIS_SHARE s of training
 PROBE_SHARE = 0.04  # timeline snapshots may cost at most this share of the training time
 DATA_CACHE = 6  # built tasks kept per process
 FACTORY = "seqviz.attention.live:build_run"
@@ -97,7 +100,8 @@ class S2STrainingRun:
         self.train_s = self.probe_s = self.eval_s = 0.0
         self._analysed = exp.trainer.steps  # building recorded this step already
         self._now = exp.current_snapshot()
-        self._next_analysis = 0.0
+        self._next_analysis = 0.0  # monotonic time ...
+        self._train_due = 0.0  # ... and training seconds (train_s) from which one is due
         self._refresh = False
         self._diverged = DivergenceWatch(self.exp.trainer)
         self._stack: tuple[tuple, Timeline] | None = None
@@ -138,7 +142,8 @@ class S2STrainingRun:
         cost = time.perf_counter() - start
         self.eval_s += cost
         self._analysed, self._refresh = step, False
-        self._next_analysis = time.monotonic() + max(ANALYSE_EVERY, cost / ANALYSIS_SHARE)
+        self._next_analysis = time.monotonic() + ANALYSE_EVERY
+        self._train_due = self.train_s + cost / ANALYSIS_SHARE
 
     def timeline(self) -> Timeline:
         snaps = self.exp.snapshots
@@ -152,8 +157,8 @@ class S2STrainingRun:
         return self._stack[1]
 
     def view(self) -> S2SView:
-        if self.steps != self._analysed and (self._refresh
-                                             or time.monotonic() >= self._next_analysis):
+        due = time.monotonic() >= self._next_analysis and self.train_s >= self._train_due
+        if self.steps != self._analysed and (self._refresh or due):
             self.analyse()
         exp, tr = self.exp, self.exp.trainer
         ok = [h for h in tr.history if not h.diverged]
