@@ -192,6 +192,8 @@ def test_typed_sentences_are_bounded_and_explained():
                                                    train_size=100))
     out = explain(tagger, "the dogs eat bones")
     assert len(out.tags) == 4 and out.confidence.shape == (4,)
+    # the tag names come with the tags (the page may have no view of this build yet)
+    assert out.classes == tuple(tagger.data.classes) and max(out.tags) < len(out.classes)
 
 
 def test_validation_is_never_the_training_data():

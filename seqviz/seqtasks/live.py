@@ -68,7 +68,8 @@ class Explained:
     p_positive: float = float("nan")
     grad_x_input: np.ndarray | None = None  # (T,)
     occlusion: np.ndarray | None = None  # (T,)
-    tags: tuple[int, ...] = ()  # predicted tag per token
+    tags: tuple[int, ...] = ()  # predicted tag per token, an index into ``classes``
+    classes: tuple[str, ...] = ()  # the tag names of the model that predicted them
     confidence: np.ndarray | None = None  # (T,) probability of the predicted tag
     notices: tuple[Msg, ...] = ()
     error: Msg | None = None
@@ -95,6 +96,7 @@ def explain(exp: SeqTaskExperiment, text: str, model=None) -> Explained:
             probs = torch.softmax(model(torch.tensor([ids]), torch.tensor([len(ids)]))[0], -1)
         conf, tags = probs.max(-1)
         return Explained(tuple(tokens), known, tags=tuple(int(t) for t in tags),
+                         classes=tuple(exp.data.classes),
                          confidence=conf.numpy().astype(np.float64), notices=tuple(notices))
     finally:
         model.train()

@@ -33,8 +33,7 @@ def rewind_section(key: str, exp: LiveSeqTask) -> None:
         st.caption(_("P(positive) = {p:.2f} at step {step}.").format(p=probe.p_positive,
                                                                    step=f"{step:,}"))
         return
-    view = exp.view
-    classes = view.classes if view is not None else ()
+    classes = probe.classes  # the names of the model that tagged it
     if probe.tags and classes:
         st.markdown(_("Probe sentence at step {step}, tagged: {tagged}").format(
             step=f"{step:,}", tagged="  ".join(

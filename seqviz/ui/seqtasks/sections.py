@@ -62,8 +62,9 @@ def typed_sentence(key: str, task: str, lang: str = "en") -> None:
             label=label, p=out.p_positive))
         st.plotly_chart(fig, key=f"{key}.chart.typed")
         return
-    classes = exp.view.classes if exp.view is not None else ()
-    rows = [{_("word"): t + ("" if k else " ?"), _("predicted tag"): class_name(classes[g]),
+    # the names come with the tags: the page's view may not have arrived yet (a rebuilt or
+    # re-opened run under load) or be an earlier build's, with other classes
+    rows = [{_("word"): t + ("" if k else " ?"), _("predicted tag"): class_name(out.classes[g]),
              _("confidence"): f"{100 * c:.0f} %"}
             for t, k, g, c in zip(out.tokens, out.known, out.tags, out.confidence)]
     st.table(rows)
