@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,17 +23,31 @@ torch.set_num_threads(1)
 os.environ.setdefault("SEQVIZ_MAX_PLAYING", "64")
 
 
+# A file is light when nothing in it starts servers, browsers, engine workers, pages or
+# processes: plain unit tests, seconds of CPU and no waiting on anything. They run beside the
+# replicated class (tests/machine_lock.py); everything else waits for it to finish.
+_HEAVY = re.compile(r"apptest_utils|shared_engine|\bengine\b|Engine\(|pytest\.mark\.browser|"
+                    r"start_server|subprocess|streamlit")
+_LIGHT: set = set()  # paths of light test files
+
+
 def _weight(item) -> int:
-    """Files that take minutes (replicas, real browsers) first, so the two test workers
-    (``-n 2 --dist loadfile``) finish together instead of one waiting out a long file at the end."""
+    """The replicated class first, then the light files (they run beside it while the other
+    test process would otherwise wait), then real browsers, then the rest: files that take
+    minutes early, so the two test workers (``-n 2 --dist loadfile``) finish together."""
     marks = {m.name for m in item.iter_markers()}
-    return 0 if "deploy" in marks else 1 if "browser" in marks else 2
+    if "deploy" in marks:
+        return 0
+    return 1 if item.path in _LIGHT else 2 if "browser" in marks else 3
 
 
 def pytest_collection_modifyitems(config, items):
-    files: dict[str, int] = {}  # test file -> the weight of its heaviest test
+    for path in {item.path for item in items}:
+        if not _HEAVY.search(path.read_text(errors="replace")):
+            _LIGHT.add(path)
+    files: dict = {}  # test file -> the weight of its heaviest test
     for item in items:
-        files[item.path] = min(files.get(item.path, 2), _weight(item))
+        files[item.path] = min(files.get(item.path, 3), _weight(item))
     items.sort(key=lambda item: files[item.path])  # stable: order kept within a weight
 
 
@@ -46,8 +61,9 @@ def machine_lock():
 
 @pytest.fixture(autouse=True)
 def _share_the_machine(request, machine_lock):
-    """Every test but the replicated class's (``deploy``) runs while that class is not running."""
-    if request.node.get_closest_marker("deploy"):
+    """Every test but the replicated class's (``deploy``) and the light files' runs while that
+    class is not running."""
+    if request.node.get_closest_marker("deploy") or request.node.path in _LIGHT:
         yield
         return
     with machine_lock.shared():
