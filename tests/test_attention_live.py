@@ -107,7 +107,6 @@ def test_evaluations_are_paced_by_the_runs_own_training_time(monkeypatch):
     run.step(1)
     run.view()  # trained enough: evaluated again
     assert len(run.exp.evals) == evaluated + 1
-    assert run.eval_s <= attention_live.ANALYSIS_SHARE * run.train_s + cost
 
 
 def test_typed_input_and_weights_come_from_the_worker():
