@@ -1,6 +1,7 @@
 """One lock for the whole test run, shared by the two test processes (``-n 2``): the replicated
 class of ``tests/test_deploy.py`` (two servers, their workers and a dozen live browser pages)
-holds it alone, every other test holds it shared.
+holds it alone, every other test holds it shared, except the plain unit-test files, which
+start nothing and wait on nothing (``tests/conftest.py`` tells them apart).
 
 On two cores that class alone keeps the machine several times over-subscribed for minutes.
 Any test running beside it waited for a first chart, a step or a settled map several times

@@ -27,8 +27,8 @@ PAGE = "/Language_Model?corpus=upload&level=word&cell=gru&hidden_size=16&embed_s
 
 @pytest.fixture(scope="module")
 def school(machine_lock):
-    """Two replicas behind HAProxy, with the machine to themselves (tests/machine_lock.py):
-    nothing else of the test run runs beside them."""
+    """Two replicas behind HAProxy, with the machine to themselves but for the plain unit-test
+    files (tests/machine_lock.py): no browser, server or engine test runs beside them."""
     with machine_lock.alone():
         yield from _school()
 
