@@ -208,7 +208,7 @@ def trajectory_figure(points: np.ndarray, tokens: Sequence[str], *,
     fig = go.Figure()
     if background is not None and len(background):
         bg = np.asarray(background, dtype=float)
-        fig.add_trace(go.Scattergl(x=bg[:, 0], y=bg[:, 1], mode="markers",
+        fig.add_trace(go.Scatter(x=bg[:, 0], y=bg[:, 1], mode="markers",
                                    name=_("states on the validation text"),
                                    marker=dict(size=4, color="#cfd6dd"), hoverinfo="skip"))
     every = max(1, int(np.ceil(len(tokens) / max_labels)))

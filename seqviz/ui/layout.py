@@ -7,6 +7,7 @@ Pages ask for ``columns(2)`` instead of ``st.columns(2)`` and put their few key 
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import streamlit as st
@@ -36,6 +37,19 @@ def control_area(main: bool = False) -> Any:
     cell = row[1][row[0]]
     row[0] += 1
     return cell
+
+
+def text_block(text: str, wrap: bool = True, where: Any = st) -> None:
+    """Plain text in a monospace box: a model's sample or output, a run of tokens, a path.
+
+    Not ``st.code``: that makes the front end fetch and evaluate its 1.5 MB syntax highlighter
+    before the page shows anything below its title, about 0.3 s of the page's first chart
+    (README, "First chart"), for text that has no syntax to highlight. House CSS
+    (``pre.seqviz-text``) gives it ``st.code``'s look. ``where``: a container or column.
+    (The share panel's link keeps ``st.code`` for its copy button; it appears only once a
+    lecturer shares.)"""
+    cls = "seqviz-text wrap" if wrap else "seqviz-text"
+    where.html(f'<pre class="{cls}">{html.escape(text)}</pre>')
 
 
 _ROW = "layout.controls"  # [next cell, cells] of this script run's row of key controls

@@ -18,7 +18,7 @@ from seqviz.checkpoint import spec_from_dict
 from seqviz.engine.pool import RunError, shared_engine
 from seqviz.i18n import _
 from seqviz.ui.attention.panel import payload
-from seqviz.ui.layout import columns
+from seqviz.ui.layout import columns, text_block
 from seqviz.ui.player import TICK_SECONDS
 
 STUDY_STEPS = 1200  # training steps per model in a live long-input study
@@ -89,7 +89,7 @@ def input_section(key: str) -> None:
 
 def _answer(data, step: int, result: InputResult) -> None:
     st.markdown(_("Output at step {step}:").format(step=f"{step:,}"))
-    st.code(result.output or "∅", language=None, wrap_lines=True)
+    text_block(result.output or "∅")
     if result.out_tokens[-1:] != ["</s>"]:
         st.caption(_("Stopped at the length limit without emitting </s>."))
     if result.unknown:

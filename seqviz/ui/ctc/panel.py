@@ -20,7 +20,7 @@ from seqviz.engine.protocol import Snapshot
 from seqviz.figures.training import ema, loss_figure
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
-from seqviz.ui.layout import columns
+from seqviz.ui.layout import columns, text_block
 from seqviz.ui.live import once_per_snapshot, run_notices
 
 
@@ -78,7 +78,7 @@ def _decoding(view: CTCView) -> None:
         label=to_text(p.label), n=len(p.frames), paths=f"{p.alignments:,}",
         p=f"{math.exp(p.log_p):.3g}" if math.isfinite(p.log_p) else "0"))
     st.markdown(_("**Best path** (the likeliest output at every frame):"))
-    st.code(to_text(p.greedy_path), language=None)
+    text_block(to_text(p.greedy_path), wrap=False)
     g = f"{math.exp(p.greedy_log_p):.3g}" if math.isfinite(p.greedy_log_p) else "0"
     st.markdown(_("collapses to **{label}** (p = {p}, summed over all its paths)").format(
         label=to_text(p.greedy_label) or "∅", p=g))

@@ -13,7 +13,7 @@ from seqviz.hidden.probes import HiddenTrace, Probe, ngram_surprisal
 from seqviz.i18n import _
 from seqviz.ui.hidden.sources import Source, corpus_view, ngram_for
 from seqviz.ui.hidden.views import K, states_of, trace_tag, value
-from seqviz.ui.layout import columns
+from seqviz.ui.layout import columns, text_block
 from seqviz.ui.live import memo
 from seqviz.ui.state import widget_key
 
@@ -56,7 +56,7 @@ def span_controls(probe: Probe) -> tuple[int, int]:
     shown = "".join(display_token(t) + (" " if probe.level == "word" else "")
                     for t in probe.tokens[start:end])
     st.markdown(_("Selected tokens {start}–{last}:").format(start=start, last=end - 1))
-    st.code(shown[:200], language=None)
+    text_block(shown[:200], wrap=False)
     return start, end
 
 

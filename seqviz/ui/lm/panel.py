@@ -19,7 +19,7 @@ from seqviz.lm.experiment import Baseline, baseline_orders, fit_baselines, model
 from seqviz.lm.live import LiveLM, LMView
 from seqviz.ui import player
 from seqviz.ui.data import corpus_text, text_data, text_digest
-from seqviz.ui.layout import columns, control_area
+from seqviz.ui.layout import columns, control_area, text_block
 from seqviz.ui.live import PreparedFigure, once_per_snapshot, run_notices
 from seqviz.ui.state import sync_url, widget_key
 
@@ -181,7 +181,7 @@ def render(key: str, exp: LiveLM, snap: Snapshot, playing: bool) -> None:
             st.caption(ngettext("{n} prompt token is not in the vocabulary and was read as "
                                 "<unk>.", "{n} prompt tokens are not in the vocabulary and were "
                                 "read as <unk>.", sample.unknown).format(n=sample.unknown))
-        st.code(sample.prompt + sample.text, language=None, wrap_lines=True)
+        text_block(sample.prompt + sample.text)
 
 
 def trained_steps(key: str) -> int:

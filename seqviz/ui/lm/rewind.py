@@ -10,7 +10,7 @@ import streamlit as st
 from seqviz.i18n import _
 from seqviz.lm.live import SAMPLE_LENGTH, LiveLM
 from seqviz.lm.rewind import next_tokens, sample_text
-from seqviz.ui.layout import columns
+from seqviz.ui.layout import columns, text_block
 from seqviz.ui.live import memo
 from seqviz.ui.timeline import COMPARE, shown_step_note, timeline
 
@@ -26,7 +26,7 @@ def _at(key: str, exp: LiveLM, step: int, name: str, where) -> None:
     top = memo(f"{key}.rw.next.{name}", tag, lambda: next_tokens(model, exp.data, prompt))
     where.markdown(_("**Step {step}** · temperature {t}").format(step=f"{shown:,}",
                                                                  t=f"{cfg.temperature:g}"))
-    where.code(prompt + text, language=None, wrap_lines=True)
+    text_block(prompt + text, where=where)
     if top:
         where.caption(_("Most likely next tokens after the prompt: {tokens}").format(
             tokens=", ".join(f"{tok!r} {p:.0%}" for tok, p in top)))
