@@ -372,6 +372,9 @@ FIRST_CHART = {  # page path -> what a visitor opens (defaults; bundled demos in
     "Attention (bundled dates)": "/Attention?pretrained=dates",
     "Beam_Search (bundled dates)": "/Beam_Search",
     "Embeddings": "/Embeddings",
+    "Sequence_Tasks": "/Sequence_Tasks",
+    "Time_Series": "/Time_Series",
+    "CTC": "/CTC",
 }
 DRAWN = ('[data-testid="stPlotlyChart"] :is(path.js-line, .heatmaplayer image, '
          'g.points path.point, .barlayer path, .contourlayer path)')

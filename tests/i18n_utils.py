@@ -4,8 +4,8 @@
 titles, markdown, captions, alerts, widget labels, help, options and placeholders, button and
 link labels, metric labels and deltas, tab and expander labels, and in every Plotly chart the
 title, axis titles, legend and trace names, hover templates and annotations. It leaves out what
-is data, not interface: code blocks (samples, user text), widget values, tick labels (tokens) and
-the page's own CSS.
+is data, not interface: code and text blocks (samples, user text), widget values, tick labels
+(tokens) and the page's own CSS.
 
 ``english_leftovers(strings)`` returns the strings that still read as English: no CJK character
 and two or more English words that are not technical names (LSTM, GRU, word2vec, Kneser-Ney …),
@@ -30,6 +30,7 @@ unk pad bos eos sos lr dot additive general prose grammar python upload char wor
 id ids ms MB KB kB GB Hz px ok vs NaN inf
 """.split()}
 SKIP_PROTOS = {"Code"}  # code blocks: samples, user text, token sequences
+DATA_HTML = '<pre class="seqviz-mono'  # seqviz.ui.layout.text_block: the same, without st.code
 
 
 def _plotly_strings(spec: dict) -> list[str]:
@@ -79,7 +80,8 @@ def visible_strings(at) -> list[str]:
         elif proto is not None and kind not in SKIP_PROTOS:
             for field in ("label", "help", "body", "placeholder", "delta"):
                 value = getattr(proto, field, None)
-                if isinstance(value, str) and value and not value.lstrip().startswith("<style"):
+                if isinstance(value, str) and value and not value.lstrip().startswith(
+                        ("<style", DATA_HTML)):
                     out.append(value)
             for field in ("options", "display_values"):
                 values = getattr(proto, field, None)

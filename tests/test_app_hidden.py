@@ -21,6 +21,14 @@ def _heatmap(at) -> dict:
     return next(f for f in figures(at) if f["data"][0]["type"] == "heatmap")
 
 
+def _open(at, tab: str):
+    """Open a tab (the page draws only the open one; a click sets its label, like this)."""
+    at.session_state["hs.tab"] = tab
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def _array(data) -> np.ndarray:
     """A figure array, stored as a list or as base64 numpy {"dtype", "bdata", "shape"}."""
     if isinstance(data, dict):
@@ -53,14 +61,41 @@ def test_bundled_python_lstm_by_default_without_a_live_model():
     order = np.argsort(-hidden.var(axis=0), kind="stable")  # ordered by variance
     np.testing.assert_allclose(z, hidden[:, order].T, rtol=1e-6)
     assert heat["data"][0]["zmid"] == 0
-    kinds = {f["data"][0]["type"] for f in figures(at)}
-    assert {"heatmap", "scatter", "bar"} <= kinds and len(figures(at)) == 5
+    assert [f["data"][0]["type"] for f in figures(at)] == ["heatmap"]  # only the open tab
     html = _html(at)
     assert any("seqviz-text" in h and "background:rgb" in h for h in html)
-    assert "Gates of unit" in text and "Forget gate" in text
-    assert len(at.get("latex")) == 6  # i, f, g, o, c, h
-    assert "5-gram (Kneser-Ney)" in text and "mean surprisal" in text
+    assert "Gates of unit" not in text and len(at.get("latex")) == 0
+    kinds = {"heatmap"}
+    for tab, count in (("Gates", 1), ("Neuron finder", 0), ("Trajectory", 1),
+                       ("Predictions", 2)):
+        shown = figures(_open(at, tab))
+        assert len(shown) == count, (tab, len(shown))
+        kinds |= {f["data"][0]["type"] for f in shown}
+        if tab == "Gates":
+            assert "Gates of unit" in texts(at) and "Forget gate" in texts(at)
+            assert len(at.get("latex")) == 6  # i, f, g, o, c, h
+        if tab == "Predictions":
+            assert "5-gram (Kneser-Ney)" in texts(at) and "mean surprisal" in texts(at)
+    assert {"heatmap", "scatter", "bar"} <= kinds
     assert at.query_params["source"] in (["live"], "live")
+
+
+def test_a_unit_chosen_on_the_first_tab_is_kept_while_other_tabs_are_open():
+    """A closed tab's widgets are not drawn; their values must outlive a visit elsewhere."""
+    at = run_page(PAGE, query={"source": "lm_python"})
+    at.number_input(key="hs.w.unit").set_value(7).run()
+    _open(at, "Neuron finder")
+    at.number_input(key="hs.w.match_units").set_value(3).run()
+    _open(at, "Gates")
+    assert "Gates of unit 7 (LSTM, layer 1)" in texts(at)
+    _open(at, "Trajectory")
+    at.run()  # a second run with neither widget drawn
+    _open(at, "Neuron finder")
+    assert at.number_input(key="hs.w.match_units").value == 3
+    _open(at, "Heatmap and neuron")
+    assert at.number_input(key="hs.w.unit").value == 7
+    assert "Neuron view: unit 7, layer 1" in texts(at)
+    assert at.query_params["unit"] in (["7"], "7")
 
 
 def test_pick_a_unit_layer_cell_state_and_a_notable_unit():
@@ -98,8 +133,10 @@ def test_pick_a_unit_layer_cell_state_and_a_notable_unit():
 
 def test_prose_gru_with_relevance_order_and_typed_span():
     at = run_page(PAGE, query={"source": "lm_prose", "order": "relevance"})
+    _open(at, "Gates")
     assert "GRU" in texts(at) and "Update gate" in texts(at)
     assert len(at.get("latex")) == 4
+    _open(at, "Neuron finder")
     at.text_input(key="hs.find").input("while").run()
     assert not at.exception
     assert at.session_state["hs.w.start"] == 5 and at.session_state["hs.w.end"] == 10
@@ -127,7 +164,9 @@ def test_unknown_characters_long_and_empty_text():
     assert any("dashed" in h and "read as &lt;unk&gt;" in h for h in _html(at))
     at.text_area(key="hs.text_area").input("d").run()  # one token: no span to drag, no next token
     assert not at.exception and "Neuron view" in texts(at)
-    assert "last token: nothing follows it" in texts(at)
+    for tab in ("Gates", "Neuron finder", "Trajectory"):  # every tab copes with one token
+        assert figures(_open(at, tab)) or tab == "Neuron finder"
+    assert "last token: nothing follows it" in texts(_open(at, "Predictions"))
     at.text_area(key="hs.text_area").input("").run()
     assert not at.exception
     assert "The probe text is empty" in texts(at)
@@ -148,11 +187,14 @@ def test_a_model_whose_corpus_is_unknown(monkeypatch):
 
     monkeypatch.setattr(sources, "corpus_data", lambda corpus, vocab, level: None)
     at = run_page(PAGE, query={"source": "lm_prose", "probe": "validation"})
-    text = texts(at)
-    assert "it has no validation passages" in text
-    assert "no corpus to search" in text and "No n-gram baseline" in text
-    assert "fitted on the probe text alone" in text
-    assert len(figures(at)) == 5
+    assert "it has no validation passages" in texts(at)
+    count = len(figures(at))
+    for tab, said in (("Neuron finder", "no corpus to search"),
+                      ("Predictions", "No n-gram baseline"),
+                      ("Trajectory", "fitted on the probe text alone"), ("Gates", "")):
+        assert said in texts(_open(at, tab)), tab
+        count += len(figures(at))
+    assert count == 5
 
 
 @pytest.fixture(scope="module")
@@ -354,6 +396,7 @@ def test_a_lecture_step_link_sets_the_page_up_and_shows_its_answer():
     assert at.text_area(key="hs.text_area").value == step.params["text"]
     assert any(step.answer in el.value for el in at.success)
     assert sum(step.answer in el.value for el in at.success) == 1  # only the current step's
-    topk = next(f for f in figures(at) if "Next-token prediction" in f["layout"]["title"]["text"])
+    topk = next(f for f in figures(_open(at, "Predictions"))
+                if "Next-token prediction" in f["layout"]["title"]["text"])
     assert "她是一个聪明的" in topk["layout"]["title"]["text"]
     assert [el.value for el in at.caption if "Ask the class first" in el.value]  # other steps

@@ -205,7 +205,7 @@ def test_sessions_stay_on_their_replica_and_survive_the_other_ones_loss(school, 
         before = []
         for i, (ctx, page) in enumerate(sessions):  # each trains on its own upload
             wait_metric_at_least(page, "Step", 5, timeout=180)
-            sample = page.locator('pre.seqviz-text').first
+            sample = page.locator('pre.seqviz-mono').first
             expect(sample).to_contain_text(f"w{i}x")  # sampled from its own vocabulary
             before.append(step_count(page))
         assert [_replica(ctx) for ctx, _page in sessions] == replicas  # nobody moved

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from seqviz.i18n import use_language
+from seqviz.i18n import _, use_language
 from tests.apptest_utils import figures, run_page, run_until
 from tests.i18n_utils import english_leftovers, visible_strings
 
@@ -27,6 +27,10 @@ PAGES = {  # page -> (query, strings allowed to stay English on it)
     "pages/10_CTC.py": ({}, ()),
 }
 NOT_YET: set[str] = set()  # pages whose interface is not translated yet
+TABS = {  # pages that draw only the open tab: the tab's state key and the tabs' English labels
+    "pages/2_Hidden_States.py": ("hs.tab", ("Gates", "Neuron finder", "Trajectory",
+                                            "Predictions")),
+}
 
 
 def _params():
@@ -43,6 +47,12 @@ def test_page_in_chinese_has_no_english_interface_text(page, query, allow):
         if page != "app.py":
             at = run_until(at, lambda a: len(figures(a)) > 0, 90, "a chart")
         strings = visible_strings(at)
+        state, tabs = TABS.get(page, ("", ()))
+        for tab in tabs:  # each of the other tabs, opened as a click would
+            at.session_state[state] = _(tab)
+            at.run()
+            assert not at.exception, (tab, [e.value for e in at.exception])
+            strings += visible_strings(at)
     assert len(strings) > 20, strings  # the walker found the page
     assert english_leftovers(strings, allow) == []
 

@@ -28,18 +28,18 @@ def test_the_text_is_shown_escaped_in_a_styled_box():
     at.run()
     assert not at.exception
     (box,) = at.get("html")
-    assert box.proto.body == ('<pre class="seqviz-text wrap">&lt;unk&gt; &amp; &lt;script&gt;'
+    assert box.proto.body == ('<pre class="seqviz-mono wrap">&lt;unk&gt; &amp; &lt;script&gt;'
                               'alert(1)&lt;/script&gt;\n  two</pre>')
     at.session_state["wrap"] = False
     at.run()
-    assert at.get("html")[0].proto.body.startswith('<pre class="seqviz-text">')
+    assert at.get("html")[0].proto.body.startswith('<pre class="seqviz-mono">')
 
 
 def test_the_house_css_styles_the_box_both_ways():
     from seqviz.ui import setup
 
-    assert re.search(r"pre\.seqviz-text \{[^}]*font-family[^}]*white-space: pre;", setup._CSS)
-    assert re.search(r"pre\.seqviz-text\.wrap \{[^}]*white-space: pre-wrap", setup._CSS)
+    assert re.search(r"pre\.seqviz-mono \{[^}]*font-family[^}]*white-space: pre;", setup._CSS)
+    assert re.search(r"pre\.seqviz-mono\.wrap \{[^}]*white-space: pre-wrap", setup._CSS)
 
 
 def test_no_page_uses_st_code():

@@ -45,10 +45,10 @@ def text_block(text: str, wrap: bool = True, where: Any = st) -> None:
     Not ``st.code``: that makes the front end fetch and evaluate its 1.5 MB syntax highlighter
     before the page shows anything below its title, about 0.3 s of the page's first chart
     (README, "First chart"), for text that has no syntax to highlight. House CSS
-    (``pre.seqviz-text``) gives it ``st.code``'s look. ``where``: a container or column.
+    (``pre.seqviz-mono``) gives it ``st.code``'s look. ``where``: a container or column.
     (The share panel's link keeps ``st.code`` for its copy button; it appears only once a
     lecturer shares.)"""
-    cls = "seqviz-text wrap" if wrap else "seqviz-text"
+    cls = "seqviz-mono wrap" if wrap else "seqviz-mono"
     where.html(f'<pre class="{cls}">{html.escape(text)}</pre>')
 
 

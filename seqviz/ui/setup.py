@@ -31,10 +31,10 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
   { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMetricDelta"] { height: auto; }
 /* seqviz.ui.layout.text_block: st.code's look without its syntax highlighter */
-pre.seqviz-text { font-family: "Source Code Pro", monospace; font-size: 0.85em; line-height: 1.6;
+pre.seqviz-mono { font-family: "Source Code Pro", monospace; font-size: 0.85em; line-height: 1.6;
   background: #f0f2f6; color: #31333f; border-radius: 0.5rem; padding: 1rem; margin: 0;
   white-space: pre; overflow-x: auto; }
-pre.seqviz-text.wrap { white-space: pre-wrap; overflow-wrap: anywhere; }
+pre.seqviz-mono.wrap { white-space: pre-wrap; overflow-wrap: anywhere; }
 </style>
 """
 # Presenter mode: everything larger, nothing cut at 1024 x 768 (buttons and metric labels wrap

@@ -63,11 +63,8 @@ def compare_section(a: Source, b: Source, trace_b: HiddenTrace, probe: Probe
     trace_a = _trace(a, probe)
     states_a, states_b = views.states_of(trace_a), views.states_of(trace_b)
     span = views.current_span(len(probe))
-    ranking, order, scores, label = views._ordering(states_b, span)
+    unit, ranking, (_tag, order, scores, label) = views.selection(trace_b, probe)
     unit_key = widget_key(views.K, "unit")
-    if not 0 <= st.session_state.get(unit_key, -1) < states_b.shape[1]:
-        st.session_state[unit_key] = int(order[0])
-    unit = int(st.session_state[unit_key])
     cell = views.showing_cell(trace_b)
     value = "tanh(c_t)" if cell else "h_t"
     tag = (a.key, b.key, probe.ids.tobytes(), views.value("layer", 0), views.value("state"),

@@ -122,8 +122,26 @@ def _ordering(states: np.ndarray, span: tuple[int, int]) -> tuple:
     return ranking, order, scores, label
 
 
-def heatmap_section(src: Source, trace: HiddenTrace, probe: Probe) -> tuple[int, UnitRanking]:
-    """Units x time, ordered as chosen; returns the selected unit and the span ranking."""
+TAB_KEY = "hs.tab"  # the open tab (its label)
+TAB_WIDGETS = ("unit", "match_units", "position")  # config widgets that live in one tab
+
+
+def keep_tab_widgets() -> None:
+    """The tabs draw only the open one (``st.tabs(on_change="rerun")``), so a widget in a closed
+    tab is not drawn in that run, and Streamlit would drop its value at the run's end: the
+    selected unit, the finder's match count and the prediction position would reset whenever
+    the student looks at another tab. Writing each value back makes it the session's own
+    (Streamlit's documented way to keep a widget's value across runs that do not draw it)."""
+    ss = st.session_state
+    for wk in [widget_key(K, name) for name in TAB_WIDGETS] + ["hs.find"]:
+        if wk in ss:
+            ss[wk] = ss[wk]
+
+
+def selection(trace: HiddenTrace, probe: Probe) -> tuple[int, UnitRanking, tuple]:
+    """The selected unit (the first in the display order until one is chosen), the span's unit
+    ranking, and the display order (its tag, the order, its scores and their label): what the
+    heatmap draws and the gates and finder tabs read, whichever tab is open."""
     states = states_of(trace)
     span = current_span(len(probe))
     base = (trace_tag(), value("layer", 0), value("state"), value("order", "variance"), span)
@@ -131,7 +149,15 @@ def heatmap_section(src: Source, trace: HiddenTrace, probe: Probe) -> tuple[int,
     unit_key = widget_key(K, "unit")
     if not 0 <= st.session_state.get(unit_key, -1) < states.shape[1]:
         st.session_state[unit_key] = int(order[0])
-    unit = int(st.session_state[unit_key])
+    return int(st.session_state[unit_key]), ranking, (base, order, scores, label)
+
+
+def heatmap_section(src: Source, trace: HiddenTrace, probe: Probe) -> tuple[int, UnitRanking]:
+    """Units x time, ordered as chosen; returns the selected unit and the span ranking."""
+    states = states_of(trace)
+    span = current_span(len(probe))
+    unit, ranking, (base, order, scores, label) = selection(trace, probe)
+    unit_key = widget_key(K, "unit")
     cell = showing_cell(trace)
     which = _("cell state tanh(c_t)") if cell else _("hidden state h_t")
     title = _("Layer {layer}: {which}, units ordered by {order}").format(
