@@ -72,9 +72,11 @@ def trace_len(trace: dict, axis: str = "y") -> int:
 
 
 def texts(at: AppTest) -> str:
-    """All visible text of markdown, captions, alerts and code blocks, joined."""
+    """All visible text of markdown, captions, alerts and code blocks, joined (not the house
+    CSS, which is markdown too: "padding" would otherwise contain "adding")."""
     parts = []
     for kind in ("markdown", "caption", "error", "warning", "info", "success", "code",
                  "title", "subheader"):
-        parts += [str(el.value) for el in at.get(kind)]
+        parts += [str(el.value) for el in at.get(kind)
+                  if not str(el.value).lstrip().startswith("<style")]
     return "\n".join(parts)
