@@ -71,23 +71,19 @@ def analysis() -> None:
                     _("Predictions")], key=views.TAB_KEY, on_change="rerun")
     views.keep_tab_widgets()
     unit, ranking, _order = views.selection(trace, probe)
-    if tabs[0].open:
-        with tabs[0]:
-            unit, ranking = views.heatmap_section(here, trace, probe) if earlier is None \
-                else rewind.compare_section(earlier, here, trace, probe)
-            views.neuron_view(here, trace, probe, unit)
-    if tabs[1].open:
-        with tabs[1]:
-            views.gates_section(trace, probe, unit)
-    if tabs[2].open:
-        with tabs[2]:
-            finder.finder_section(here, trace, probe, ranking)
-    if tabs[3].open:
-        with tabs[3]:
-            views.trajectory_section(here, trace, probe)
-    if tabs[4].open:
-        with tabs[4]:
-            finder.predictions_section(here, trace, probe)
+
+    def heatmap_and_neuron() -> None:
+        shown, _ranking = views.heatmap_section(here, trace, probe) if earlier is None \
+            else rewind.compare_section(earlier, here, trace, probe)
+        views.neuron_view(here, trace, probe, shown)
+
+    draw = [heatmap_and_neuron, lambda: views.gates_section(trace, probe, unit),
+            lambda: finder.finder_section(here, trace, probe, ranking),
+            lambda: views.trajectory_section(here, trace, probe),
+            lambda: finder.predictions_section(here, trace, probe)]
+    tab = next((t for t in range(len(tabs)) if tabs[t].open), 0)
+    with tabs[tab]:
+        draw[tab]()
     hp.sync_config(K, cfg)
 
 
