@@ -18,7 +18,7 @@ from seqviz.ui.export import export_panel
 from seqviz.ui.layout import control_area, page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
-from seqviz.ui.setup import setup_page
+from seqviz.ui.setup import relabel, setup_page
 from seqviz.ui.share import share_panel
 from seqviz.ui.state import open_config, store_config, widget_key, widget_values
 
@@ -55,7 +55,7 @@ fresh = ss[widget_key(K, "pretrained")] == "none"
 if fresh:
     sb.header(_("Task"))
     control_area(main=True).selectbox(
-        _("Task"), list(TASKS), key=widget_key(K, "task"), format_func=_task,
+        _("Task"), list(TASKS), key=relabel(widget_key(K, "task")), format_func=_task,
         on_change=panel.on_task_change, args=(K,),
         help="\n".join(f"- **{_task(t)}**: {_(TASK_TITLES[t])}" for t in TASKS))
     if ss[widget_key(K, "task")] in ("reverse", "sort"):

@@ -78,6 +78,11 @@ def _problems(cfg: Any) -> list[tuple[str, str]]:
         if meta.get("choices") and value not in meta["choices"]:
             bad.append((f.name, _("{name}={value!r} is not one of {choices}").format(
                 name=f.name, value=value, choices=", ".join(map(str, meta["choices"])))))
+        if (meta.get("lo") is not None or meta.get("hi") is not None) and (
+                isinstance(value, bool) or not isinstance(value, (int, float))):
+            bad.append((f.name, _("{name}={value!r} is not a number").format(
+                name=f.name, value=str(value)[:40])))
+            continue
         if meta.get("lo") is not None and value < meta["lo"]:
             bad.append((f.name, _("{name}={value} is below the minimum {lo}").format(
                 name=f.name, value=value, lo=meta["lo"])))

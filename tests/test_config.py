@@ -47,3 +47,10 @@ def test_live_vs_rebuild_fields():
 def test_check_reports_out_of_range():
     assert check(LMConfig()) == []
     assert check(dataclasses.replace(LMConfig(), num_layers=9))
+
+
+def test_check_reports_a_value_of_the_wrong_type_instead_of_raising():
+    """A widget that returns its label (Streamlit's select box given a label no option has)
+    must give a refused config, not a TypeError in a callback."""
+    problems = check(dataclasses.replace(LMConfig(), num_layers="layer 1"))
+    assert problems == ["num_layers='layer 1' is not a number"]

@@ -13,6 +13,7 @@ from seqviz.limits import MAX_TEXT_BYTES, MB
 from seqviz.i18n import _, language
 from seqviz.ui.data import upload_store
 from seqviz.ui.layout import control_area
+from seqviz.ui.setup import relabel
 from seqviz.ui.state import sync_url, widget_key
 
 C = TypeVar("C")
@@ -33,7 +34,7 @@ def select(key: str, name: str, label: str, options: Sequence[Any], *, where=Non
     """A radio (``horizontal``) or select box. Labels come translated; ``main`` marks one of the
     page's few key controls (above the charts in presenter mode)."""
     where = where if where is not None else control_area(main)
-    wk = widget_key(key, name)
+    wk = relabel(widget_key(key, name))
     opts = _with_current(options, st.session_state.get(wk, options[0]))
     if horizontal:
         return where.radio(label, opts, key=wk, format_func=fmt, horizontal=True, help=help,
@@ -47,7 +48,7 @@ def ladder(key: str, name: str, label: str, options: Sequence[Any], *, where=Non
            main: bool = False):
     """A select_slider over a (log-spaced) ladder of values."""
     where = where if where is not None else control_area(main)
-    wk = widget_key(key, name)
+    wk = relabel(widget_key(key, name))
     opts = _with_current(options, st.session_state.get(wk, options[0]))
     return where.select_slider(label, opts, key=wk, format_func=fmt, help=help,
                                on_change=sync_url, args=(key,))

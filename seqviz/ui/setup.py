@@ -110,6 +110,23 @@ def _read_display_settings() -> None:
     ss["display.w.present"] = ss[PRESENT]
 
 
+RELABEL, _DRAWN_LANG = "display.relabel", "display.drawn_lang"
+
+
+def relabel(wk: str) -> str:
+    """For a radio, select box or select slider whose labels are translated; returns ``wk``.
+
+    Streamlit identifies such a widget's value by its label, and the browser sends the label it
+    holds with every later interaction. After a language switch it holds the old language's
+    label, which no option matches: a radio or select box would then return the label itself
+    (a traceback, or a wrong setting) and a select slider its default. On the run that switches
+    language, the value is set again from the session, so the browser receives the new label."""
+    ss = st.session_state
+    if ss.get(RELABEL) and wk in ss:
+        ss[wk] = ss[wk]
+    return wk
+
+
 def _on_language() -> None:
     st.session_state[LANG] = st.session_state["display.w.lang"]
     st.query_params[LANG] = st.session_state[LANG]  # the link says it before the rerun
@@ -185,6 +202,9 @@ def setup_page(title: str, icon: str = "🔁") -> None:
     the language is known.
     """
     _read_display_settings()
+    ss = st.session_state
+    ss[RELABEL] = ss.get(_DRAWN_LANG, ss[LANG]) != ss[LANG]  # a switch (the radio or a link)
+    ss[_DRAWN_LANG] = ss[LANG]
     present = presenting()
     st.set_page_config(page_title=f"{_(title)} · seqviz", page_icon=icon, layout="wide",
                        initial_sidebar_state="collapsed" if present else "auto")

@@ -21,6 +21,7 @@ import streamlit as st
 
 from seqviz.i18n import N_, _
 from seqviz.ui.layout import columns
+from seqviz.ui.setup import relabel
 
 LIVE, PAST, COMPARE = "live", "past", "compare"
 MODE_LABELS = {LIVE: N_("Live"), PAST: N_("Past step"), COMPARE: N_("Compare two steps")}
@@ -75,7 +76,7 @@ def timeline(key: str, exp, *, compare: bool = False) -> Rewind:
     mk = f"{key}.tl.mode"
     if ss.get(mk) not in modes:
         ss[mk] = LIVE
-    mode = st.radio(_("View the analysis at"), modes, key=mk, horizontal=True,
+    mode = st.radio(_("View the analysis at"), modes, key=relabel(mk), horizontal=True,
                     format_func=lambda m: _(MODE_LABELS[m]),
                     help=_("Past step: the views are rebuilt from the weights the model had "
                            "then. Training goes on (or stays paused) meanwhile; Live returns "

@@ -20,6 +20,7 @@ from seqviz.i18n import _
 from seqviz.ui.attention.panel import payload
 from seqviz.ui.layout import columns, text_block
 from seqviz.ui.player import TICK_SECONDS
+from seqviz.ui.setup import relabel
 
 STUDY_STEPS = 1200  # training steps per model in a live long-input study
 EXAMPLES = {"dates": "Thursday, May 3rd 1979", "zh_digits": "两千零二十四万三千零五",
@@ -134,7 +135,7 @@ def _study_figure(key: str, study: dict, where: str, field: str) -> go.Figure:
 def _study_chart(key: str, study: dict, where: str) -> None:
     field = st.radio(_("Score"), ["exact", "bleu"], horizontal=True,
                      format_func=lambda f: _("exact match %") if f == "exact" else "BLEU",
-                     key=f"{key}.study_metric.{where}")
+                     key=relabel(f"{key}.study_metric.{where}"))
     st.plotly_chart(_study_figure(key, study, where, field), key=f"{key}.chart.length.{where}")
     counts = study.get("counts") or [0]
     st.caption(_("{what}; both models trained {steps} steps on the same batches, then scored on "
@@ -185,7 +186,7 @@ def _shipped_study(key: str, task: str) -> None:
     by_task = {s["task"]: s for s in studies}
     order = [first["task"]] + [t for t in by_task if t != first["task"]]
     shown = st.selectbox(
-        _("Precomputed study"), order, key=f"{key}.study_pick.{task}",
+        _("Precomputed study"), order, key=relabel(f"{key}.study_pick.{task}"),
         format_func=lambda t: _(TASK_TITLES.get(t, t)),
         help=_("Studies shipped with the app. The page opens on this model's task when "
                "attention makes a difference there, else on the task where it makes the most."))

@@ -11,6 +11,7 @@ from seqviz.seqtasks.data import MAX_TYPED_CHARS
 from seqviz.seqtasks.figures import class_name, contributions_figure, shapes_figure
 from seqviz.seqtasks.live import LiveSeqTask
 from seqviz.ui.live import memo
+from seqviz.ui.setup import relabel
 
 EXAMPLES = {("sentiment", "en"): "the coffee was not bad , although the waiter was rude",
             ("sentiment", "zh"): "咖啡不差，虽然服务员很冷淡",
@@ -34,7 +35,7 @@ def typed_sentence(key: str, task: str, lang: str = "en") -> None:
     method = "grad"
     if task == "sentiment":
         method = st.radio(_("Contribution"), ["grad", "occlusion"], horizontal=True,
-                          key=f"{key}.typed.method",
+                          key=relabel(f"{key}.typed.method"),
                           format_func=lambda m: _("gradient × input") if m == "grad"
                           else _("occlusion (word → <unk>)"))
     try:
