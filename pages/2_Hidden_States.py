@@ -67,8 +67,7 @@ def analysis() -> None:
     trace = views.get_trace(here, probe)
     # Only the open tab is drawn (a tab click reruns this fragment): the page's first chart
     # comes ~0.8 s sooner than with all five tabs' charts, and a tick redraws one tab.
-    tabs = st.tabs([_("Heatmap and neuron"), _("Gates"), _("Neuron finder"), _("Trajectory"),
-                    _("Predictions")], key=views.TAB_KEY, on_change="rerun")
+    tabs = st.tabs(views.tab_labels(), key=views.TAB_KEY, on_change=views.on_tab)
     views.keep_tab_widgets()
     unit, ranking, _order = views.selection(trace, probe)
 
@@ -81,7 +80,7 @@ def analysis() -> None:
             lambda: finder.finder_section(here, trace, probe, ranking),
             lambda: views.trajectory_section(here, trace, probe),
             lambda: finder.predictions_section(here, trace, probe)]
-    tab = next((t for t in range(len(tabs)) if tabs[t].open), 0)
+    tab = views.open_tab(tabs)
     with tabs[tab]:
         draw[tab]()
     hp.sync_config(K, cfg)

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from seqviz.checkpoint import list_pretrained
+from seqviz.i18n import use_language
 from seqviz.lm.config import LMConfig
 from tests.apptest_utils import TIMEOUT, figures, run_page, run_until, texts
 from tests.live_helpers import live_lm
@@ -96,6 +97,30 @@ def test_a_unit_chosen_on_the_first_tab_is_kept_while_other_tabs_are_open():
     assert at.number_input(key="hs.w.unit").value == 7
     assert "Neuron view: unit 7, layer 1" in texts(at)
     assert at.query_params["unit"] in (["7"], "7")
+
+
+def _drawn_tab(at) -> str:
+    return at.session_state["hs.tab.drawn"][0]
+
+
+def test_a_link_opens_its_tab_and_the_language_switch_keeps_the_open_tab():
+    """``tab=`` in a link (a lecture step's) opens that tab; a click is written to the URL (share
+    links reopen it); switching language keeps it, though its label changes."""
+    at = run_page(PAGE, query={"source": "lm_python", "tab": "trajectory"})
+    assert _drawn_tab(at) == "trajectory" and at.session_state["hs.tab"] == "Trajectory"
+    assert any("trajectory" in f["layout"]["title"]["text"].lower() for f in figures(at))
+    _open(at, "Gates")
+    assert _drawn_tab(at) == "gates" and at.query_params["tab"] in (["gates"], "gates")
+    at.radio(key="display.w.lang").set_value("zh").run()
+    assert not at.exception and _drawn_tab(at) == "gates"
+    assert at.session_state["hs.tab"] == "门控"
+    assert at.query_params["tab"] in (["gates"], "gates")
+    with use_language("zh"):  # the test's widgets format their values as the page now does
+        _open(at, "预测")  # a click in Chinese
+        assert _drawn_tab(at) == "predictions"
+        at.radio(key="display.w.lang").set_value("en").run()
+    assert not at.exception
+    assert _drawn_tab(at) == "predictions" and at.session_state["hs.tab"] == "Predictions"
 
 
 def test_pick_a_unit_layer_cell_state_and_a_notable_unit():
@@ -396,7 +421,8 @@ def test_a_lecture_step_link_sets_the_page_up_and_shows_its_answer():
     assert at.text_area(key="hs.text_area").value == step.params["text"]
     assert any(step.answer in el.value for el in at.success)
     assert sum(step.answer in el.value for el in at.success) == 1  # only the current step's
-    topk = next(f for f in figures(_open(at, "Predictions"))
+    assert _drawn_tab(at) == "predictions"  # the step's link opens the tab it talks about
+    topk = next(f for f in figures(at)
                 if "Next-token prediction" in f["layout"]["title"]["text"])
     assert "她是一个聪明的" in topk["layout"]["title"]["text"]
     assert [el.value for el in at.caption if "Ask the class first" in el.value]  # other steps

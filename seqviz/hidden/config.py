@@ -19,6 +19,7 @@ LIVE, UPLOAD = "live", "upload"
 SOURCES = (LIVE, *list_pretrained("lm"), UPLOAD)
 PROBES = ("typed", "validation")
 STATES = ("hidden", "cell")
+TABS = ("heatmap", "gates", "finder", "trajectory", "predictions")  # the page's tabs, in order
 MAX_TEXT_CHARS = 4000  # a typed probe longer than this is cut (the display limit is in tokens)
 
 
@@ -38,3 +39,4 @@ class HiddenConfig:
     end: int = setting(-1, lo=-1, hi=MAX_TOKENS)
     match_units: int = setting(2, lo=1, hi=8)  # top units that must be on together in a match
     position: int = setting(-1, lo=-1, hi=MAX_TOKENS)  # prediction position; -1 = automatic
+    tab: str = setting("heatmap", choices=TABS)  # the open tab: a link (a lecture step) opens it

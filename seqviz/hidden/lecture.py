@@ -20,7 +20,7 @@ STEPS: list[LectureStep] = [
     LectureStep(
         title=N_("A unit that counts characters"),
         params={"source": "lm_python", "probe": "typed", "text": EXAMPLES["python"],
-                "layer": "1", "state": "cell", "unit": "80"},
+                "layer": "1", "state": "cell", "unit": "80", "tab": "heatmap"},
         watch=N_("The neuron view: the colour of unit 80 (layer 2, cell state) along each line "
                  "of code."),
         question=N_("Nobody told the network what a line is. What will this unit do along a "
@@ -34,7 +34,7 @@ STEPS: list[LectureStep] = [
     LectureStep(
         title=N_("A parenthesis detector"),
         params={"source": "lm_python", "probe": "typed", "text": PARENS_TEXT, "layer": "0",
-                "state": "cell", "unit": "90"},
+                "state": "cell", "unit": "90", "tab": "heatmap"},
         watch=N_("Unit 90 (layer 1, cell state) while the code opens and closes brackets."),
         question=N_("What does this unit do between ( and ), and between [ and ]?"),
         answer=N_("It turns blue at every ( and back at the ): −0.65 on average inside the "
@@ -45,7 +45,7 @@ STEPS: list[LectureStep] = [
     LectureStep(
         title=N_("Memory that a 5-gram does not have"),
         params={"source": "lm_grammar_zh", "probe": "typed", "text": GENDER_TEXT,
-                "position": "17"},
+                "position": "17", "tab": "predictions"},
         watch=N_("The Predictions tab at position 17, right after “她是一个聪明的”: the model's "
                  "guesses for the next character."),
         question=N_("Which noun comes next, 国王 or 王后? And what does the 5-gram guess, whose "
@@ -59,7 +59,7 @@ STEPS: list[LectureStep] = [
     LectureStep(
         title=N_("Where a sentence ends"),
         params={"source": "lm_grammar_zh", "probe": "typed", "text": EXAMPLES["grammar_zh"],
-                "layer": "0", "state": "hidden"},
+                "layer": "0", "state": "hidden", "tab": "trajectory"},
         watch=N_("The Trajectory tab: where the state goes after each 。 and each line break of "
                  "four different sentences."),
         question=N_("Four different sentences: do their ends land in four different places, or "
