@@ -89,8 +89,8 @@ def sharpness_figure(steps: Sequence[int], entropy: Sequence[float],
                                  name=_("uniform attention: {value}").format(
                                      value=f"{uniform:.2f}"),
                                  line=dict(color="black", dash="dash", width=2)))
-    fig = styled(fig, title=title or _("Attention sharpness (mean row entropy)"),
-                 x=_("training step"), y=_("entropy (nats)"))
+    fig = styled(fig, title=title or _("Attention sharpness"),  # short: drawn in a narrow column
+                 x=_("training step"), y=_("mean row entropy (nats)"))
     return fig.update_yaxes(rangemode="tozero")
 
 
