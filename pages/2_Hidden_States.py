@@ -17,6 +17,7 @@ from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.setup import setup_page
 from seqviz.ui.timeline import timeline
 from seqviz.ui.state import open_config
+from seqviz.ui.tabs import config_tabs
 
 K = "hs"
 setup_page(N_("Hidden states and gates"), "🔬")
@@ -67,8 +68,7 @@ def analysis() -> None:
     trace = views.get_trace(here, probe)
     # Only the open tab is drawn (a tab click reruns this fragment): the page's first chart
     # comes ~0.8 s sooner than with all five tabs' charts, and a tick redraws one tab.
-    tabs = st.tabs(views.tab_labels(), key=views.TAB_KEY, on_change=views.on_tab)
-    views.keep_tab_widgets()
+    tabs, tab = config_tabs(K, "tab", views.TAB_LABELS, keep=views.TAB_WIDGETS)
     unit, ranking, _order = views.selection(trace, probe)
 
     def heatmap_and_neuron() -> None:
@@ -80,7 +80,6 @@ def analysis() -> None:
             lambda: finder.finder_section(here, trace, probe, ranking),
             lambda: views.trajectory_section(here, trace, probe),
             lambda: finder.predictions_section(here, trace, probe)]
-    tab = views.open_tab(tabs)
     with tabs[tab]:
         draw[tab]()
     hp.sync_config(K, cfg)

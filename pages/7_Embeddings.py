@@ -21,8 +21,11 @@ from seqviz.ui.player import is_playing, player_bar, set_playing, step_and_reset
 from seqviz.ui.setup import setup_page
 from seqviz.ui.share import share_panel
 from seqviz.ui.state import checked, rebuild_or_apply, widget_values
+from seqviz.ui.tabs import config_tabs
 
 K = "emb"
+TAB_LABELS = {"queries": N_("Neighbours and analogies"), "glove": N_("GloVe beside word2vec"),
+              "debias": N_("Debiasing")}  # in ``seqviz.embeddings.experiment.TABS`` order
 setup_page(N_("Word embeddings"), "🗺️")
 page_header("🗺️ " + _("Word embeddings"),
             _("word2vec learns a vector per word from the words around it (skip-gram with "
@@ -67,9 +70,17 @@ panel.live_panel(K, playing)  # metrics, the map and its search, probe words, cu
 rewind.rewind_section(K, exp, src)  # the map and neighbours at past steps
 lecture_panel(K, "pages/7_Embeddings.py", lecture_steps(language()), new, exp.steps)
 objectives.compare_objectives()  # output layers: time per step and accuracy
-queries.queries(K, src, exp)
-if src.eset is None:  # word2vec's own vectors: GloVe beside them, and debiasing either
-    glove.section(K, new)
-    debias.section(K, new)
+if src.eset is None:  # word2vec's own vectors: queries, GloVe beside them, debiasing either
+    glove.follow_play(K)  # GloVe plays and pauses with word2vec, whichever tab is open
+    # Only the open tab is drawn (a click reruns the page): the page's first chart comes
+    # sooner, and GloVe's run is opened when its tab or the debiasing tab first needs it.
+    tabs, tab = config_tabs(K, "tab", TAB_LABELS, keep=[
+        f"{K}.{name}" for name in ("nb.word", "nb.k", "an.a", "an.b", "an.c", "an.show",
+                                   "an.draw", "db.vectors", f"db.pairs.{new.corpus}")])
+    with tabs[tab]:
+        [lambda: queries.queries(K, src, exp), lambda: glove.section(K, new),
+         lambda: debias.section(K, new)][tab]()
+else:
+    queries.queries(K, src, exp)
 queries.exports(K, src, exp)
 export_panel(K, EXPORT, _("Word embeddings"))

@@ -121,29 +121,38 @@ def test_embeddings_look_right_in_both_languages_and_presenter_mode(server, page
 
 
 def test_glove_and_debiasing_panels_look_right(server, page):
-    """The GloVe section (opened trained 300 steps) and the debiasing panel, in English, Chinese
-    and presenter mode at 1024x768: drawn, nothing overflowing or cut, presenter type large."""
+    """The GloVe tab (opened trained 300 steps) and the debiasing tab, each opened by its link
+    (``tab=``), in English, Chinese and presenter mode at 1024x768: drawn, nothing overflowing
+    or cut, presenter type large."""
     from seqviz.i18n import _, pgettext, use_language
     from tests.browser import check_looks
 
-    def ready(pg):
-        wait_ready(pg)
-        lang = "zh" if pg.get_by_role("button", name="▶ 播放").count() else "en"
-        with use_language(lang):
-            step, header = pgettext("metric", "GloVe step"), _("Debiasing (Bolukbasi et al. 2016)")
-            glove = _("GloVe beside word2vec")
-        wait_metric_at_least(pg, step, 300, timeout=180)
-        expect(pg.locator('[data-testid="stPlotlyChart"]')).to_have_count(7, timeout=120_000)
-        for chart in pg.locator('[data-testid="stPlotlyChart"]').all():
-            expect(chart.locator(".gtitle")).to_be_visible(timeout=60_000)
-        wait_ready(pg)
-        pg.get_by_role("heading", name=glove).scroll_into_view_if_needed()
-        size = pg.viewport_size
-        mode = "present" if "present=1" in pg.url else "normal"
-        shot(pg, f"embeddings_glove_section_{lang}_{mode}_{size['width']}x{size['height']}")
-        pg.get_by_role("heading", name=header).scroll_into_view_if_needed()
+    def ready_for(tab: str, charts: int):
+        def ready(pg):
+            wait_ready(pg)
+            lang = "zh" if pg.get_by_role("button", name="▶ 播放").count() else "en"
+            with use_language(lang):
+                step = pgettext("metric", "GloVe step")
+                header = {"glove": _("GloVe beside word2vec"),
+                          "debias": _("Debiasing (Bolukbasi et al. 2016)")}[tab]
+            if tab == "glove":
+                wait_metric_at_least(pg, step, 300, timeout=180)
+            expect(pg.get_by_role("heading", name=header)).to_be_visible(timeout=180_000)
+            expect(pg.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts,
+                                                                               timeout=120_000)
+            for chart in pg.locator('[data-testid="stPlotlyChart"]').all():
+                expect(chart.locator(".gtitle")).to_be_visible(timeout=60_000)
+            wait_ready(pg)
+            pg.get_by_role("heading", name=header).scroll_into_view_if_needed()
+            size = pg.viewport_size
+            mode = "present" if "present=1" in pg.url else "normal"
+            shot(pg, f"embeddings_{tab}_tab_{lang}_{mode}_{size['width']}x{size['height']}")
+        return ready
 
     looks = [("en", False, (1500, 2400)), ("zh", False, (1500, 2400)), ("en", True, (1024, 768)),
              ("zh", True, (1024, 768))]
-    assert check_looks(page, server + "/Embeddings?seed=0", "embeddings_debias", ready,
-                       looks=looks) == []
+    # the map's three charts, and the tab's: GloVe's three, or the debiasing projection
+    assert check_looks(page, server + "/Embeddings?seed=0&tab=glove", "embeddings_glove",
+                       ready_for("glove", 6), looks=looks) == []
+    assert check_looks(page, server + "/Embeddings?seed=0&tab=debias", "embeddings_debias",
+                       ready_for("debias", 4), looks=looks) == []

@@ -30,6 +30,7 @@ NOT_YET: set[str] = set()  # pages whose interface is not translated yet
 TABS = {  # pages that draw only the open tab: the tab's state key and the tabs' English labels
     "pages/2_Hidden_States.py": ("hs.tab", ("Gates", "Neuron finder", "Trajectory",
                                             "Predictions")),
+    "pages/7_Embeddings.py": ("emb.tab", ("GloVe beside word2vec", "Debiasing")),
 }
 
 

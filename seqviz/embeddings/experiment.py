@@ -38,6 +38,9 @@ MAX_STATES = 1500  # hidden-state points drawn at most
 TOP_NEXT = 8  # hidden states: colour by the 8 most frequent next tokens, the rest "other"
 
 
+TABS = ("queries", "glove", "debias")  # the tabs under the map: queries, GloVe, debiasing
+
+
 @dataclass(frozen=True)
 class EmbConfig:
     """The embeddings page. Live fields change the view; the others rebuild word2vec."""
@@ -64,6 +67,7 @@ class EmbConfig:
     tsne_iters: int = setting(50, live=True, lo=1, hi=250)  # t-SNE iterations per frame
     colour: str = setting("category", live=True, choices=("category", "frequency"))
     probes: str = setting("", live=True)  # comma-separated; empty = the corpus's defaults
+    tab: str = setting("queries", live=True, choices=TABS)  # the open tab under the map
 
 
 @dataclass

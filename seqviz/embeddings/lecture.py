@@ -23,8 +23,8 @@ _WATCH = (
     N_("With E = 2 the PCA map is the vectors themselves (only turned); watch the "
        "analogy-accuracy curve."),
     N_("The analogy-accuracy curve at step 50; compare it with step 1's skip-gram run."),
-    N_("The GloVe section under the queries: both accuracy curves on one chart, then the "
-       "debiasing panel on GloVe's vectors."),
+    N_("The GloVe tab under the map: both accuracy curves on one chart. Then the Debiasing "
+       "tab, on GloVe's vectors."),
 )
 _QUESTIONS = (
     N_("After 50 steps, which word is king's nearest neighbour, and how close is it (cosine "
@@ -41,7 +41,7 @@ _QUESTIONS = (
 )
 _AFTER = (50, 200, 200, 50, 300)  # 1,024 pairs a step: the rate reaches its floor near step 230
 _PARAMS = ({}, {"projection": "pca"}, {"embed_size": "2", "projection": "pca"},
-           {"algorithm": "cbow"}, {})
+           {"algorithm": "cbow"}, {"tab": "glove"})
 
 _ANSWERS = {
     "grammar": (

@@ -16,10 +16,11 @@ from seqviz.embeddings.grammars import TEACHING
 from seqviz.embeddings.live import LiveEmbeddings
 from seqviz.embeddings.queries import Index, QueryError, analogy
 from seqviz.i18n import _
-from seqviz.ui.embeddings.glove import glove_key_of
+from seqviz.ui.embeddings.glove import live_glove
 from seqviz.ui.embeddings.sources import one_blas_thread
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo
+from seqviz.ui.player import FIRST_WAIT
 
 SHOWN_PAIRS = 2  # definitional pairs drawn beside the neutral words (their 4 words)
 
@@ -39,12 +40,16 @@ def section(key: str, cfg: EmbConfig) -> None:
         st.caption(_("The toy grammars give both words of a pair the same profile, so nothing "
                      "here is social bias: what leans is the small corpus's noise and word "
                      "order. Upload a text to look for real bias."))
-    runs = {"word2vec": ss.get(f"{key}.exp"), "GloVe": ss.get(f"{glove_key_of(key)}.exp")}
     c1, c2 = st.columns([1, 3])
-    which = c1.radio(_("Vectors"), list(runs), index=1, horizontal=True,  # GloVe: trained
-                     key=f"{key}.db.vectors")
-    exp: LiveEmbeddings | None = runs[which]
-    if exp is None or exp.snapshot() is None:
+    which = c1.radio(_("Vectors"), ["word2vec", "GloVe"], index=1, horizontal=True,
+                     key=f"{key}.db.vectors")  # GloVe by default: trained 300 steps at once
+    exp: LiveEmbeddings = ss[f"{key}.exp"] if which == "word2vec" else live_glove(key, cfg)
+    if exp.snapshot() is None:
+        try:  # a GloVe run opened just now (this tab before the GloVe tab): counted in ~0.4 s
+            exp.handle.wait(timeout=FIRST_WAIT)
+        except TimeoutError:
+            pass
+    if exp.snapshot() is None:
         st.info(_("Neutralising and equalising appear once the training worker has started."))
         return
     words = exp.corpus.words

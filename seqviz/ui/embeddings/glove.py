@@ -50,6 +50,19 @@ def live_glove(key: str, cfg: EmbConfig) -> LiveGloVe:
     return exp
 
 
+def follow_play(key: str) -> None:
+    """GloVe plays while word2vec does (once its run is open) and pauses with it, whichever of
+    the page's tabs is open."""
+    exp: LiveGloVe | None = st.session_state.get(f"{glove_key_of(key)}.exp")
+    if exp is None:
+        return
+    playing = player.is_playing(key)
+    if playing and not exp.handle.wants_play and exp.steps < MAX_STEPS:
+        exp.play()
+    elif not playing and exp.handle.wants_play:
+        exp.handle.pause()
+
+
 def section(key: str, cfg: EmbConfig) -> None:
     """Header, player and the live panel of the GloVe run."""
     gk = glove_key_of(key)
@@ -60,11 +73,8 @@ def section(key: str, cfg: EmbConfig) -> None:
                   "size and seed as word2vec; one step is one update on {batch:,} nonzero "
                   "counts; the word vectors are θ + e.").format(batch=2048))
     exp = live_glove(key, cfg)
+    follow_play(key)
     playing = player.is_playing(key)
-    if playing and not exp.handle.wants_play and exp.steps < MAX_STEPS:
-        exp.play()
-    elif not playing and exp.handle.wants_play:
-        exp.handle.pause()
     _step, reset = player.step_and_reset(gk, lambda: _build(key, st.session_state[f"{key}.config"]))
     c1, c2 = st.columns([1, 3])
     c1.button("↺ " + _("Reset GloVe"), key=f"{gk}.reset", on_click=reset, width="stretch",

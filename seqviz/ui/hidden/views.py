@@ -14,7 +14,6 @@ import numpy as np
 import streamlit as st
 
 from seqviz.hidden.coloured_text import coloured_text_html
-from seqviz.hidden.config import TABS
 from seqviz.hidden.features import FEATURES
 from seqviz.hidden.figures import gates_figure, heatmap_figure, trajectory_figure
 from seqviz.hidden.neurons import UnitRanking, rank_units, unit_order
@@ -25,7 +24,7 @@ from seqviz.i18n import N_, _
 from seqviz.ui.hidden.sources import Source, corpus_view
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo
-from seqviz.ui.state import sync_url, widget_key
+from seqviz.ui.state import widget_key
 
 K = "hs"
 GATE_TEXT = {  # (series, equation, what it does: an English source string)
@@ -123,60 +122,11 @@ def _ordering(states: np.ndarray, span: tuple[int, int]) -> tuple:
     return ranking, order, scores, label
 
 
-TAB_KEY = "hs.tab"  # the tabs widget: the open tab's label, in the page's language
-TAB_DRAWN = "hs.tab.drawn"  # (id, label) of the tab the last run drew
 TAB_LABELS = {"heatmap": N_("Heatmap and neuron"), "gates": N_("Gates"),
               "finder": N_("Neuron finder"), "trajectory": N_("Trajectory"),
-              "predictions": N_("Predictions")}
-TAB_WIDGETS = ("unit", "match_units", "position")  # config widgets that live in one tab
-
-
-def tab_labels() -> list[str]:
-    """The tabs' labels in the page's language, in ``TABS`` order, with the config's tab (a
-    link's ``tab=``, or the one open before) made the open one. The widget identifies a tab by
-    its label, which changes with the language: without this, switching language would reopen
-    the first tab, and a lecture step's link could not open the tab it talks about."""
-    ss = st.session_state
-    labels = [_(TAB_LABELS[t]) for t in TABS]
-    want = ss.get(widget_key(K, "tab"), TABS[0])  # the config's tab: a link sets it
-    shown, drawn = ss.get(TAB_KEY), ss.get(TAB_DRAWN)
-    if shown in labels and drawn is not None and shown != drawn[1]:
-        want = TABS[labels.index(shown)]  # the student clicked a tab
-    if want not in TABS:
-        want = TABS[0]
-    ss[TAB_KEY] = labels[TABS.index(want)]
-    return labels
-
-
-def on_tab() -> None:
-    """A tab click (the tabs' ``on_change``): the address bar names the tab at once (a fragment
-    rerun does not write the URL), so a link copied now reopens it."""
-    ss = st.session_state
-    labels = [_(TAB_LABELS[t]) for t in TABS]
-    if ss.get(TAB_KEY) in labels:
-        ss[widget_key(K, "tab")] = TABS[labels.index(ss[TAB_KEY])]
-        sync_url(K)
-
-
-def open_tab(tabs) -> int:
-    """The open tab's index, remembered as the config's ``tab`` (in share links)."""
-    i = next((t for t in range(len(tabs)) if tabs[t].open), 0)
-    label = _(TAB_LABELS[TABS[i]])
-    st.session_state[widget_key(K, "tab")] = TABS[i]
-    st.session_state[TAB_DRAWN] = (TABS[i], label)
-    return i
-
-
-def keep_tab_widgets() -> None:
-    """The tabs draw only the open one (``st.tabs(on_change="rerun")``), so a widget in a closed
-    tab is not drawn in that run, and Streamlit would drop its value at the run's end: the
-    selected unit, the finder's match count and the prediction position would reset whenever
-    the student looks at another tab. Writing each value back makes it the session's own
-    (Streamlit's documented way to keep a widget's value across runs that do not draw it)."""
-    ss = st.session_state
-    for wk in [widget_key(K, name) for name in TAB_WIDGETS] + ["hs.find"]:
-        if wk in ss:
-            ss[wk] = ss[wk]
+              "predictions": N_("Predictions")}  # in ``seqviz.hidden.config.TABS`` order
+TAB_WIDGETS = (*(widget_key(K, name) for name in ("unit", "match_units", "position")),
+               "hs.find")  # widgets that live in one tab (kept while another is open)
 
 
 def selection(trace: HiddenTrace, probe: Probe) -> tuple[int, UnitRanking, tuple]:
