@@ -36,9 +36,9 @@ def _glove(at):
 
 
 def test_glove_trains_beside_word2vec_and_debiasing_runs_on_its_vectors():
-    at = run_page(PAGE)
-    run_until(_open(at, "GloVe beside word2vec"), lambda a: len(figures(a)) >= 6, timeout=180,
-              what="the GloVe tab")
+    at = _open(run_page(PAGE), "GloVe beside word2vec")
+    assert at.query_params["tab"] in (["glove"], "glove")  # the run that opened it: a link
+    run_until(at, lambda a: len(figures(a)) >= 6, timeout=180, what="the GloVe tab")
     for fig in figures(at):
         assert fig["layout"]["title"]["text"] and fig["layout"]["xaxis"]["title"]["text"]
     assert _glove(at).steps == 300 and _glove(at).corpus is at.session_state["emb.exp"].corpus
@@ -52,7 +52,6 @@ def test_glove_trains_beside_word2vec_and_debiasing_runs_on_its_vectors():
     assert metrics["Nonzero counts"] == "5,408" and metrics["GloVe analogy accuracy"] != "–"
     text = texts(at)
     assert "| GloVe |" in text and "| word2vec |" in text  # neighbours of both
-    assert at.query_params["tab"] in (["glove"], "glove")  # a link reopens the tab
     run_until(_open(at, "Debiasing"), lambda a: _titled(a, "Projection on the bias direction"),
               timeout=180, what="the debiasing tab")
     text = texts(at)

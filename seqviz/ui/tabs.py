@@ -46,7 +46,9 @@ def config_tabs(key: str, name: str, labels: Mapping[str, str], where: Any = Non
     tabs = (where or st).tabs(shown, key=f"{key}.{name}", on_change=_on_tab,
                               args=(key, name, ids, shown))
     i = next((t for t in range(len(tabs)) if tabs[t].open), ids.index(want))
-    ss[widget_key(key, name)] = ids[i]
+    if ss.get(widget_key(key, name)) != ids[i]:  # a tab opened other than by a click
+        ss[widget_key(key, name)] = ids[i]
+        sync_url(key)  # the page stored its config before its tabs: the URL names the tab now
     ss[f"{key}.{name}.drawn"] = (ids[i], shown[i])
     return tabs, i
 
