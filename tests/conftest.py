@@ -80,7 +80,30 @@ def pytest_runtest_makereport(item, call):
         log = _SERVER_LOGS[server]
         tail = log.read_bytes()[-4000:].decode(errors="replace") if log.exists() else ""
         report.sections.append((f"server log {log.name} (last 4000 bytes)", tail or "(empty)"))
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.failed and call.when == "call" and page is not None:
+        report.sections.append(("what the browser showed", _page_state(page, item.name)))
     return report
+
+
+def _page_state(page, name: str) -> str:
+    """Every open page of the failed test's browser context: its address, the text it showed
+    and a screenshot (``artifacts/screenshots/FAILED_…``): a flake on a busy CI machine is
+    understood from this or not at all."""
+    from tests.browser import SHOTS
+
+    out = []
+    for i, pg in enumerate(page.context.pages):
+        try:
+            text = pg.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]')"
+                               " || document.body).innerText")
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            file = SHOTS / f"FAILED_{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)[:80]}_{i}.png"
+            pg.screenshot(path=str(file), timeout=10_000)
+        except Exception as exc:  # the page may be gone or hung: say so, keep the report
+            text, file = f"(could not read the page: {exc})", None
+        out.append(f"{pg.url}\n{file or ''}\n{text[:3000]}")
+    return "\n\n".join(out)
 
 
 _SERVER_LOGS: dict = {}  # url -> log file of the session's server
