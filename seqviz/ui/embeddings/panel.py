@@ -183,6 +183,10 @@ def render(key: str, exp: LiveEmbeddings, snap: Snapshot, playing: bool) -> None
     poke = getattr(exp, "poke", None)  # a follower's read-only exp cannot: the lecturer's does
     if not playing and not settled and poke is not None:
         poke()  # a paused run draws a frame only when asked: the map settles frame by frame
+        if not ss.get(f"{key}.settling"):
+            # the fragment was scheduled when the map looked settled or was not there yet (a
+            # fresh page's first snapshot): tick until it settles, or it stops half-way
+            st.rerun(scope="app")
     elif ss.get(f"{key}.settling") and not playing:
         st.rerun(scope="app")  # settled: stop ticking
     metrics(view, snap, src)
