@@ -80,20 +80,22 @@ def pytest_runtest_makereport(item, call):
         log = _SERVER_LOGS[server]
         tail = log.read_bytes()[-4000:].decode(errors="replace") if log.exists() else ""
         report.sections.append((f"server log {log.name} (last 4000 bytes)", tail or "(empty)"))
-    page = getattr(item, "funcargs", {}).get("page")
-    if report.failed and call.when == "call" and page is not None:
-        report.sections.append(("what the browser showed", _page_state(page, item.name)))
+    args = getattr(item, "funcargs", {})
+    contexts = ([args["page"].context] if args.get("page") is not None
+                else list(args["browser"].contexts) if args.get("browser") is not None else [])
+    if report.failed and call.when == "call" and contexts:
+        report.sections.append(("what the browser showed", _page_state(contexts, item.name)))
     return report
 
 
-def _page_state(page, name: str) -> str:
-    """Every open page of the failed test's browser context: its address, the text it showed
+def _page_state(contexts: list, name: str) -> str:
+    """Every open page of the failed test's browser contexts: its address, the text it showed
     and a screenshot (``artifacts/screenshots/FAILED_…``): a flake on a busy CI machine is
     understood from this or not at all."""
     from tests.browser import SHOTS
 
     out = []
-    for i, pg in enumerate(page.context.pages):
+    for i, pg in enumerate(pg for ctx in contexts for pg in ctx.pages):
         try:
             text = pg.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]')"
                                " || document.body).innerText")
