@@ -8,14 +8,16 @@ chart, the texts that a reader cannot read whole:
 - a legend that overlaps the x-axis title or tick labels, or runs out of the chart;
 - an axis title cut by the chart's edge (a rotated y title longer than the plot is tall);
 - tick labels that overlap each other (slanted ones by their centres), or read like "0.999999995" (more than 7 significant
-  characters: a float printed instead of a tick).
+  characters: a float printed instead of a tick);
+- a training-step axis (titled "training step" in either language) with a tick at a fraction
+  of a step or below 0 (a chart at step 0 autoranged to -1..1).
 
 It works on any page with Plotly charts (a Streamlit page or a saved ``fig.write_html``).
 """
 
 from __future__ import annotations
 
-GEOMETRY_JS = r"""() => {
+GEOMETRY_JS = r"""(stepTitles) => {
   const out = [];
   const box = (e) => e.getBoundingClientRect();
   const hit = (a, b, pad = 1) => a.width > 0 && b.width > 0 && a.left < b.right - pad &&
@@ -47,6 +49,10 @@ GEOMETRY_JS = r"""() => {
       }
     }
     const xtitles = texts('.xtitle'), ytitles = texts('[class^="y"][class$="title"]');
+    if (xtitles.some((t) => stepTitles.includes(t.textContent.trim()))) {
+      const odd = xticks.map((t) => t.textContent.trim()).find((s) => /\.\d|^[−-]/.test(s));
+      if (odd !== undefined) say(`a training-step tick at "${odd}"`);
+    }
     for (const t of [...xtitles, ...ytitles]) {
       if (!inside(box(t))) say(`axis title cut: "${t.textContent.trim()}"`);
     }
@@ -87,4 +93,15 @@ GEOMETRY_JS = r"""() => {
 
 def chart_problems(page) -> list[str]:
     """Every chart on ``page`` that draws text a reader cannot read whole (see the module)."""
-    return page.evaluate(GEOMETRY_JS)
+    return page.evaluate(GEOMETRY_JS, step_titles())
+
+
+def step_titles() -> list[str]:
+    """The x title of every training-step axis, in each language."""
+    from seqviz.i18n import LANGUAGES, _, use_language
+
+    out = []
+    for lang in LANGUAGES:
+        with use_language(lang):
+            out.append(_("training step"))
+    return out

@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.style import font_size, PALETTE, check_same_length, styled
+from seqviz.figures.style import PALETTE, STEPS_SHOWN, check_same_length, font_size, styled
 from seqviz.i18n import _
 
 SPACE = "␣"
@@ -71,7 +71,7 @@ def metrics_figure(steps: Sequence[int], exact: Sequence[float], bleu: Sequence[
                              name=_("exact match %"), line=dict(color=PALETTE[2], width=3)))
     fig.add_trace(go.Scatter(x=list(steps), y=list(bleu), mode="lines+markers", name="BLEU",
                              line=dict(color=PALETTE[3], width=3, dash="dot")))
-    fig = styled(fig, title=title or _("Held-out exact match and BLEU"), x=_("training step"),
+    fig = styled(fig, title=title or _("Held-out exact match and BLEU"), x=_("training step"), steps=True,
                  y=_("score (0-100)"))
     return fig.update_yaxes(range=[-2, 102])
 
@@ -84,13 +84,13 @@ def sharpness_figure(steps: Sequence[int], entropy: Sequence[float],
     fig.add_trace(go.Scatter(x=list(steps), y=list(entropy), mode="lines+markers",
                              name=_("mean row entropy"), line=dict(color=PALETTE[0], width=3)))
     if uniform is not None and math.isfinite(uniform):
-        x_end = max(steps[-1] if len(steps) else 1, 1)
+        x_end = max(steps[-1] if len(steps) else 0, STEPS_SHOWN)
         fig.add_trace(go.Scatter(x=[0, x_end], y=[uniform, uniform], mode="lines",
                                  name=_("uniform attention: {value}").format(
                                      value=f"{uniform:.2f}"),
                                  line=dict(color="black", dash="dash", width=2)))
     fig = styled(fig, title=title or _("Attention sharpness"),  # short: drawn in a narrow column
-                 x=_("training step"), y=_("mean row entropy (nats)"))
+                 x=_("training step"), steps=True, y=_("mean row entropy (nats)"))
     return fig.update_yaxes(rangemode="tozero")
 
 

@@ -58,7 +58,7 @@ def compare_accuracy_figure(runs: dict[str, tuple[Sequence[int], Sequence[float]
         fig.add_trace(go.Scatter(x=s, y=100 * np.asarray(a, float), name=name,
                                  mode="lines" if len(s) > 2 else "lines+markers",  # step 0 only
                                  line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=3)))
-    fig = styled(fig, title=_("Analogy accuracy: word2vec and GloVe"), x=_("training step"),
+    fig = styled(fig, title=_("Analogy accuracy: word2vec and GloVe"), x=_("training step"), steps=True,
                  y=_("correct (%)"), height=380)
     fig.update_yaxes(range=[-3, 103])
     return fig

@@ -76,11 +76,17 @@ def bottom_legend(size: int) -> dict:
                 font=dict(size=size))
 
 
+STEPS_SHOWN = 5  # a training-step axis spans at least 0..5: whole steps, even at step 0
+
+
 def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440,
-           legend_below: bool = True) -> go.Figure:
+           legend_below: bool = True, steps: bool = False) -> go.Figure:
     """Apply the house layout: a title, axis titles, large fonts, a legend under the plot
     (the figure grows by the rows its traces' legend takes, so the plot keeps its height).
-    ``legend_below=False``: the caller places the legend (in paper coordinates)."""
+    ``legend_below=False``: the caller places the legend (in paper coordinates). ``steps``:
+    x is the training step since step 0, so its automatic range takes in 0..``STEPS_SHOWN``
+    (one point at step 0 alone gets a range of -1..1 and ticks at -0.5 and 0.5); it grows
+    with the data, so figures refreshed in place keep it right."""
     p = profile()
     fig.update_layout(
         title=dict(text=title, font=dict(size=p.title), x=0, xanchor="left"),
@@ -93,6 +99,8 @@ def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440,
         hovermode="x unified",
     )
     fig.update_xaxes(title_text=x, title_font=dict(size=p.axis_title), tickfont=dict(size=p.font))
+    if steps:
+        fig.update_xaxes(autorangeoptions=dict(include=[0, STEPS_SHOWN]))
     fig.update_yaxes(title_text=y, title_font=dict(size=p.axis_title), tickfont=dict(size=p.font))
     return fig
 

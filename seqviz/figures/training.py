@@ -14,8 +14,8 @@ import numpy as np
 import plotly.graph_objects as go
 from _plotly_utils.utils import to_typed_array_spec  # plotly's own encoding of numpy arrays
 
-from seqviz.figures.style import (BASELINE_COLOURS, PALETTE, check_same_length, log_axis,
-                                  log_view, styled, waiting_note, with_waiting)
+from seqviz.figures.style import (BASELINE_COLOURS, PALETTE, STEPS_SHOWN, check_same_length,
+                                  log_axis, log_view, styled, waiting_note, with_waiting)
 from seqviz.i18n import _
 
 
@@ -76,12 +76,12 @@ def loss_figure(steps: Sequence[int], losses: Sequence[float], *,
                              line=dict(color=PALETTE[0], width=1), opacity=0.35))
     fig.add_trace(go.Scatter(x=xs, y=ema(losses), mode="lines", name=_("smoothed"),
                              line=dict(color=PALETTE[0], width=3)))
-    x_end = max(steps[-1] if len(steps) else 1, 1)
+    x_end = max(steps[-1] if len(steps) else 0, STEPS_SHOWN)
     _baseline_lines(fig, baselines, x_end, transform=math.log)
     _divergence_marks(fig, list(divergences))
     if not len(steps):
         waiting_note(fig, no_steps_yet())
-    return styled(fig, title=title or _("Training loss"), x=_("training step"),
+    return styled(fig, title=title or _("Training loss"), x=_("training step"), steps=True,
                   y=_("cross-entropy (nats / token)"))
 
 
@@ -98,10 +98,10 @@ def perplexity_figure(steps: Sequence[int], perplexities: Sequence[float], *,
                              name=_("{model} (validation)").format(model=model),
                              line=dict(color=PALETTE[1], width=3),
                              marker=dict(size=8)))
-    x_end = max(steps[-1] if len(steps) else 1, 1)
+    x_end = max(steps[-1] if len(steps) else 0, STEPS_SHOWN)
     _baseline_lines(fig, baselines, x_end, highlight=highlight)
     fig = styled(fig, title=title or _("Validation perplexity (lower is better)"),
-                 x=_("training step"), y=_("perplexity (log scale)"))
+                 x=_("training step"), steps=True, y=_("perplexity (log scale)"))
     return log_axis(fig, np.concatenate([_arr(perplexities), _arr([v for _, v in baselines])]))
 
 
@@ -117,12 +117,12 @@ def grad_norm_figure(steps: Sequence[int], before: Sequence[float], after: Seque
     fig.add_trace(go.Scatter(x=xs, y=_arr(after), mode="lines", name=_("after clipping"),
                              line=dict(color=PALETTE[2], width=2)))
     if threshold is not None:
-        x_end = max(steps[-1] if len(steps) else 1, 1)
+        x_end = max(steps[-1] if len(steps) else 0, STEPS_SHOWN)
         fig.add_trace(go.Scatter(x=[0, x_end], y=[threshold, threshold], mode="lines",
                                  name=_("threshold {value}").format(value=f"{threshold:g}"),
                                  meta="to x_end",
                                  line=dict(color="black", dash="dash")))
-    fig = styled(fig, title=title or _("Gradient norm per step"), x=_("training step"),
+    fig = styled(fig, title=title or _("Gradient norm per step"), x=_("training step"), steps=True,
                  y=_("‖g‖ over all parameters (log)"))
     return log_axis(fig, np.concatenate([_arr(before), _arr(after),
                                          _arr([threshold] if threshold else [])]))
@@ -161,7 +161,7 @@ def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_ticks=None,
 
 
 def _x_end(steps) -> float:
-    return max(steps[-1] if len(steps) else 1, 1)
+    return max(steps[-1] if len(steps) else 0, STEPS_SHOWN)
 
 
 def _range(*arrays) -> tuple[float, float] | tuple[()]:

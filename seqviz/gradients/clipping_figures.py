@@ -17,7 +17,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.style import PALETTE, check_same_length, profile, styled, waiting_note
+from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, profile, styled,
+                                  waiting_note)
 from seqviz.figures.training import no_steps_yet
 from seqviz.figures.chart_text import finish
 from seqviz.gradients.figures import wide_log_axis
@@ -107,7 +108,7 @@ def two_loss_figure(runs: Mapping[str, tuple[Sequence[int], Sequence[float]]], *
     values = _run_lines(fig, runs, "loss", 0.6)
     _divergence_marks(fig, divergences or {}, max(values, default=None), counts)
     title = title or _("Training loss, same weights and batches")
-    fig = styled(fig, title=title, x=_("training step"), y=_("loss (log)"), height=400)
+    fig = styled(fig, title=title, x=_("training step"), steps=True, y=_("loss (log)"), height=400)
     fig = finish(fig, title)
     _say_if_empty(fig, runs)
     return wide_log_axis(fig, values) if values else fig
@@ -137,7 +138,7 @@ def clip_norm_figure(runs: Mapping[str, tuple[Sequence[int], Sequence[float]]], 
         fig.add_trace(go.Scatter(x=np.asarray(clipped[0]), y=_positive_array(clipped[1]),
                                  mode="markers", name=_("clipped steps"),
                                  marker=dict(color="black", size=6)))
-    x_end = max([1] + [int(s[-1]) for s, _unused in runs.values() if len(s)])
+    x_end = max([STEPS_SHOWN] + [int(s[-1]) for s, _unused in runs.values() if len(s)])
     if mode == "norm":
         fig.add_trace(go.Scatter(x=[0, x_end], y=[threshold] * 2, mode="lines",
                                  name=_("threshold ‖g‖ = {t}").format(t=f"{threshold:g}"),
@@ -148,7 +149,7 @@ def clip_norm_figure(runs: Mapping[str, tuple[Sequence[int], Sequence[float]]], 
                  "draw)").format(t=f"{threshold:g}")
     _divergence_marks(fig, divergences or {}, max(values), counts)
     title = title or _("Gradient norm before clipping")
-    fig = styled(fig, title=title, x=_("training step"), y=_("‖g‖, all parameters (log)"),
+    fig = styled(fig, title=title, x=_("training step"), steps=True, y=_("‖g‖, all parameters (log)"),
                  height=400)
     fig = finish(fig, title, [note])
     _say_if_empty(fig, runs)

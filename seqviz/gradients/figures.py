@@ -17,7 +17,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.style import PALETTE, check_same_length, log_axis, profile, styled
+from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, log_axis, profile,
+                                  styled)
 from seqviz.figures.chart_text import finish, plain_ticks
 from seqviz.i18n import _, ngettext
 
@@ -155,7 +156,7 @@ def accuracy_figure(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
                     chance: float | None = None, title: str | None = None) -> go.Figure:
     """Accuracy over training, one line per run, with the chance level dashed."""
     fig = go.Figure()
-    x_end = 1
+    x_end = STEPS_SHOWN
     for i, (name, (steps, acc)) in enumerate(curves.items()):
         check_same_length(steps=steps, accuracy=acc)
         x_end = max([x_end, *steps])
@@ -166,7 +167,7 @@ def accuracy_figure(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
                                  name=_("chance {p}%").format(p=f"{100 * chance:.0f}"),
                                  line=dict(color="grey", dash="dash")))
     title = title or _("Task accuracy (held-out)")
-    fig = styled(fig, title=title, x=_("training step"), y=_("accuracy (%)"), height=400)
+    fig = styled(fig, title=title, x=_("training step"), steps=True, y=_("accuracy (%)"), height=400)
     fig.update_yaxes(range=[0, 102])
     return finish(fig, title)
 
@@ -244,10 +245,10 @@ def radius_figure(steps: Sequence[int], radii: Mapping[str, Sequence[float]], *,
         fig.add_trace(go.Scatter(x=list(steps), y=list(vals), mode="lines+markers", name=name,
                                  line=dict(color=PALETTE[i % len(PALETTE)], width=3),
                                  hovertemplate="%{y:.4g}"))
-    x_end = max(list(steps) + [1])
+    x_end = max(list(steps) + [STEPS_SHOWN])
     fig.add_trace(go.Scatter(x=[0, x_end], y=[1, 1], mode="lines", name=_("radius 1"),
                              line=dict(color="black", dash="dash")))
     title = title or _("Spectral radius of W_hh over training")
-    fig = styled(fig, title=title, x=_("training step"), y=_("max |eigenvalue|"), height=400)
+    fig = styled(fig, title=title, x=_("training step"), steps=True, y=_("max |eigenvalue|"), height=400)
     fig = plain_ticks(fig, values, include=[1.0])
     return finish(fig, title)

@@ -106,7 +106,7 @@ def accuracy_figure(steps, train_acc, val_acc, *, baseline: float | None = None,
         end = max(int(steps[-1]) if len(steps) else 0, 10)  # as far as the step axis goes
         fig.add_trace(go.Scatter(x=[0, end], y=[100 * baseline] * 2, mode="lines",
                                  name=baseline_name, line=dict(color="#7f7f7f", dash="dash")))
-    fig = styled(fig, title=_("Accuracy"), x=_("training step"), y=_("accuracy (%)"))
+    fig = styled(fig, title=_("Accuracy"), x=_("training step"), steps=True, y=_("accuracy (%)"))
     fig.update_yaxes(range=[0, 101])
     return _step_axis(fig, steps)
 
@@ -129,7 +129,7 @@ def eval_loss_figure(steps, train_loss, val_loss) -> go.Figure:
                              mode="lines+markers", line=dict(color=PALETTE[0])))
     fig.add_trace(go.Scatter(x=np.asarray(steps), y=np.asarray(val_loss), name=_("validation"),
                              mode="lines+markers", line=dict(color=PALETTE[1])))
-    fig = styled(fig, title=_("Loss: training vs validation"), x=_("training step"),
+    fig = styled(fig, title=_("Loss: training vs validation"), x=_("training step"), steps=True,
                  y=_("cross-entropy (nats)"))
     fig.update_yaxes(rangemode="tozero")
     return _step_axis(fig, steps)
