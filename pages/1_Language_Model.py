@@ -85,7 +85,7 @@ _step, _reset = step_and_reset(K, lambda: panel.build(ss[f"{K}.config"],
 
 playing = player_bar(K, _step, _reset)
 share_panel(K, "pages/1_Language_Model.py", panel.render)
+panel.live_panel(K, playing)  # first: the lecture opens on step 1, which is the defaults
 lecture_panel(K, "pages/1_Language_Model.py", STEPS, ss[f"{K}.config"], panel.trained_steps(K))
-panel.live_panel(K, playing)
 rewind.rewind_section(K, ss[f"{K}.exp"])  # samples at past steps
 export_panel(K, EXPORT, _("Language model"))
