@@ -80,11 +80,13 @@ def pytest_runtest_makereport(item, call):
         log = _SERVER_LOGS[server]
         tail = log.read_bytes()[-4000:].decode(errors="replace") if log.exists() else ""
         report.sections.append((f"server log {log.name} (last 4000 bytes)", tail or "(empty)"))
-    args = getattr(item, "funcargs", {})
-    contexts = ([args["page"].context] if args.get("page") is not None
-                else list(args["browser"].contexts) if args.get("browser") is not None else [])
-    if report.failed and call.when == "call" and contexts:
-        report.sections.append(("what the browser showed", _page_state(contexts, item.name)))
+    if report.failed and call.when == "call":
+        args = getattr(item, "funcargs", {})  # ``page`` may also be a test's parameter (a path)
+        page, browser = args.get("page"), args.get("browser")
+        contexts = ([page.context] if hasattr(page, "context")
+                    else list(browser.contexts) if hasattr(browser, "contexts") else [])
+        if contexts:
+            report.sections.append(("what the browser showed", _page_state(contexts, item.name)))
     return report
 
 
