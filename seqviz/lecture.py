@@ -25,10 +25,14 @@ class LectureStep:
     extra: Mapping[str, Any] = field(default_factory=dict)  # page-specific (e.g. a probe text)
 
 
+VIEW_ONLY = ("tab",)  # a step's link opens this part of the page; it sets nothing up
+
+
 def matches(step: LectureStep, cfg: Any) -> bool:
-    """Whether the page's config is the one the step sets up (every parameter it names)."""
+    """Whether the page's config is the one the step sets up (every parameter it names but the
+    open tab: a student who looks at another tab is still on the step, and its answer stays)."""
     query = to_query(cfg)
-    return all(query.get(k) == str(v) for k, v in step.params.items())
+    return all(query.get(k) == str(v) for k, v in step.params.items() if k not in VIEW_ONLY)
 
 
 def check_steps(steps: list[LectureStep], cfg_type: type) -> list[str]:

@@ -38,6 +38,18 @@ def _input(at):
     return found[0]
 
 
+def _open(at, tab: str):
+    """Open a tab under the charts (the page draws only the open one), as a click would."""
+    at.session_state["att.tab"] = tab
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _length_charts(at) -> list:
+    return [f for f in figures(at) if "input length" in f["layout"]["xaxis"]["title"]["text"]]
+
+
 def _timeline(at):
     """The replay slider (each timeline has a slider of its own: its key names the timeline)."""
     found = [s for s in at.select_slider if str(s.key).startswith("att.timeline.")]
@@ -137,8 +149,10 @@ def test_pretrained_checkpoint_opens_at_once_with_timeline():
     timeline.set_value(0).run()
     assert not at.exception
     assert "step 0" in _probe_title(at) != late
+    assert not _length_charts(at)  # only the open tab (the typed input) is drawn
     if any(s["task"] == "reverse" for s in load_studies()):  # the shipped long-input study
-        assert any("input length" in f["layout"]["xaxis"]["title"]["text"] for f in figures(at))
+        assert _length_charts(_open(at, "The long-input problem"))
+        assert at.query_params["tab"] in (["long"], "long")  # a link copied now reopens it
     before = exp.steps
     at.button(key="att.step").click().run()  # training continues from the checkpoint
     assert _exp(at) is exp and exp.steps == before + 1
@@ -148,7 +162,7 @@ def test_live_long_input_study(monkeypatch):
     import seqviz.ui.attention.sections as sections
 
     monkeypatch.setattr(sections, "STUDY_STEPS", 2)
-    at = run_page(PAGE, query={**SMALL, "task": "sort"})
+    at = run_page(PAGE, query={**SMALL, "task": "sort", "tab": "long"})  # the tab by its link
     at.button(key="att.study_run").click().run()
     assert not at.exception
     run_until(at, lambda a: a.session_state["att.study"].done, what="the study to finish")
@@ -210,3 +224,21 @@ def test_a_late_pause_snapshot_keeps_the_paused_page_polling(monkeypatch):
     run_until(at, lambda a: not a.session_state["att.settling"], what="the paused snapshot")
     assert _shown_step(at) == final and f"step {final:,}" in _probe_title(at)
     assert _timeline(at).value == final == int(_timeline(at).options[-1].replace(",", ""))
+
+
+def test_tabs_draw_one_section_each_and_keep_the_typed_input():
+    """The sections under the charts are tabs, of which the page draws only the open one; a
+    typed input survives a visit to another tab, and the open tab is in the link."""
+    at = run_page(PAGE, query=SMALL)
+    _input(at).set_value("4321").run()
+    assert not at.exception and not at.table
+    _open(at, "Bundled models")
+    assert not [t for t in at.text_input if str(t.key).startswith("att.input.")]
+    assert at.query_params["tab"] in (["models"], "models")
+    if any(pretrained_path(name).exists() for name in ("dates", "reverse")):
+        assert at.table and "exact match" in at.table[0].value.columns
+    _open(at, "Try your own input")
+    assert _input(at).value == "4321"
+    at.query_params["lang"] = "zh"  # a language switch keeps the open tab
+    at.run()
+    assert not at.exception and _input(at).value == "4321"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -45,10 +47,14 @@ def test_pretrained_dates_heatmap(server, page):
     expect(ticks.first).to_be_visible()
     text = ticks.all_text_contents()  # SVG text
     assert "M" in text and "9" in text, text  # readable input characters on the x axis
-    expect(page.get_by_text("against input length").first).to_be_visible()
-    expect(page.get_by_role("heading", name="Try your own input")).to_be_visible()
+    expect(page.get_by_role("tab", name="Try your own input", selected=True)).to_be_visible()
     _every_chart_drawn(page)
     shot(page, "attention_pretrained")
+    page.get_by_role("tab", name="The long-input problem").click()  # the shipped study
+    expect(page.get_by_text("against input length").first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"[?&]tab=long(&|$)"))
+    wait_ready(page)
+    _every_chart_drawn(page)
 
 
 def test_live_training_draws_heatmap(server, page):
@@ -99,7 +105,7 @@ def test_chinese_numerals_model_looks_right_in_both_languages_and_presenter_mode
     # the last look is Chinese: the probe's Chinese source characters label the x axis
     ticks = page.locator(CHARTS).first.locator(".xtick text").all_text_contents()
     assert sum("\u4e00" <= t <= "\u9fff" for t in ticks) >= 3, ticks
-    page.get_by_text("随附模型：验证集得分").click()
+    page.get_by_role("tab", name="随附模型").click()  # the bundled models' tab
     table = page.locator('[data-testid="stTable"]').first
     expect(table).to_be_visible()
     cut = table.evaluate("t => { const s = t.querySelector('table') || t;"

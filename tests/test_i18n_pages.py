@@ -31,6 +31,7 @@ TABS = {  # pages that draw only the open tab: the tab's state key and the tabs'
     "pages/2_Hidden_States.py": ("hs.tab", ("Gates", "Neuron finder", "Trajectory",
                                             "Predictions")),
     "pages/7_Embeddings.py": ("emb.tab", ("GloVe beside word2vec", "Debiasing")),
+    "pages/5_Attention.py": ("att.tab", ("The long-input problem", "Bundled models")),
 }
 
 

@@ -41,6 +41,9 @@ MAX_SNAPSHOTS = 120  # beyond this, every other snapshot is dropped (the timelin
 DIVERGED_FACTOR = 10.0
 
 
+TABS = ("input", "long", "models")  # the tabs under the charts: own input, long inputs, models
+
+
 @dataclass(frozen=True)
 class S2SConfig:
     """The attention page: task, model, optimiser and live knobs (page key "att")."""
@@ -63,6 +66,7 @@ class S2SConfig:
     clip_threshold: float = setting(1.0, live=True, lo=0.01, hi=100.0)
     snapshot_every: int = setting(10, live=True, lo=1, hi=1000)
     seed: int = setting(0, lo=0, hi=2**31 - 1)
+    tab: str = setting("input", live=True, choices=TABS)  # the open tab under the charts
 
 
 def task_spec(cfg: S2SConfig) -> TaskSpec:

@@ -38,7 +38,7 @@ STEPS = [
         after_steps=600),
     LectureStep(
         title=N_("Reading Chinese numerals"),
-        params={"pretrained": "zh_digits"},
+        params={"pretrained": "zh_digits", "tab": "input"},
         watch=N_("The heatmap for your own input 两千零二十四万三千零五 (20243005)."),
         question=N_("The output has zeros that no character spells out. Where does the model "
                     "look when it writes them?"),
@@ -49,7 +49,7 @@ STEPS = [
         after_steps=0),
     LectureStep(
         title=N_("Dates: reading a month name"),
-        params={"pretrained": "dates"},
+        params={"pretrained": "dates", "tab": "input"},
         watch=N_("The heatmap for your own input Thursday, May 3rd 1979."),
         question=N_("When the model writes the month 05, which input characters does it look "
                     "at?"),

@@ -1,6 +1,7 @@
-"""The attention page below the live panel: your own input (decoded by the live run's worker),
-the long-input problem (a shipped study, or one trained live as a second engine run) and the
-bundled models' held-out scores."""
+"""The attention page below the live panel, one tab each (``TAB_LABELS``; the page draws only
+the open one): your own input (decoded by the live run's worker), the long-input problem (a
+shipped study, or one trained live as a second engine run) and the bundled models' held-out
+scores."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from seqviz.attention.study import default_study, load_studies
 from seqviz.attention.tasks import TASK_NAMES, TASK_TITLES, UNITS
 from seqviz.checkpoint import spec_from_dict
 from seqviz.engine.pool import RunError, shared_engine
-from seqviz.i18n import _
+from seqviz.i18n import N_, _
 from seqviz.ui.attention.panel import payload
 from seqviz.ui.layout import columns, text_block
 from seqviz.ui.player import TICK_SECONDS
@@ -26,6 +27,8 @@ STUDY_STEPS = 1200  # training steps per model in a live long-input study
 EXAMPLES = {"dates": "Thursday, May 3rd 1979", "zh_digits": "两千零二十四万三千零五",
             "digits_zh": "20243005"}  # the default typed input (else a held-out one)
 MODEL_NAMES = {v: k for k, v in ATTENTION_NAMES.items()}  # a study's model name -> attention
+TAB_LABELS = {"input": N_("Try your own input"), "long": N_("The long-input problem"),
+              "models": N_("Bundled models")}  # in ``seqviz.attention.experiment.TABS`` order
 
 
 def _unit(level: str) -> str:
@@ -56,18 +59,28 @@ def _typed(key: str, exp: LiveS2S, text: str) -> tuple[int, InputResult, go.Figu
     return step, result, fig
 
 
+def kept_widgets(key: str, exp: LiveS2S) -> list[str]:
+    """The session keys of the tabs' widgets, whose values outlive a visit to another tab."""
+    return [input_key(key, exp.data.spec), f"{key}.study_metric.shipped",
+            f"{key}.study_metric.live", f"{key}.study_pick.{exp.cfg.task}"]
+
+
+def input_key(key: str, spec) -> str:
+    """One typed-input box per task and lengths (a new task starts from its own example)."""
+    return f"{key}.input.{spec.name}.{spec.alphabet}.{spec.min_len}-{spec.max_len}"
+
+
 def input_section(key: str) -> None:
     exp: LiveS2S = st.session_state[f"{key}.exp"]
     data = exp.data
-    st.header(_("Try your own input"))
-    # One box per task, starting with a fitting example. The server never sets its value: a box
-    # whose value the script overwrote could show empty in the browser while the page answered
-    # the example (the same race as the replay slider's).
+    # One box per task, starting with a fitting example. The server sets its value only while
+    # its tab is closed (``config_tabs``' write-back): a box whose value the script overwrote
+    # while shown could show empty in the browser while the page answered the example (the
+    # same race as the replay slider's).
     spec = data.spec
     text = st.text_input(_("Input ({unit} are the tokens)").format(unit=_unit(data.level)),
                          value=EXAMPLES.get(spec.name) or data.test[-1][0], max_chars=200,
-                         key=f"{key}.input.{spec.name}.{spec.alphabet}.{spec.min_len}-"
-                             f"{spec.max_len}",
+                         key=input_key(key, spec),
                          help=_("The model's greedy output and where it looked for each token."))
     if not text.strip():
         st.info(_("Type an input above to see the model's output and its attention."))
@@ -196,7 +209,6 @@ def _shipped_study(key: str, task: str) -> None:
 def long_input_section(key: str) -> None:
     ss = st.session_state
     exp: LiveS2S = ss[f"{key}.exp"]
-    st.header(_("The long-input problem"))
     st.markdown(_("Without attention the decoder must squeeze the whole input into one vector; "
                   "accuracy falls as inputs get longer. With attention it can look back."))
     _shipped_study(key, exp.cfg.task)
@@ -253,5 +265,8 @@ def bundled_models() -> None:
                      "BLEU": f"{meta.get('bleu', 0):.1f}",
                      _("held-out inputs"): f"{meta.get('test_size', 0):,}"})
     if rows:
-        with st.expander(_("Bundled models: held-out scores")):
-            st.table(rows, hide_index=True)
+        st.markdown(_("Each bundled model's held-out scores, measured when it was trained. "
+                      "**Start from** in the sidebar opens one."))
+        st.table(rows, hide_index=True)
+    else:
+        st.info(_("No bundled model is installed (run scripts/train_seq2seq.py)."))
