@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.style import PALETTE, check_same_length, styled
+from seqviz.figures.style import PALETTE, STEPS_SHOWN, check_same_length, styled
 from seqviz.figures.training import ema
 from seqviz.i18n import _
 
@@ -41,7 +41,7 @@ def w2v_loss_figure(steps: Sequence[int], losses: Sequence[float], *, negatives:
                              line=dict(color=PALETTE[0], width=3)))
     if negatives is not None:
         level = (1 + negatives) * np.log(2)  # every score 0: σ = 1/2 for target and noise words
-        end = max(int(s[-1]) if len(s) else 1, 1)
+        end = max(int(s[-1]) if len(s) else 0, STEPS_SHOWN)
         fig.add_trace(go.Scatter(x=[0, end], y=[level, level], mode="lines",
                                  name=_("all scores 0: {level}").format(level=f"{level:.2f}"),
                                  line=dict(color="#7f7f7f", dash="dash", width=2)))
@@ -83,5 +83,7 @@ def move_curves(fig: go.Figure, steps: Sequence[int], *series: Sequence[float],
         for trace, v in zip(fig.data, values):
             trace.x, trace.y = s, scale * np.asarray(v, float)
         if len(fig.data) > len(values) and len(s):  # the loss figure's dashed level
-            fig.data[len(values)].x = [0, max(int(s[-1]), 1)]
+            fig.data[len(values)].x = [0, max(int(s[-1]), STEPS_SHOWN)]
+        if len(s):
+            fig.layout.xaxis.range = None  # built with no data (``styled``): autorange now
     return fig

@@ -85,8 +85,9 @@ def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440,
     (the figure grows by the rows its traces' legend takes, so the plot keeps its height).
     ``legend_below=False``: the caller places the legend (in paper coordinates). ``steps``:
     x is the training step since step 0, so its automatic range takes in 0..``STEPS_SHOWN``
-    (one point at step 0 alone gets a range of -1..1 and ticks at -0.5 and 0.5); it grows
-    with the data, so figures refreshed in place keep it right."""
+    (one point at step 0 alone gets a range of -1..1 and ticks at -0.5 and 0.5) and starts
+    at most half a step before 0; it grows with the data, so figures refreshed in place keep it
+    right."""
     p = profile()
     fig.update_layout(
         title=dict(text=title, font=dict(size=p.title), x=0, xanchor="left"),
@@ -100,7 +101,11 @@ def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440,
     )
     fig.update_xaxes(title_text=x, title_font=dict(size=p.axis_title), tickfont=dict(size=p.font))
     if steps:
-        fig.update_xaxes(autorangeoptions=dict(include=[0, STEPS_SHOWN]))
+        # a lone point's autorange is ±1 around it: no step -1 (half a step keeps a step-0
+        # marker whole)
+        fig.update_xaxes(autorangeoptions=dict(include=[0, STEPS_SHOWN], minallowed=-0.5))
+        if not any(t.x is not None and len(t.x) for t in fig.data):
+            fig.update_xaxes(range=[-0.5, STEPS_SHOWN])  # no data: Plotly's default is -1..6
     fig.update_yaxes(title_text=y, title_font=dict(size=p.axis_title), tickfont=dict(size=p.font))
     return fig
 

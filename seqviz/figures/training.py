@@ -148,6 +148,8 @@ def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_ticks=None,
         data.append(trace)
     layout = spec["layout"]
     layout = with_waiting(layout, waiting)  # empty -> drawn, or back after a Reset
+    if waiting is None and "range" in layout.get("xaxis", {}):  # built empty (``styled``)
+        layout = {**layout, "xaxis": {k: v for k, v in layout["xaxis"].items() if k != "range"}}
     if y_ticks is not None:
         axis = {k: v for k, v in layout["yaxis"].items()
                 if k not in ("tickvals", "ticktext", "range", "autorange")}
