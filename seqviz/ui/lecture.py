@@ -21,8 +21,11 @@ def lecture_panel(key: str, page: str, steps: Sequence[LectureStep], cfg: Any,
     if not steps:
         return
     current = next((i for i, s in enumerate(steps) if matches(s, cfg)), None)
+    # A step's link opens the lecture on it; a step whose setup is the page's defaults does not
+    # (that is also every first visit: the charts, not five steps of text, come first).
+    linked = current is not None and not matches(steps[current], type(cfg)())
     with st.expander("🎓 " + _("Lecture: {n} steps").format(n=len(steps)),
-                     expanded=presenting() or current is not None):
+                     expanded=presenting() or linked):
         for i, step in enumerate(steps, 1):
             st.markdown(f"**{i}. {_(step.title)}**" + (" ⬅" if current == i - 1 else ""))
             st.page_link(page, label=_("Set up step {i}").format(i=i), icon="▶",

@@ -1,0 +1,32 @@
+"""AppTest: the lecture panel opens on a lecture link, not on a first visit (whose settings are
+every page's step 1), so a student opening a page sees its charts before five steps of text."""
+
+from __future__ import annotations
+
+import glob
+
+import pytest
+
+from seqviz.lm.lecture import STEPS as LM_STEPS
+from tests.apptest_utils import run_page
+
+PAGES = sorted(p for p in glob.glob("pages/*.py") if "Follow" not in p)
+
+
+def _lecture(at):
+    found = [e for e in at.expander if "🎓" in e.label]
+    assert len(found) == 1, [e.label for e in at.expander]
+    return found[0]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.split("/")[-1] for p in PAGES])
+def test_a_first_visit_keeps_the_lecture_closed(page):
+    assert not _lecture(run_page(page)).proto.expanded
+
+
+def test_a_lecture_link_opens_it_on_its_step_and_presenter_mode_always():
+    at = run_page("pages/1_Language_Model.py", query=dict(LM_STEPS[1].params))  # step 2
+    lecture = _lecture(at)
+    assert lecture.proto.expanded
+    assert any(m.value.startswith("**2.") and m.value.endswith("⬅") for m in lecture.markdown)
+    assert _lecture(run_page("pages/1_Language_Model.py", query={"present": "1"})).proto.expanded
