@@ -23,6 +23,7 @@ from seqviz.limits import MAX_UPLOAD_MB
 from seqviz.ui.hidden.sources import (Source, corpus_view, live_lm, live_source, ngram_for,
                                       pretrained_source, upload_source)
 from seqviz.ui.controls import file_upload
+from seqviz.ui.setup import relabel
 from seqviz.ui.state import store_config, widget_key, widget_values
 
 REFRESH_SECONDS = 2.0  # retrace period while the live model trains
@@ -214,7 +215,10 @@ def _typed(K: str, src: Source) -> str:
         ss["hs.text_area"] = wanted
     elif not wanted and not ss.get("hs.text_user") and ss["hs.text_area"] != example:
         ss["hs.text_area"] = example  # another model: its own example
-    return st.text_area(_("Probe text (edit it; Ctrl+Enter to apply)"), key="hs.text_area",
+    # relabel: its label changes with the language; the switch run sends its text again (a CI
+    # run once saw the box empty, and the page stopped, after switching to Chinese and back)
+    return st.text_area(_("Probe text (edit it; Ctrl+Enter to apply)"),
+                        key=relabel("hs.text_area"),
                         height=160, max_chars=MAX_TEXT_CHARS, on_change=_edited, args=(K, example))
 
 
