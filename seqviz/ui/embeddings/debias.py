@@ -21,6 +21,7 @@ from seqviz.ui.embeddings.sources import one_blas_thread
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo
 from seqviz.ui.player import FIRST_WAIT
+from seqviz.ui.tables import table
 
 SHOWN_PAIRS = 2  # definitional pairs drawn beside the neutral words (their 4 words)
 
@@ -109,7 +110,7 @@ def _accuracy(cfg: EmbConfig, result) -> None:
         b, a = before.by_relation.get(r.key, (0, 0)), after.by_relation.get(r.key, (0, 0))
         rows.append({_("analogies"): _(r.name), _("before"): f"{b[0]} / {b[1]}",
                      _("after"): f"{a[0]} / {a[1]}"})
-    st.table(rows, hide_index=True)
+    table(rows)
 
 
 def _shifted(result, ids: list[int]) -> None:
@@ -130,4 +131,4 @@ def _shifted(result, ids: list[int]) -> None:
             except QueryError:
                 answers.append("–")
         rows.append({"x": w, _("before"): answers[0], _("after"): answers[1]})
-    st.table(rows, hide_index=True)
+    table(rows)

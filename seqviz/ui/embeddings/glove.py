@@ -20,6 +20,7 @@ from seqviz.ui import player
 from seqviz.ui.embeddings.panel import loss_beside_accuracy
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo, once_per_snapshot, run_notices
+from seqviz.ui.tables import cell, markdown_grid
 
 
 def glove_key_of(key: str) -> str:
@@ -142,7 +143,7 @@ def _figures(view: GloVeView, w2v: EmbView | None) -> dict:
 
 
 def _cell(rows: list) -> str:
-    return "<br>".join(f"{w} {s:.2f}" for w, s in rows[:3])
+    return "<br>".join(f"{cell(w)} {s:.2f}" for w, s in rows[:3])
 
 
 def _probes(view: GloVeView, w2v: EmbView | None) -> None:
@@ -152,8 +153,6 @@ def _probes(view: GloVeView, w2v: EmbView | None) -> None:
     st.subheader(_("Nearest neighbours: word2vec and GloVe"))
     words = list(view.probes)
     w2v_probes = w2v.probes if w2v is not None else {}
-    rows = [[""] + [f"**{w}**" for w in words], ["---"] * (len(words) + 1),
-            ["word2vec"] + [_cell(w2v_probes.get(w, [])) for w in words],
-            ["GloVe"] + [_cell(view.probes[w]) for w in words]]
-    st.markdown("\n".join("| " + " | ".join(row) + " |" for row in rows),
-                unsafe_allow_html=True)
+    markdown_grid([[""] + [f"**{cell(w)}**" for w in words],
+                   ["word2vec"] + [_cell(w2v_probes.get(w, [])) for w in words],
+                   ["GloVe"] + [_cell(view.probes[w]) for w in words]])

@@ -7,6 +7,7 @@ import streamlit as st
 
 from seqviz.embeddings.objectives import load_table, table_rows
 from seqviz.i18n import _
+from seqviz.ui.tables import table
 
 
 def compare_objectives() -> None:
@@ -24,7 +25,7 @@ def compare_objectives() -> None:
             st.info(_("No measurements stored yet: run benchmarks/bench_word2vec.py "
                       "--write-table."))
             return
-        st.table(table_rows(data))
+        table(table_rows(data))
         st.caption(_("Skip-gram on the English grammar, {batch} pairs per step, one CPU thread; "
                      "measured by benchmarks/bench_word2vec.py. The vocabulary is small (174 "
                      "words), so full softmax is cheap here; its cost grows with V, the others' "

@@ -28,6 +28,7 @@ from seqviz.ui.embeddings.mapview import draw_map, search_box
 from seqviz.ui.embeddings.sources import Source, word2vec_source
 from seqviz.ui.layout import columns
 from seqviz.ui.live import once_per_snapshot, run_notices
+from seqviz.ui.tables import cell, markdown_grid
 
 
 # ---- building ----------------------------------------------------------------------------------
@@ -151,11 +152,10 @@ def neighbour_table(probes: dict) -> None:
     table element each costs ~2 ms per redraw); word and cosine on two lines of a cell, so
     eight columns fit a 1024-wide projector."""
     lists = list(probes.values())
-    rows = [[f"**{w}**" for w in probes], ["---"] * len(lists)]
-    rows += [[f"{r[i][0]}<br>{r[i][1]:.3f}" if i < len(r) else "" for r in lists]
+    rows = [[f"**{cell(w)}**" for w in probes]]
+    rows += [[f"{cell(r[i][0])}<br>{r[i][1]:.3f}" if i < len(r) else "" for r in lists]
              for i in range(max(map(len, lists)))]
-    st.markdown("\n".join("| " + " | ".join(row) + " |" for row in rows),
-                unsafe_allow_html=True)
+    markdown_grid(rows)
 
 
 def _notices(view: EmbView | None, snap: Snapshot, training: bool) -> None:

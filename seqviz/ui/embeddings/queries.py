@@ -2,8 +2,9 @@
 al. 2013) and its exports (Embedding Projector TSVs, coordinates, the map as HTML).
 
 Both run on full reruns only, never in the live fragment; word2vec's vectors are fetched from
-its worker once per step shown (``LiveEmbeddings.index``). Tables are static (``st.table``):
-they wrap to the width they get, so no column is cut off in a narrow column or on a projector.
+its worker once per step shown (``LiveEmbeddings.index``). Tables are static markdown
+(``seqviz.ui.tables``): they wrap to the width they get, so no column is cut off in a narrow
+column or on a projector.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from seqviz.embeddings.queries import QueryError, analogy, neighbours
 from seqviz.i18n import _
 from seqviz.ui.embeddings.sources import Source, one_blas_thread
 from seqviz.ui.layout import columns, presenting
+from seqviz.ui.tables import table
 
 DEFAULT_QUERY = TEACHING["grammar"].query
 
@@ -69,7 +71,7 @@ def nearest(key: str, index) -> None:
     word = c1.text_input(_("Word"), key=f"{key}.nb.word")
     k = c2.number_input(_("How many"), 1, 50, 10, key=f"{key}.nb.k")
     try:
-        st.table(figs.neighbour_rows(neighbours(index, word, int(k))), hide_index=True)
+        table(figs.neighbour_rows(neighbours(index, word, int(k))))
     except QueryError as err:
         st.warning(str(err))
 
@@ -89,7 +91,7 @@ def analogies(key: str, index) -> None:
         query = {a.strip(), b.strip(), c.strip()}
         for r, (w, _score) in zip(rows, res):
             r[_("query word")] = "✔" if w in query else ""
-        st.table(rows, hide_index=True)
+        table(rows)
     except QueryError as err:
         st.warning(str(err))
 
