@@ -26,7 +26,8 @@ SHARED = {"data", "models", "figures", "engine", "i18n", "ui"}  # shared; every 
 LESSONS = sorted(p.name for p in PKG.iterdir()
                  if (p / "__init__.py").exists() and p.name not in SHARED)
 SHARED_UI = {"setup", "state", "player", "controls", "catalog", "data", "live", "layout", "home",
-             "lecture", "startup", "timeline", "export", "share", "tabs"}  # tabs: Hidden, Embeddings
+             "lecture", "startup", "timeline", "export", "share", "tabs",  # tabs: Hidden, Embeddings
+             "tables"}  # markdown tables: Embeddings
 
 
 def module_name(path: Path) -> str:
