@@ -127,6 +127,7 @@ def test_queries_with_bad_words_show_messages():
     at.toggle(key="emb.an.show").set_value(True).run()
     analogy_table = next(m.value for m in at.markdown if "| query word |" in m.value)
     assert "| king | " in analogy_table and "✔" in analogy_table  # the query word a is listed
+    assert not at.table  # markdown tables: the first view loads no Arrow code (seqviz.ui.tables)
 
 
 def test_search_highlights_matches():

@@ -55,6 +55,7 @@ def test_glove_trains_beside_word2vec_and_debiasing_runs_on_its_vectors():
     run_until(_open(at, "Debiasing"), lambda a: _titled(a, "Projection on the bias direction"),
               timeout=180, what="the debiasing tab")
     text = texts(at)
+    assert "| analogies | before | after |" in text and not at.table  # markdown, not Arrow
     # debiasing: GloVe's vectors at step 300 by default; neutral words end at 0
     proj = _titled(at, "Projection on the bias direction")[0]
     before, after = proj["data"]

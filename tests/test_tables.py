@@ -46,3 +46,18 @@ def test_grid_adds_the_header_rule_and_allows_line_breaks():
     (text, allow_html), = sink.calls
     assert allow_html
     assert text.split("\n") == ["| **a** | **b** |", "| --- | --- |", "| x<br>0.1 |  |"]
+
+
+def test_the_probe_neighbour_grid_escapes_corpus_words(monkeypatch):
+    import streamlit as st
+
+    from seqviz.ui.embeddings.panel import neighbour_table
+
+    sink = _Sink()
+    monkeypatch.setattr(st, "markdown", sink.markdown)
+    neighbour_table({"snake_case": [("a|b", 0.5), ("<b>x</b>", 0.25)], "king": [("queen", 0.9)]})
+    (text, allow_html), = sink.calls
+    assert allow_html  # two lines per cell
+    assert text.split("\n") == [r"| **snake\_case** | **king** |", "| --- | --- |",
+                                r"| a\|b<br>0.500 | queen<br>0.900 |",
+                                "| &lt;b&gt;x&lt;/b&gt;<br>0.250 |  |"]
