@@ -137,7 +137,9 @@ def test_clip_step_2_a_threshold_too_high():
     assert clipped.share_clipped > 0.9 and "more than 90% of steps" in step.answer
     assert np.nanmax(clipped.grad_norm) > 1e4 and "above 10⁴" in step.answer
     lo, hi = _last20(clipped)
-    assert 100 <= lo and hi < 1_000 and "in the hundreds" in step.answer
+    # chaotic too: 100-1,000 on one processor, up to 1,108 on another (AVX-512, 2026-12-04)
+    assert 100 <= lo and hi < 2_000 and "still above 100" in step.answer
+    assert "up to about a thousand" in step.answer
     lo, hi = _last20(_clip_run({**step.params, "clip_threshold": "10.0"}).series("with clipping"))
     assert 0.3 <= lo <= 2 and 5 <= hi <= 15 and "about 1–10" in step.answer
     lo, hi = _last20(_clip_run({**step.params, "clip_threshold": "1.0"}).series("with clipping"))

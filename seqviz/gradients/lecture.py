@@ -100,9 +100,9 @@ CLIP_STEPS = [
                     "still help?"),
         answer=N_("It still prevents every divergence (more than 90% of steps are clipped: "
                   "the gradient's norm climbs above 10⁴), but a step of learning rate × 100 = 10 "
-                  "is far too long: after 200 steps the clipped run's loss is still in the "
-                  "hundreds over the last 20 steps. At threshold 10 it falls to about 1–10, at 1 "
-                  "below 0.25."),
+                  "is far too long: after 200 steps the clipped run's loss is still above 100 over "
+                  "the last 20 steps (hundreds, up to about a thousand). At threshold 10 it falls "
+                  "to about 1–10, at 1 below 0.25."),
         after_steps=200),
     LectureStep(
         title=N_("Clipping each entry instead: by value"),
