@@ -90,6 +90,17 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+_STATE_JS = """() => [
+  'script state: ' + document.querySelector('[data-testid="stApp"]')
+    ?.getAttribute('data-test-script-state'),
+  ...[...document.querySelectorAll('[role=dialog], [aria-modal=true]')]
+    .map(d => 'DIALOG: ' + d.innerText.slice(0, 200)),
+  'buttons: ' + [...document.querySelectorAll('button')].map(b => b.innerText.trim())
+    .filter(Boolean).slice(0, 20).join(' | '),
+  (document.querySelector('[data-testid="stMain"]') || document.body).innerText,
+].join('\\n')"""
+
+
 def _page_state(contexts: list, name: str) -> str:
     """Every open page of the failed test's browser contexts: its address, the text it showed
     and a screenshot (``artifacts/screenshots/FAILED_…``): a flake on a busy CI machine is
@@ -97,16 +108,18 @@ def _page_state(contexts: list, name: str) -> str:
     from tests.browser import SHOTS
 
     out = []
-    for i, pg in enumerate(pg for ctx in contexts for pg in ctx.pages):
+    pages = [pg for ctx in contexts for pg in ctx.pages]
+    # the newest page first (the one the test was acting on, most often), each short: a CI
+    # log that is cut keeps its start and its end
+    for i, pg in reversed(list(enumerate(pages))):
         try:
-            text = pg.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]')"
-                               " || document.body).innerText")
+            text = pg.evaluate(_STATE_JS)
             SHOTS.mkdir(parents=True, exist_ok=True)
             file = SHOTS / f"FAILED_{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)[:80]}_{i}.png"
             pg.screenshot(path=str(file), timeout=10_000)
         except Exception as exc:  # the page may be gone or hung: say so, keep the report
             text, file = f"(could not read the page: {exc})", None
-        out.append(f"{pg.url}\n{file or ''}\n{text[:3000]}")
+        out.append(f"page {i}: {pg.url}\n{file or ''}\n{text[:1200]}")
     return "\n\n".join(out)
 
 
