@@ -93,5 +93,8 @@ def test_lecture_panel_marks_the_step_on_screen_and_answers_once_it_has_run():
     links = [el.proto for el in panel.get("page_link")]
     assert len(links) == len(CLIP_STEPS) and all("Clipping" in ln.page for ln in links)
     at = run_page(PAGE, query=dict(CLIP_STEPS[0].params))  # needs 200 steps first
+    assert not at.expander[0].markdown  # the defaults' link: the lecture stays closed, undrawn
+    at.session_state["clip.lecture.open"] = True  # what a click on its header does
+    at.run()
     assert not at.expander[0].success
     assert "train 200 more steps" in " ".join(c.value for c in at.expander[0].caption)

@@ -61,8 +61,11 @@ def test_page_runs_with_labelled_map_and_training_charts():
     run_until(at, lambda a: "(settled)" in texts(a), what="the paused map settling")
     assert "Nearest neighbours of the probe words" in texts(at)
     exports = [b for b in at.get("download_button") if not b.key.startswith("emb.export.")]
-    assert len(exports) == 4  # the Projector's files (and Take it home's card, script, model)
-    assert len(at.get("download_button")) == 7
+    assert len(exports) == 4  # the Projector's files
+    assert len(at.get("download_button")) == 4  # Take it home's are drawn once it is opened
+    at.session_state["emb.export.open"] = True
+    at.run()
+    assert len(at.get("download_button")) == 7  # ... its card, script and model
 
 
 def test_step_play_pause_reset():

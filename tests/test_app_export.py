@@ -7,11 +7,34 @@ import json
 
 from seqviz.lm.export import EXPORT, read_run
 from seqviz.ui import export as ui_export
-from tests.apptest_utils import run_page, run_until, texts
+from tests.apptest_utils import run_page as _run_page
+from tests.apptest_utils import run_until, texts
 
 LM = "pages/1_Language_Model.py"
 SMALL = {"corpus": "grammar", "level": "word", "hidden_size": "32", "embed_size": "16",
          "seq_len": "16", "batch_size": "8"}
+
+
+KEYS = {"pages/1_Language_Model.py": "lm", "pages/3_Gradient_Flow.py": "gf",
+        "pages/4_Clipping.py": "clip", "pages/5_Attention.py": "att",
+        "pages/7_Embeddings.py": "emb", "pages/8_Sequence_Tasks.py": "seq",
+        "pages/9_Time_Series.py": "ts", "pages/10_CTC.py": "ctc"}
+
+
+def run_page(path: str, **kwargs):
+    """The page with its "Take it home" panel open (closed, it draws nothing inside)."""
+    return _run_page(path, session={f"{KEYS[path]}.export.open": True}, **kwargs)
+
+
+def test_a_closed_panel_draws_nothing_until_it_is_opened():
+    at = _run_page(LM, query=SMALL)
+    assert not at.get("download_button") and not at.get("file_uploader")
+    at.session_state["lm.export.open"] = True  # what a click on its header does
+    at.run()
+    assert len(at.get("download_button")) == 3 and at.get("file_uploader")
+    at.session_state["lm.export.open"] = False
+    at.run()
+    assert not at.get("download_button")
 
 
 def _labels(at) -> list[str]:

@@ -25,6 +25,7 @@ from seqviz.engine.export import LessonExport, Reopened, card_json, experiment_c
 from seqviz.i18n import _
 from seqviz.limits import MAX_UPLOAD_MB
 from seqviz.ui.controls import file_upload
+from seqviz.ui.layout import lazy_expander
 from seqviz.ui.player import set_playing
 from seqviz.ui.state import widget_key
 
@@ -113,8 +114,11 @@ def export_panel(key: str, lesson: LessonExport | str, page: str) -> None:
     apply_pending(key, lesson, exp)  # on success: a rerun, which draws the re-opened run
     message = st.session_state.pop(_message(key), None)
     stem = lesson.file_stem
-    with st.expander(_("Take it home: export or re-open this experiment"),
-                     expanded=message is not None):
+    box, is_open = lazy_expander(_("Take it home: export or re-open this experiment"),
+                                 f"{key}.export.open", open_now=message is not None)
+    with box:
+        if not is_open:
+            return
         if message is not None:
             (st.error if message[0] == "error" else st.success)(message[1])
         cols = st.columns(3)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from seqviz.i18n import _, ngettext
 from seqviz.lecture import LectureStep, matches
+from seqviz.ui.layout import lazy_expander
 from seqviz.ui.setup import display_params, presenting
 
 
@@ -24,9 +25,10 @@ def lecture_panel(key: str, page: str, steps: Sequence[LectureStep], cfg: Any,
     # A step's link opens the lecture on it; a step whose setup is the page's defaults does not
     # (that is also every first visit: the charts, not five steps of text, come first).
     linked = current is not None and not matches(steps[current], type(cfg)())
-    with st.expander("🎓 " + _("Lecture: {n} steps").format(n=len(steps)),
-                     expanded=presenting() or linked):
-        for i, step in enumerate(steps, 1):
+    box, is_open = lazy_expander("🎓 " + _("Lecture: {n} steps").format(n=len(steps)),
+                                 f"{key}.lecture.open", open_now=presenting() or linked)
+    with box:
+        for i, step in enumerate(steps if is_open else (), 1):
             st.markdown(f"**{i}. {_(step.title)}**" + (" ⬅" if current == i - 1 else ""))
             st.page_link(page, label=_("Set up step {i}").format(i=i), icon="▶",
                          query_params={**step.params, **display_params()})

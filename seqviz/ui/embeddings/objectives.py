@@ -7,13 +7,17 @@ import streamlit as st
 
 from seqviz.embeddings.objectives import load_table, table_rows
 from seqviz.i18n import _
+from seqviz.ui.layout import lazy_expander
 from seqviz.ui.tables import table
 
 
 def compare_objectives() -> None:
     data = load_table()
-    with st.expander(_("Output layers compared: full softmax, negative sampling, hierarchical "
-                       "and sampled softmax")):
+    box, is_open = lazy_expander(_("Output layers compared: full softmax, negative sampling, "
+                                   "hierarchical and sampled softmax"), "emb.objectives.open")
+    with box:
+        if not is_open:
+            return
         st.markdown(_(
             "Predicting a word needs a probability over the whole vocabulary. **Full softmax** "
             "scores all V words for every pair; **negative sampling** scores the true word "
