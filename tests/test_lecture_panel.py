@@ -21,7 +21,9 @@ def _lecture(at):
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.split("/")[-1] for p in PAGES])
 def test_a_first_visit_keeps_the_lecture_closed(page):
-    assert not _lecture(run_page(page)).proto.expanded
+    lecture = _lecture(run_page(page))
+    assert not lecture.proto.expanded
+    assert not lecture.children  # closed, its steps are not drawn (nor sent to the browser)
 
 
 def test_a_lecture_link_opens_it_on_its_step_and_presenter_mode_always():
@@ -29,4 +31,8 @@ def test_a_lecture_link_opens_it_on_its_step_and_presenter_mode_always():
     lecture = _lecture(at)
     assert lecture.proto.expanded
     assert any(m.value.startswith("**2.") and m.value.endswith("⬅") for m in lecture.markdown)
-    assert _lecture(run_page("pages/1_Language_Model.py", query={"present": "1"})).proto.expanded
+    at = run_page("pages/1_Language_Model.py", query={"present": "1"})
+    assert _lecture(at).proto.expanded and len(_lecture(at).get("page_link")) == len(LM_STEPS)
+    at.session_state["lm.lecture.open"] = False  # the lecturer closes it: it stays closed
+    at.run()
+    assert not _lecture(at).proto.expanded and not _lecture(at).children

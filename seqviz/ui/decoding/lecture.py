@@ -14,6 +14,7 @@ import streamlit as st
 
 from seqviz.i18n import _
 from seqviz.lecture import LectureStep, matches
+from seqviz.ui.layout import lazy_expander
 from seqviz.ui.setup import display_params
 
 
@@ -43,8 +44,10 @@ def _link(page: str, steps: Sequence[LectureStep], i: int, label: str, where=st)
 def lecture_panel(page: str, steps: Sequence[LectureStep], cfg: Any) -> None:
     """All steps in a (collapsed) expander, then the current step's box, if a step is shown."""
     current = current_step(steps, cfg)
-    with st.expander("🎓 " + _("Lecture: {n} steps").format(n=len(steps))):
-        for i, step in enumerate(steps):
+    box, is_open = lazy_expander("🎓 " + _("Lecture: {n} steps").format(n=len(steps)),
+                                 "beam.lecture.open")
+    with box:
+        for i, step in enumerate(steps if is_open else ()):
             st.markdown(f"**{i + 1}. {_(step.title)}**" + (" ⬅" if current == i else ""))
             _link(page, steps, i, _("Set up step {i}").format(i=i + 1))
             st.markdown(_("**Predict first**: {text}").format(text=_(step.question)))
