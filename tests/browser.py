@@ -81,6 +81,33 @@ def wait_ready(page, timeout: int = 90_000) -> None:
            ).to_be_attached(timeout=timeout)
 
 
+POLL_MS = 250  # how often wait_js re-checks its condition in the page
+
+
+def wait_js(page, expression: str, arg=None, timeout: float = 90):
+    """Wait until ``expression`` (a JS function of ``arg``) returns something truthy in the
+    page, and return its handle. It re-checks on a timer every ``POLL_MS``, not on
+    Playwright's default of every animation frame: on a busy machine a page's animation
+    frames can be starved, and a frame-driven wait then does not run its check. A CI run
+    waited 90 s for a "Step" of at least 0 while the page showed "Step 0"; another waited
+    120 s for any "Step" value on a page that had just drawn its "Play" button.
+
+    On a timeout, the error says what the condition gives when checked once more right then:
+    a condition that holds by then was not being checked, one that does not never held."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        return page.wait_for_function(expression, arg=arg, timeout=timeout * 1000,
+                                      polling=POLL_MS)
+    except PlaywrightTimeout as exc:
+        try:
+            now = repr(page.evaluate(expression, arg))[:300]
+        except Exception as again:  # noqa: BLE001 - the page may be gone: say so
+            now = f"(could not check again: {again})"
+        raise PlaywrightTimeout(f"{exc.message}\nthe condition, checked once more after the "
+                                f"timeout, gives: {now}") from exc
+
+
 _METRIC_JS = """([label, n]) => {
   for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
     const l = m.querySelector('[data-testid="stMetricLabel"]');
@@ -95,7 +122,7 @@ _METRIC_JS = """([label, n]) => {
 
 def wait_metric_at_least(page, label: str, n: float, timeout: float = 90) -> float:
     """Wait (polling in the page) until the metric labelled exactly ``label`` shows >= n."""
-    handle = page.wait_for_function(_METRIC_JS, arg=[label, n], timeout=timeout * 1000)
+    handle = wait_js(page, _METRIC_JS, arg=[label, n], timeout=timeout)
     return float(handle.json_value()[0])
 
 
@@ -132,7 +159,7 @@ _VALUE_JS = """(label) => {
 def step_count(page, timeout: float = 30) -> int:
     """The "Step" metric as a number. A live fragment redraws the metric every tick and a read
     can land mid-redraw: wait (polling in the page) until it reads as a number."""
-    handle = page.wait_for_function(_VALUE_JS, arg="Step", timeout=timeout * 1000)
+    handle = wait_js(page, _VALUE_JS, arg="Step", timeout=timeout)
     return int(handle.json_value()[0])
 
 

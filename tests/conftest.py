@@ -90,9 +90,11 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-_STATE_JS = """() => [
+_STATE_JS = """async () => [
   'script state: ' + document.querySelector('[data-testid="stApp"]')
     ?.getAttribute('data-test-script-state'),
+  'visibility: ' + document.visibilityState + ', animation frames: ' + await new Promise(
+    ok => { requestAnimationFrame(() => ok('running')); setTimeout(() => ok('STOPPED'), 2000); }),
   ...[...document.querySelectorAll('[role=dialog], [aria-modal=true]')]
     .map(d => 'DIALOG: ' + d.innerText.slice(0, 200)),
   'buttons: ' + [...document.querySelectorAll('button')].map(b => b.innerText.trim())

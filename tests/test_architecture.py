@@ -200,3 +200,19 @@ def test_every_uploader_goes_through_file_upload():
               [*ROOT.glob("pages/*.py"), ROOT / "app.py", *ROOT.glob("seqviz/**/*.py")]
               if path.name != "controls.py" and ".file_uploader(" in path.read_text()]
     assert direct == []
+
+
+def test_browser_tests_wait_in_the_page_on_a_timer():
+    """A wait on a condition in the page goes through ``tests.browser.wait_js``, which checks
+    on a timer: Playwright's ``wait_for_function`` checks once per animation frame by default,
+    and a page starved of frames on a busy machine then does not check (a CI run waited 90 s
+    on a step counter the page was showing)."""
+    calls = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "wait_for_function"):
+                polled = any(k.arg == "polling" for k in node.keywords)
+                calls.append((path.name, node.lineno, polled))
+    assert calls, "wait_js calls page.wait_for_function: the scan found nothing"
+    assert [c for c in calls if c[0] != "browser.py" or not c[2]] == []

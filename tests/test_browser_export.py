@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from seqviz.lm.export import read_run
-from tests.browser import no_exception, shot, step_count, wait_ready
+from tests.browser import no_exception, shot, step_count, wait_js, wait_ready
 
 pytestmark = pytest.mark.browser
 QUERY = "corpus=grammar&level=word&hidden_size=32&embed_size=16&seq_len=16&batch_size=8&seed=0"
@@ -38,10 +38,10 @@ def _download(page, panel, label: str, tmp_path):
 
 
 def _step_is(page, n: int) -> None:
-    page.wait_for_function("""(n) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+    wait_js(page, """(n) => [...document.querySelectorAll('[data-testid="stMetric"]')]
         .some(m => m.innerText.split('\\n')[0].trim() === 'Step'
               && m.querySelector('[data-testid="stMetricValue"]').innerText.trim() === String(n))
-        """, arg=n, timeout=90_000)
+        """, arg=n)
 
 
 def test_downloads_and_reopening_a_checkpoint(server, page, tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser import no_exception, wait_ready
+from tests.browser import no_exception, wait_js, wait_ready
 from tests.chart_geometry import GEOMETRY_JS, chart_problems, step_titles
 
 pytestmark = pytest.mark.browser
@@ -38,12 +38,12 @@ def test_a_fresh_page_draws_whole_steps_from_zero(server, page, path, lang, char
         page.set_viewport_size({"width": 1024, "height": 768})
     page.goto(f"{server}{path}&lang={lang}&present={int(present)}")
     wait_ready(page)
-    page.wait_for_function(f"(titles) => ({_STEP_CHARTS_JS})(titles) >= {charts}",
-                           arg=step_titles(), timeout=120_000)
+    wait_js(page, f"(titles) => ({_STEP_CHARTS_JS})(titles) >= {charts}", arg=step_titles(),
+            timeout=120)
     wait_ready(page)
     try:  # charts redraw while the page settles: wait for a clean frame, else say what is wrong
-        page.wait_for_function(f"(titles) => ({GEOMETRY_JS})(titles).length === 0",
-                               arg=step_titles(), timeout=30_000)
+        wait_js(page, f"(titles) => ({GEOMETRY_JS})(titles).length === 0", arg=step_titles(),
+                timeout=30)
     except PlaywrightTimeout:
         pass  # the assertion below names the problems
     assert chart_problems(page) == []

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import no_exception, play_until, shot, wait_metric_at_least, wait_ready
+from tests.browser import (no_exception, play_until, shot, wait_js, wait_metric_at_least,
+                           wait_ready)
 
 pytestmark = pytest.mark.browser
 
@@ -101,7 +102,7 @@ def _played(key: str, steps: int, charts: int):
         expect(pg.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts)
         play = pg.locator(f".st-key-{key}-play button")
         play.click()
-        pg.wait_for_function(_FIRST_METRIC_JS, arg=steps, timeout=180_000)
+        wait_js(pg, _FIRST_METRIC_JS, arg=steps, timeout=180)
         play.click()
         expect(play).to_contain_text("▶")
         wait_ready(pg)

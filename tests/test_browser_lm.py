@@ -7,7 +7,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import no_exception, play_until, shot, step_count, wait_ready
+from tests.browser import no_exception, play_until, shot, step_count, wait_js, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -98,8 +98,7 @@ def test_upload_controls_read_in_chinese(server, page):
     try:  # the page's reruns (its link is rewritten once) may be drawing it: wait for the text
         # JSON.stringify's form (no spaces), as a JS string literal
         expected = json.dumps(json.dumps(want, ensure_ascii=False, separators=(",", ":")))
-        page.wait_for_function(f"() => JSON.stringify(({read})()) === {expected}",
-                               timeout=60_000)
+        wait_js(page, f"() => JSON.stringify(({read})()) === {expected}", timeout=60)
     except Exception:  # noqa: BLE001 - say what it shows instead
         pass
     assert page.evaluate(read) == want, page.url

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import (CHARTS_JS, check_looks, no_exception, play_until, shot, step_count,
-                           wait_metric_at_least, wait_ready)
+                           wait_js, wait_metric_at_least, wait_ready)
 
 pytestmark = pytest.mark.browser
 URL = "/Sequence_Tasks?seed=0"
@@ -16,9 +16,8 @@ URL = "/Sequence_Tasks?seed=0"
 def _all_charts_drawn(pg, least: int) -> None:
     """At least ``least`` charts on screen with a box and data drawn in them (the shapes
     diagram is drawn with layout shapes, not data: it is checked by its boxes)."""
-    pg.wait_for_function(
-        f"() => {{ const c = ({CHARTS_JS})(); return c.every(([box, n]) => box) && "
-        f"c.filter(([box, n]) => n > 0).length >= {least}; }}", timeout=90_000)
+    wait_js(pg, f"() => {{ const c = ({CHARTS_JS})(); return c.every(([box, n]) => box) && "
+               f"c.filter(([box, n]) => n > 0).length >= {least}; }}")
     shapes = pg.locator('[data-testid="stPlotlyChart"]').first
     expect(shapes.locator("path[style*='fill: rgb(198, 219, 239)']").first).to_be_attached()
 
