@@ -19,11 +19,12 @@ from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.lm import panel, rewind
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.share import share_panel
+from seqviz.ui.share import claim_fork, share_panel
 from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
 
 K = "lm"
 setup_page(N_("Language model"), "✍️")
+claim_fork(K)  # opened by a Follow page's Fork link
 page_header("✍️ " + _("Language model"),
             _("An RNN reads text one token at a time and learns to predict the next one. Press "
               "**Play** and watch the loss fall below the n-gram baselines; change the learning "

@@ -17,12 +17,13 @@ from seqviz.ui.layout import page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.share import share_panel
+from seqviz.ui.share import claim_fork, share_panel
 from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
 
 K = "gf"
 CELLS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 setup_page(N_("Gradient flow"), "📉")
+claim_fork(K)  # opened by a Follow page's Fork link
 page_header("📉 " + _("Gradient flow through time"),
             _("Backpropagation through time multiplies the gradient by the same recurrent "
               "Jacobian at every step back: 0.9⁵⁰ ≈ 0.005 and 1.1⁵⁰ ≈ 117. Watch the per-step "

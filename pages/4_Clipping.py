@@ -17,11 +17,12 @@ from seqviz.ui.layout import page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.share import share_panel
+from seqviz.ui.share import claim_fork, share_panel
 from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
 
 K = "clip"
 setup_page(N_("Gradient clipping"), "✂️")
+claim_fork(K)  # opened by a Follow page's Fork link
 page_header("✂️ " + _("Gradient clipping"),
             _("Two copies of one network, same initial weights, same batches. One rescales its "
               "gradient whenever the norm passes the threshold (or clamps each entry); the "

@@ -19,12 +19,13 @@ from seqviz.ui.layout import control_area, page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import relabel, setup_page
-from seqviz.ui.share import share_panel
+from seqviz.ui.share import claim_fork, share_panel
 from seqviz.ui.state import open_config, store_config, widget_key, widget_values
 from seqviz.ui.tabs import config_tabs
 
 K = "att"
 setup_page(N_("Attention"), "🎯")
+claim_fork(K)  # opened by a Follow page's Fork link
 page_header("🎯 " + _("Attention"),
             _("An encoder reads the input; at every output step the decoder's attention weights "
               "say where it looks (each row sums to 1). Press **Play** and watch the alignment "

@@ -19,7 +19,7 @@ from seqviz.ui.layout import page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, set_playing, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.share import share_panel
+from seqviz.ui.share import claim_fork, share_panel
 from seqviz.ui.state import checked, rebuild_or_apply, widget_values
 from seqviz.ui.tabs import config_tabs
 
@@ -27,6 +27,7 @@ K = "emb"
 TAB_LABELS = {"queries": N_("Neighbours and analogies"), "glove": N_("GloVe beside word2vec"),
               "debias": N_("Debiasing")}  # in ``seqviz.embeddings.experiment.TABS`` order
 setup_page(N_("Word embeddings"), "🗺️")
+claim_fork(K)  # opened by a Follow page's Fork link
 page_header("🗺️ " + _("Word embeddings"),
             _("word2vec learns a vector per word from the words around it (skip-gram with "
               "negative sampling, Mikolov et al. 2013). Press **Play** and watch the map "

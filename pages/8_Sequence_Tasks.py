@@ -20,12 +20,13 @@ from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.seqtasks import panel, rewind, sections
 from seqviz.ui.setup import setup_page
-from seqviz.ui.share import share_panel
+from seqviz.ui.share import claim_fork, share_panel
 from seqviz.ui.state import (checked, config_params, open_config, rebuild_or_apply, seed_widgets,
                              sync_url, widget_key, widget_values)
 
 K = "seq"
 setup_page(N_("Sequence tasks"), "🧩")
+claim_fork(K)  # opened by a Follow page's Fork link
 page_header("🧩 " + _("Sequence tasks"),
             _("One recurrent network, two shapes of task: a review in, one label out "
               "(many-to-one), or one tag per word (aligned many-to-many). Press **Play**; then "

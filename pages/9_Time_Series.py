@@ -18,12 +18,13 @@ from seqviz.ui.layout import page_header
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.share import share_panel
+from seqviz.ui.share import claim_fork, share_panel
 from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
 from seqviz.ui.timeseries import data, panel, rewind
 
 K = "ts"
 setup_page(N_("Time series"), "📈")
+claim_fork(K)  # opened by a Follow page's Fork link
 page_header("📈 " + _("Time series: predicting the next number"),
             _("An autoregressive MLP sees the last τ values (the Markov assumption); a GRU or "
               "LSTM carries a hidden state through the whole past (a latent-variable model). "

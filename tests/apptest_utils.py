@@ -80,3 +80,18 @@ def texts(at: AppTest) -> str:
         parts += [str(el.value) for el in at.get(kind)
                   if not str(el.value).lstrip().startswith("<style")]
     return "\n".join(parts)
+
+
+def fork_by_link(follower: AppTest, page: str) -> AppTest:
+    """Follow the Follow page's Fork link as a browser does: open its lesson ``page`` with the
+    link's query string (``fork=CODE`` and the display settings), in the same session."""
+    from urllib.parse import parse_qsl
+
+    links = [link.proto for link in follower.get("page_link") if "Fork" in link.proto.label]
+    assert len(links) == 1, [link.proto.label for link in follower.get("page_link")]
+    follower.query_params.clear()
+    follower.query_params.update(parse_qsl(links[0].query_string))
+    assert "fork" in follower.query_params, links[0].query_string
+    follower.switch_page(page).run()
+    assert not follower.exception, [e.value for e in follower.exception]
+    return follower

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.apptest_utils import figures, run_page, run_until, texts, trace_len
+from tests.apptest_utils import figures, fork_by_link, run_page, run_until, texts, trace_len
 
 LM = "pages/1_Language_Model.py"
 FOLLOW = "pages/99_Follow.py"
@@ -43,7 +43,7 @@ def test_follow_shows_the_lecturers_run_live_then_its_end():
     lecturer.toggle(key="lm.share.on").set_value(False).run()
     run_until(follower, lambda a: "lecturer stopped sharing" in texts(a), what="the end")
     assert len(figures(follower)) == 3 and _shown_step(follower) == 4
-    assert "follow.fork" not in [b.key for b in follower.button]  # nothing left to fork
+    assert not [link for link in follower.get("page_link") if "Fork" in link.proto.label]
 
 
 def test_fork_gives_the_follower_a_paused_copy_on_the_lesson_page():
@@ -52,8 +52,9 @@ def test_fork_gives_the_follower_a_paused_copy_on_the_lesson_page():
         lecturer.button(key="lm.step").click().run()
     follower = run_page(FOLLOW, query={"follow": share.code}, clear_caches=False)
     run_until(follower, lambda a: _shown_step(a) == 2, what="the shared step")
-    follower.button(key="follow.fork").click().run()
-    assert not follower.exception, [e.value for e in follower.exception]
+    assert not follower.exception and "lm.exp" not in follower.session_state
+    fork_by_link(follower, LM)
+    assert "fork" not in follower.query_params  # the link's parameter is used up
     mine = follower.session_state["lm.exp"]
     theirs = lecturer.session_state["lm.exp"]
     assert mine.handle is not theirs.handle and mine.steps == 2
@@ -71,3 +72,17 @@ def test_a_bad_or_unknown_code_says_so():
     assert "No shared run has the code" in texts(at)
     at = run_page(FOLLOW)
     assert at.text_input  # a box to type the code
+
+
+def test_a_fork_link_with_a_bad_code_or_for_another_page_says_so_and_the_page_works():
+    lecturer, share = _lecturer()
+    lecturer.button(key="lm.step").click().run()
+    bad = [({"fork": "<script>"}, LM, "lm"), ({"fork": "r9-2222222222"}, LM, "lm"),
+           ({"fork": share.code}, "pages/4_Clipping.py", "clip")]  # an LM run on Clipping
+    for query, page, key in bad:
+        at = run_page(page, query=query, clear_caches=False)
+        assert "could not be copied" in texts(at), (query, page)
+        assert "fork" not in at.query_params  # used up: a reload does not try again
+        assert at.session_state[f"{key}.exp"].steps == 0  # the page's own run, not a copy
+        assert figures(at)
+    assert lecturer.session_state["lm.exp"].steps == 1  # nothing touched the lecturer's run

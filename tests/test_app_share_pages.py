@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from seqviz.engine.pool import shared_engine
-from tests.apptest_utils import figures, run_page, run_until, texts
+from tests.apptest_utils import figures, fork_by_link, run_page, run_until, texts
 
 FOLLOW = "pages/99_Follow.py"
 # page, key, small config, charts its live panel draws, a setting as the follower reads it
@@ -97,8 +97,7 @@ def test_share_follow_and_fork(page, key, query, charts, setting):
     if charts is not None:
         assert _charts_of(follower) == charts
 
-    follower.button(key="follow.fork").click().run()
-    assert not follower.exception, [e.value for e in follower.exception]
+    fork_by_link(follower, page)
     assert "could not be copied" not in texts(follower)
     mine = follower.session_state[f"{key}.exp"]
     assert mine.handle is not theirs.handle and mine.steps == 2

@@ -9,7 +9,7 @@ import torch
 
 from seqviz.data.uploads import text_id
 from seqviz.engine.pool import shared_engine
-from tests.apptest_utils import figures, run_page, run_until, texts
+from tests.apptest_utils import figures, fork_by_link, run_page, run_until, texts
 
 LM = "pages/1_Language_Model.py"
 FOLLOW = "pages/99_Follow.py"
@@ -45,12 +45,10 @@ def _forget_uploads():
     upload_store.clear()
 
 
-def _fork(code: str, key: str, charts: int):
+def _fork(code: str, page: str, charts: int):
     follower = run_page(FOLLOW, query={"follow": code}, clear_caches=False)
     run_until(follower, lambda a: len(figures(a)) >= charts, what="the shared charts")
-    follower.button(key="follow.fork").click().run()
-    assert not follower.exception, [e.value for e in follower.exception]
-    return follower
+    return fork_by_link(follower, page)
 
 
 def test_a_fork_of_a_run_on_an_uploaded_text_trains_on_that_text():
@@ -58,7 +56,7 @@ def test_a_fork_of_a_run_on_an_uploaded_text_trains_on_that_text():
     lecturer, share = _lecturer_on_upload()
     theirs = lecturer.session_state["lm.exp"]
     _forget_uploads()  # the follower's session never saw the text, and the store lost it too
-    follower = _fork(share.code, "lm", 3)
+    follower = _fork(share.code, LM, 3)
     run_until(follower, lambda a: len(figures(a)) == 3, what="the fork on the LM page")
     shown = texts(follower)
     assert "no longer has" not in shown and "Choose a .txt file" not in shown, shown[:2000]
@@ -68,7 +66,7 @@ def test_a_fork_of_a_run_on_an_uploaded_text_trains_on_that_text():
     assert "sailor" in mine.data.vocab and mine.data.vocab == theirs.data.vocab
 
     # nothing changed: the fork's next steps are the lecturer's (same text, same batches)
-    follower.switch_page(LM).run()  # AppTest reruns its own page: follow the fork's switch
+    follower.run()
     assert not follower.exception and follower.session_state["lm.exp"] is mine
     for _ in range(2):
         follower.button(key="lm.step").click().run()
@@ -109,11 +107,12 @@ def test_a_fork_whose_uploaded_file_the_server_no_longer_has_says_so():
     lecturer.button(key="ts.step").click().run()
     code = lecturer.session_state["ts.share"].code
     _forget_uploads()
-    follower = _fork(code, "ts", 1)
+    follower = _fork(code, "pages/9_Time_Series.py", 1)
     shown = texts(follower)
     assert "no longer has" in shown and "cannot be copied" in shown, shown[:2000]
-    assert "ts.exp" not in follower.session_state
-    assert follower.button(key="follow.fork")  # still following, can try again
+    assert follower.session_state["ts.exp"].cfg.signal != "upload"  # the page's own default
+    back = [link.proto for link in follower.get("page_link") if link.proto.label.startswith("Back")]
+    assert len(back) == 1 and f"follow={code}" in back[0].query_string  # follow again, retry
 
 
 def test_a_fork_of_word2vec_on_an_uploaded_text_keeps_the_text():
@@ -132,7 +131,7 @@ def test_a_fork_of_word2vec_on_an_uploaded_text_keeps_the_text():
     assert not lecturer.exception, [e.value for e in lecturer.exception]
     code = lecturer.session_state["emb.share"].code
     _forget_uploads()
-    follower = _fork(code, "emb", 1)
+    follower = _fork(code, "pages/7_Embeddings.py", 1)
     mine = follower.session_state["emb.exp"]
     follower.switch_page("pages/7_Embeddings.py").run()
     assert not follower.exception, [e.value for e in follower.exception]

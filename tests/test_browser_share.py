@@ -56,8 +56,8 @@ def test_share_follow_fork_and_end(server, browser, request):
     wait_metric_at_least(watch, "Step", seen + 5)  # the charts move with the lecturer
     no_exception(watch)
 
-    watch.get_by_role("button", name="🍴 Fork").click()  # a paused copy of one's own
-    expect(watch).to_have_url(re.compile(r"/Language_Model"))
+    watch.get_by_role("link", name="🍴 Fork").click()  # a paused copy of one's own
+    expect(watch).to_have_url(re.compile(r"/Language_Model\?(?!.*fork=)"))  # fork= used up
     expect(watch.get_by_role("button", name="▶ Play")).to_be_visible()
     forked = step_count(watch, timeout=120)  # the fork is built in a worker first
     assert forked > 0

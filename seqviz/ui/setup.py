@@ -35,6 +35,12 @@ pre.seqviz-mono { font-family: "Source Code Pro", monospace; font-size: 0.85em; 
   background: #f0f2f6; color: #31333f; border-radius: 0.5rem; padding: 1rem; margin: 0;
   white-space: pre; overflow-x: auto; }
 pre.seqviz-mono.wrap { white-space: pre-wrap; overflow-wrap: anywhere; }
+/* a page link that is its page's main action (Follow: Fork), drawn in a container keyed
+   "primary-link-…": a primary button's colours */
+[class*="st-key-primary-link"] a { background: rgb(197, 57, 72); border-radius: 0.5rem;
+  padding: 0.25rem 1rem; }
+[class*="st-key-primary-link"] a:hover { background: rgb(170, 40, 55); }
+[class*="st-key-primary-link"] a * { color: #fff !important; font-weight: 600; }
 </style>
 """
 # Presenter mode: everything larger, nothing cut at 1024 x 768 (buttons and metric labels wrap

@@ -37,6 +37,7 @@ from seqviz.ui.state import widget_key
 FOLLOW_PAGE = "pages/99_Follow.py"
 FOLLOW_PATH = "Follow"  # the page's URL path (Streamlit names it after the file)
 PARAM = "follow"  # ?follow=CODE
+FORK_PARAM = "fork"  # a shareable page opened by the Fork link: ?fork=CODE
 # Followers' redraws share one server process: each costs ~15 ms of its CPU (three charts,
 # bench_follow.py). Their period grows with their number so all of them together use at most
 # FOLLOW_SHARE of a core, and the training workers keep theirs.
@@ -253,28 +254,57 @@ def _status(seen: Followed) -> None:
         st.info(_("Live: the lecturer's run is paused (read-only)."), icon="⏸️")
 
 
-def _fork(code: str) -> None:
+def claim_fork(key: str) -> None:
+    """A shareable page's start, before its widgets: the Follow page's Fork link opened it with
+    ``?fork=CODE``. The shared run is copied into this session, paused, as this page's
+    experiment (or the page says why it could not be), and the parameter leaves the URL.
+
+    Fork is a link, so the browser changes page itself: it stops the Follow page's timed
+    redraws before it asks for this page. A server-side ``st.switch_page`` left a redraw
+    that the browser sent meanwhile to run after the new page, with the Follow page's id,
+    and the browser then cleared the new page (a blank page, seen on a busy machine)."""
+    if FORK_PARAM not in st.query_params:
+        return
+    raw = st.query_params.get(FORK_PARAM, "")
+    del st.query_params[FORK_PARAM]
+    code = parse_code(raw)
+    with st.spinner(_("Copying the lecturer's run…")):
+        failed = _fork(code, key) if code is not None else "gone"
+    if failed == "upload":
+        st.error(_("The run trains on an uploaded file that this server no longer has, so it "
+                   "cannot be copied. You can go on following it."), icon="⚠️")
+    elif failed:
+        st.error(_("The run could not be copied (the share may just have ended). Try again."),
+                 icon="⚠️")
+    if failed and code is not None:
+        st.page_link(FOLLOW_PAGE, label=_("Back to the lecturer's run"), icon="👀",
+                     query_params={PARAM: code, **display_params()})
+
+
+def _fork(code: str, key: str) -> str | None:
+    """Copy the shared run ``code`` into this session as page ``key``'s experiment, paused;
+    None, or why not: "gone" (no such run, or not one of this page's), "upload"."""
     ss = st.session_state
+    share = registry().get(code)
+    if share is None or _RENDERERS.get(share.page, (None,))[0] != key:
+        return "gone"
     try:
         handle, mine = registry().fork(code)
         snap = handle.wait(timeout=30)
     except (LookupError, RunError, TimeoutError, AttributeError):
-        ss["follow.fork_failed"] = True
-        return
-    key, _render = _RENDERERS[registry().get(code).page]
+        return "gone"
     if not _fork_upload(key, mine):
         mine.close()
-        ss["follow.fork_failed"] = "upload"
-        return
+        return "upload"
     old = ss.get(f"{key}.exp")
     ss[f"{key}.exp"], ss[f"{key}.config"], ss[f"{key}.playing"] = mine, mine.cfg, False
     for f in dataclasses.fields(mine.cfg):
         ss[widget_key(key, f.name)] = getattr(mine.cfg, f.name)
     ss.pop(f"{key}.written", None)
     ss[f"{key}.forked"] = snap.step
-    ss["follow.goto"] = registry().get(code).page
     if isinstance(old, LiveExperiment):
         old.close()
+    return None
 
 
 def _fork_upload(key: str, mine: LiveExperiment) -> bool:
@@ -309,9 +339,6 @@ def _ask_code(bad: str | None) -> None:
 def follow_page() -> None:
     """The Follow page: ``?follow=CODE`` draws the shared run; no code, a box to type it."""
     ss = st.session_state
-    goto = ss.pop("follow.goto", None)
-    if goto is not None:
-        st.switch_page(goto, query_params=display_params())
     raw = st.query_params.get(PARAM, "")
     code = parse_code(raw)
     if code is None:
@@ -336,20 +363,13 @@ def follow_page() -> None:
         return
     key, render = _RENDERERS[seen.page]
     st.subheader(_("Following the lecturer: {page}").format(page=page_title(seen.page)))
-    failed = ss.pop("follow.fork_failed", False)
-    if failed == "upload":
-        st.error(_("The run trains on an uploaded file that this server no longer has, so it "
-                   "cannot be copied. You can go on following it."),
-                 icon="⚠️")
-    elif failed:
-        st.error(_("The run could not be copied (the share may just have ended). Try again."),
-                 icon="⚠️")
     if seen.forkable:
-        st.button("🍴 " + pgettext("verb", "Fork"), key="follow.fork", on_click=_fork,
-                  args=(code,), type="primary",
-                  help=_("Copy the run as it is now (weights, optimiser, step, history, "
-                         "settings) into your own session, paused. The lecturer's run is not "
-                         "touched."))
+        with st.container(key="primary-link-fork"):
+            st.page_link(seen.page, label="🍴 " + pgettext("verb", "Fork"),
+                         query_params={FORK_PARAM: code, **display_params()},
+                         help=_("Copy the run as it is now (weights, optimiser, step, history, "
+                                "settings) into your own session, paused. The lecturer's run "
+                                "is not touched."))
     ended = seen.status == ENDED
 
     @st.fragment(run_every=None if ended else follow_period(_following(code)))
