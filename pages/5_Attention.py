@@ -13,7 +13,7 @@ from seqviz.attention.tasks import ALPHABETS, TASK_TITLES, TASKS
 from seqviz.config import check
 from seqviz.i18n import N_, _
 from seqviz.ui.attention import panel, sections
-from seqviz.ui.controls import integer, ladder, select
+from seqviz.ui.controls import held, integer, ladder, select
 from seqviz.ui.export import export_panel
 from seqviz.ui.layout import control_area, page_header
 from seqviz.ui.lecture import lecture_panel
@@ -56,8 +56,10 @@ select(K, "pretrained", _("Start from"), ["none", *PRETRAINED], main=True, fmt=_
 fresh = ss[widget_key(K, "pretrained")] == "none"
 if fresh:
     sb.header(_("Task"))
+    tasks = list(TASKS)
     control_area(main=True).selectbox(
-        _("Task"), list(TASKS), key=relabel(widget_key(K, "task")), format_func=_task,
+        _("Task"), tasks, index=tasks.index(held(widget_key(K, "task"), tasks[0])),
+        key=relabel(widget_key(K, "task")), format_func=_task,
         on_change=panel.on_task_change, args=(K,),
         help="\n".join(f"- **{_task(t)}**: {_(TASK_TITLES[t])}" for t in TASKS))
     if ss[widget_key(K, "task")] in ("reverse", "sort"):
@@ -72,7 +74,8 @@ if fresh:
            help=_("none = the fixed-vector baseline; dot / general = Luong et al. 2015; "
                   "additive = Bahdanau et al. 2015."))
     select(K, "cell", _("Cell"), ["rnn", "gru", "lstm"], horizontal=True, fmt=str.upper)
-    sb.checkbox(_("Bidirectional encoder"), key=widget_key(K, "bidirectional"))
+    sb.checkbox(_("Bidirectional encoder"), value=held(widget_key(K, "bidirectional"), False),
+                key=widget_key(K, "bidirectional"))
     integer(K, "num_layers", _("Layers"), 1, 2)
     ladder(K, "hidden_size", _("Hidden size H (per direction)"), [8, 16, 32, 64, 128, 256])
     ladder(K, "embed_size", _("Embedding size E"), [4, 8, 16, 32, 64, 128])

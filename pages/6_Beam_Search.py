@@ -11,7 +11,7 @@ from seqviz.checkpoint import CheckpointError
 from seqviz.decoding.config import BeamConfig
 from seqviz.decoding.lecture import STEPS
 from seqviz.i18n import N_, _, ngettext
-from seqviz.ui.controls import integer, ladder, select
+from seqviz.ui.controls import held, integer, ladder, select
 from seqviz.ui.decoding import panel, study
 from seqviz.ui.decoding.lecture import lecture_panel
 from seqviz.ui.decoding.sources import (available_sources, input_label, source_label,
@@ -53,7 +53,8 @@ select(K, "source", _("Decode with"), list(sources), fmt=source_label, main=True
 sb.header(_("Search"))
 ladder(K, "beam_width", _("Beam width B"), list(range(1, 11)), fmt=str, main=True)
 control_area(main=True).slider(
-    _("Length normalisation α"), 0.0, 1.0, step=0.05, key=widget_key(K, "alpha"),
+    _("Length normalisation α"), 0.0, 1.0, value=held(widget_key(K, "alpha"), 0.0), step=0.05,
+    key=widget_key(K, "alpha"),
     help=_("Final ranking by log P / T^α: 0 = raw log P (favours short outputs)."))
 select(K, "finished", _("When a hypothesis ends"), ["shrink", "keep"], main=True,
        fmt=lambda v: _(panel.FINISHED_NAMES[v]),
@@ -63,7 +64,8 @@ integer(K, "max_len", _("Maximum output length"), 1, 60)
 ladder(K, "expand", _("Children drawn per hypothesis"), list(range(1, 11)), fmt=str,
        help=_("How many of each live hypothesis's best continuations the tree shows."))
 sb.header(_("Sampling (a third decoder)"))
-sb.slider(_("Temperature"), 0.05, 2.0, step=0.05, key=widget_key(K, "temperature"))
+sb.slider(_("Temperature"), 0.05, 2.0, value=held(widget_key(K, "temperature"), 1.0), step=0.05,
+          key=widget_key(K, "temperature"))
 integer(K, "seed", _("Seed"), 0, 2**31 - 1)
 
 new = dataclasses.replace(cfg, **{k: v for k, v in widget_values(K, cfg).items()

@@ -13,7 +13,7 @@ from seqviz.seqtasks.config import (DROPOUTS, EMBED_SIZES, HIDDEN_SIZES, LRS, TR
                                     WEIGHT_DECAYS, SeqTaskConfig)
 from seqviz.seqtasks.export import EXPORT
 from seqviz.seqtasks.lecture import STEPS
-from seqviz.ui.controls import integer, ladder, select
+from seqviz.ui.controls import held, integer, ladder, select
 from seqviz.ui.export import export_panel
 from seqviz.ui.layout import control_area, page_header
 from seqviz.ui.lecture import lecture_panel
@@ -65,7 +65,9 @@ if fresh:
     sb.header(_("Model"))
     select(K, "cell", _("Cell"), ["rnn", "gru", "lstm"], horizontal=True, fmt=str.upper,
            main=True)
-    control_area(main=True).checkbox(_("Bidirectional"), key=widget_key(K, "bidirectional"),
+    control_area(main=True).checkbox(_("Bidirectional"),
+                                     value=held(widget_key(K, "bidirectional"), False),
+                                     key=widget_key(K, "bidirectional"),
                                      on_change=sync_url, args=(K,),
                                      help=_("A second RNN reads the sentence right to left; "
                                             "each position sees both sides."))

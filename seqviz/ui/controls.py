@@ -1,4 +1,13 @@
-"""Config widgets: each renders one config field under a stable key seeded from the config."""
+"""Config widgets: each renders one config field under a stable key seeded from the config.
+
+Each is also given the field's current value as its default (``value=`` / ``index=``). The
+value it shows comes from the session, as before; the default is what the browser falls back
+on for a widget it draws for the first time on a run that does not send the value again. That
+happens when a user acts before the browser has drawn the whole page (a busy machine): the
+browser asks for a rerun without the widgets it has not drawn yet, and draws them from the
+rerun's elements. With Streamlit's default default (the first option, the minimum) a
+lecturer's page could fall to every slider's minimum after a click on "Share this run live".
+"""
 
 from __future__ import annotations
 
@@ -35,12 +44,13 @@ def select(key: str, name: str, label: str, options: Sequence[Any], *, where=Non
     page's few key controls (above the charts in presenter mode)."""
     where = where if where is not None else control_area(main)
     wk = relabel(widget_key(key, name))
-    opts = _with_current(options, st.session_state.get(wk, options[0]))
+    current = st.session_state.get(wk, options[0])
+    opts = _with_current(options, current)
     if horizontal:
-        return where.radio(label, opts, key=wk, format_func=fmt, horizontal=True, help=help,
-                           on_change=sync_url, args=(key,))
-    return where.selectbox(label, opts, key=wk, format_func=fmt, help=help,
-                           on_change=sync_url, args=(key,))
+        return where.radio(label, opts, index=opts.index(current), key=wk, format_func=fmt,
+                           horizontal=True, help=help, on_change=sync_url, args=(key,))
+    return where.selectbox(label, opts, index=opts.index(current), key=wk, format_func=fmt,
+                           help=help, on_change=sync_url, args=(key,))
 
 
 def ladder(key: str, name: str, label: str, options: Sequence[Any], *, where=None,
@@ -49,17 +59,24 @@ def ladder(key: str, name: str, label: str, options: Sequence[Any], *, where=Non
     """A select_slider over a (log-spaced) ladder of values."""
     where = where if where is not None else control_area(main)
     wk = relabel(widget_key(key, name))
-    opts = _with_current(options, st.session_state.get(wk, options[0]))
-    return where.select_slider(label, opts, key=wk, format_func=fmt, help=help,
-                               on_change=sync_url, args=(key,))
+    current = st.session_state.get(wk, options[0])
+    return where.select_slider(label, _with_current(options, current), value=current, key=wk,
+                               format_func=fmt, help=help, on_change=sync_url, args=(key,))
 
 
 def integer(key: str, name: str, label: str, lo: int, hi: int, *, where=None,
             help: str | None = None, main: bool = False):
     where = where if where is not None else control_area(main)
-    return where.number_input(label, min_value=lo, max_value=hi, step=1,
-                              key=widget_key(key, name), help=help, on_change=sync_url,
-                              args=(key,))
+    wk = widget_key(key, name)
+    current = min(max(int(st.session_state.get(wk, lo)), lo), hi)
+    return where.number_input(label, min_value=lo, max_value=hi, value=current, step=1, key=wk,
+                              help=help, on_change=sync_url, args=(key,))
+
+
+def held(wk: str, fallback: Any) -> Any:
+    """The value the session holds for widget ``wk``: a config widget made directly (not by
+    the helpers above) passes it as its default, for the reason the module's docstring gives."""
+    return st.session_state.get(wk, fallback)
 
 
 def _css_string(text: str) -> str:

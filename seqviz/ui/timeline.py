@@ -57,7 +57,8 @@ def _slider(key: str, name: str, label: str, steps: list[int], version: int, def
     last = ss.get(f"{key}.tl.{name}")
     if wk not in ss:
         ss[wk] = last if last in steps else default
-    value = where.select_slider(label, steps, key=wk, format_func=lambda v: f"{v:,}", help=help)
+    value = where.select_slider(label, steps, value=ss[wk], key=wk, format_func=lambda v: f"{v:,}",
+                                help=help)  # the default too: seqviz.ui.controls.held
     ss[f"{key}.tl.{name}"] = value
     return int(value)
 

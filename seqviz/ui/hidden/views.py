@@ -21,6 +21,7 @@ from seqviz.hidden.pca import fit_pca
 from seqviz.hidden.probes import HiddenTrace, Probe, trace_lm
 from seqviz.hidden.units import MIN_R
 from seqviz.i18n import N_, _
+from seqviz.ui.controls import held
 from seqviz.ui.hidden.sources import Source, corpus_view
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo
@@ -160,7 +161,9 @@ def heatmap_section(src: Source, trace: HiddenTrace, probe: Probe) -> tuple[int,
     st.plotly_chart(fig, key="hs.chart.heatmap", on_select=_pick_unit,
                     selection_mode="points")
     cols = columns([1, 3])
-    cols[0].number_input(_("Unit"), min_value=0, max_value=states.shape[1] - 1, step=1,
+    top = states.shape[1] - 1
+    cols[0].number_input(_("Unit"), min_value=0, max_value=top,
+                         value=min(max(int(held(unit_key, 0)), 0), top), step=1,
                          key=unit_key, help=_("Or click the unit's bar to the right of the "
                                               "heatmap."))
     cols[1].caption(_("Red = positive, blue = negative, white = 0. The dotted box is the span "

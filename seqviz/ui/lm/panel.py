@@ -18,6 +18,7 @@ from seqviz.lm.config import LMConfig
 from seqviz.lm.experiment import Baseline, baseline_orders, fit_baselines, model_name
 from seqviz.lm.live import LiveLM, LMView
 from seqviz.ui import player
+from seqviz.ui.controls import held
 from seqviz.ui.data import corpus_text, text_data, text_digest
 from seqviz.ui.layout import columns, control_area, text_block
 from seqviz.ui.live import PreparedFigure, once_per_snapshot, run_notices
@@ -68,7 +69,8 @@ def _on_prompt() -> None:
 def sample_controls(key: str) -> None:
     st.sidebar.header(_("Sampling"))
     control_area(main=True).slider(
-        _("Temperature (live)"), 0.0, 2.0, step=0.05, key=widget_key(key, "temperature"),
+        _("Temperature (live)"), 0.0, 2.0, value=held(widget_key(key, "temperature"), 1.0),
+        step=0.05, key=widget_key(key, "temperature"),
         on_change=sync_url, args=(key,),
         help=_("0 = greedy (always the most likely token); 1 = the model's own distribution; "
                "above 1 = more random."))
