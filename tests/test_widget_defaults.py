@@ -1,4 +1,4 @@
-"""Every config widget's default is its current value (``seqviz.ui.controls``).
+"""Every widget that holds state has its current value as its default (``seqviz.ui.controls``).
 
 The browser falls back on a widget's default when it first draws it from a rerun that does not
 send its value again: a user who acts before the browser has drawn the whole page (a busy
@@ -16,7 +16,8 @@ import pytest
 from tests.apptest_utils import run_page
 
 PAGES = sorted(p for p in glob.glob("pages/*.py") if "Follow" not in p)
-KINDS = ("select_slider", "slider", "radio", "selectbox", "number_input", "checkbox", "toggle")
+KINDS = ("select_slider", "slider", "radio", "selectbox", "number_input", "checkbox", "toggle",
+         "text_input")
 
 
 def _default_and_current(kind: str, w) -> tuple:
@@ -34,8 +35,9 @@ def _default_and_current(kind: str, w) -> tuple:
 
 
 def _config_widgets(at) -> list:
+    """Every keyed widget but the language and presenter switches (set on every run)."""
     return [(kind, w) for kind in KINDS for w in getattr(at, kind)
-            if w.key and ".w." in w.key and not w.key.startswith("display.")]
+            if w.key and not w.key.startswith("display.")]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -58,3 +60,13 @@ def test_a_link_s_values_are_the_defaults_too():
     assert shown["lm.w.hidden_size"] == ([2], [2]) and shown["lm.w.lr"] == ([4], [4])
     assert shown["lm.w.cell"] == (2, 2) and shown["lm.w.num_layers"] == (2, 2)
     assert shown["lm.w.temperature"] == ([1.2], [1.2])
+
+
+def test_a_lecturer_s_share_switch_defaults_to_on_while_sharing():
+    """Else a click before the sidebar is drawn would switch sharing off for every follower."""
+    at = run_page("pages/1_Language_Model.py", query={"corpus": "grammar", "level": "word"})
+    at.toggle(key="lm.share.on").set_value(True).run()
+    at.run()
+    assert at.toggle(key="lm.share.on").proto.default is True
+    at.toggle(key="lm.share.on").set_value(False).run()
+    assert at.toggle(key="lm.share.on").proto.default is False

@@ -29,6 +29,7 @@ from seqviz.engine.share import (BALANCER_COOKIE, ENDED, EXPIRED, SESSION_ENDED,
                                  shared_registry)
 from seqviz.i18n import _, ngettext, pgettext
 from seqviz.ui.catalog import page_title
+from seqviz.ui.controls import held
 from seqviz.ui.data import upload_store
 from seqviz.ui.player import display_period
 from seqviz.ui.setup import display_params, presenting
@@ -156,7 +157,7 @@ def share_panel(key: str, page: str, render: Callable[..., None], *, fork: bool 
         ss[switch] = share is not None
     sb = st.sidebar
     sb.header(_("Share live"))
-    on = sb.toggle(_("Share this run live"), key=switch,
+    on = sb.toggle(_("Share this run live"), value=bool(held(switch, False)), key=switch,
                    help=_("Students open the link or scan the QR code and watch this run train, "
                           "read-only, on their own screens; each can fork it to experiment."))
     reg = registry()

@@ -77,7 +77,8 @@ def timeline(key: str, exp, *, compare: bool = False) -> Rewind:
     mk = f"{key}.tl.mode"
     if ss.get(mk) not in modes:
         ss[mk] = LIVE
-    mode = st.radio(_("View the analysis at"), modes, key=relabel(mk), horizontal=True,
+    mode = st.radio(_("View the analysis at"), modes, index=modes.index(ss[mk]), key=relabel(mk),
+                    horizontal=True,
                     format_func=lambda m: _(MODE_LABELS[m]),
                     help=_("Past step: the views are rebuilt from the weights the model had "
                            "then. Training goes on (or stays paused) meanwhile; Live returns "

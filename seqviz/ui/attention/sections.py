@@ -19,6 +19,7 @@ from seqviz.checkpoint import spec_from_dict
 from seqviz.engine.pool import RunError, shared_engine
 from seqviz.i18n import N_, _
 from seqviz.ui.attention.panel import payload
+from seqviz.ui.controls import held
 from seqviz.ui.layout import columns, text_block
 from seqviz.ui.player import TICK_SECONDS
 from seqviz.ui.setup import relabel
@@ -79,7 +80,8 @@ def input_section(key: str) -> None:
     # same race as the replay slider's).
     spec = data.spec
     text = st.text_input(_("Input ({unit} are the tokens)").format(unit=_unit(data.level)),
-                         value=EXAMPLES.get(spec.name) or data.test[-1][0], max_chars=200,
+                         value=held(input_key(key, spec),
+                                    EXAMPLES.get(spec.name) or data.test[-1][0]), max_chars=200,
                          key=input_key(key, spec),
                          help=_("The model's greedy output and where it looked for each token."))
     if not text.strip():
@@ -146,7 +148,9 @@ def _study_figure(key: str, study: dict, where: str, field: str) -> go.Figure:
 
 
 def _study_chart(key: str, study: dict, where: str) -> None:
-    field = st.radio(_("Score"), ["exact", "bleu"], horizontal=True,
+    fields = ["exact", "bleu"]
+    field = st.radio(_("Score"), fields, horizontal=True,
+                     index=fields.index(held(f"{key}.study_metric.{where}", "exact")),
                      format_func=lambda f: _("exact match %") if f == "exact" else "BLEU",
                      key=relabel(f"{key}.study_metric.{where}"))
     st.plotly_chart(_study_figure(key, study, where, field), key=f"{key}.chart.length.{where}")
@@ -198,8 +202,10 @@ def _shipped_study(key: str, task: str) -> None:
         return
     by_task = {s["task"]: s for s in studies}
     order = [first["task"]] + [t for t in by_task if t != first["task"]]
+    picked = held(f"{key}.study_pick.{task}", order[0])
     shown = st.selectbox(
-        _("Precomputed study"), order, key=relabel(f"{key}.study_pick.{task}"),
+        _("Precomputed study"), order, index=order.index(picked) if picked in order else 0,
+        key=relabel(f"{key}.study_pick.{task}"),
         format_func=lambda t: _(TASK_TITLES.get(t, t)),
         help=_("Studies shipped with the app. The page opens on this model's task when "
                "attention makes a difference there, else on the task where it makes the most."))

@@ -20,6 +20,7 @@ from seqviz.engine.protocol import Snapshot
 from seqviz.figures.training import ema, loss_figure
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
+from seqviz.ui.controls import held
 from seqviz.ui.layout import columns, text_block
 from seqviz.ui.live import once_per_snapshot, run_notices
 
@@ -124,7 +125,7 @@ def collapse_section(key: str, symbols: int) -> None:
                   "steps: merge repeated neighbours, then drop the blanks. Type a path with the "
                   "symbols {symbols} and {blank} for the blank.").format(
         symbols=" ".join(to_text([k]) for k in range(1, symbols + 1)), blank=BLANK_CHAR))
-    text = st.text_input(_("Path"), key=f"{key}.path", max_chars=200,
+    text = st.text_input(_("Path"), value=held(f"{key}.path", ""), key=f"{key}.path", max_chars=200,
                          placeholder="aa-a--bb")
     if not text:
         return

@@ -13,7 +13,7 @@ from seqviz.embeddings.experiment import CORPORA as EMB_CORPORA
 from seqviz.embeddings.experiment import EmbConfig
 from seqviz.embeddings.objectives import OBJECTIVE_NAMES
 from seqviz.i18n import _, language
-from seqviz.ui.controls import integer, ladder, select, text_upload
+from seqviz.ui.controls import held, integer, ladder, select, text_upload
 from seqviz.ui.embeddings import sources
 from seqviz.ui.state import config_params, open_config, seed_widgets
 
@@ -83,7 +83,8 @@ def controls(key: str) -> None:
     ladder(key, "epochs", _("Passes over the corpus"), [1, 2, 3, 5, 10, 20, 50, 100])
     integer(key, "seed", _("Seed"), 0, 2**31 - 1,
             help=_("Same seed, same vectors, batches and map."))
-    sb.text_input(_("Probe words (comma-separated)"), key=f"{key}.w.probes",
+    sb.text_input(_("Probe words (comma-separated)"), value=held(f"{key}.w.probes", ""),
+                  key=f"{key}.w.probes",
                   help=_("Their nearest neighbours are listed while it trains; empty = "
                          "defaults."))
     _map_controls(key)

@@ -18,6 +18,7 @@ from seqviz.embeddings.queries import QueryError, analogy, search_labels
 from seqviz.engine.protocol import Snapshot
 from seqviz.figures.style import profile
 from seqviz.i18n import _, language
+from seqviz.ui.controls import held
 from seqviz.ui.embeddings.sources import Source, one_blas_thread
 
 MAP_HEIGHT = 700  # px; presenter mode adds 60 (``styled``)
@@ -32,7 +33,7 @@ def search_box(key: str, exp: LiveEmbeddings | None = None) -> None:
     follower of a shared run: ``exp`` is read-only then)."""
     c1, c2 = st.columns([3, 1])
     c1.text_input(_("Search the map (a word or a regular expression, e.g. `^(king|queen)$`)"),
-                  key=f"{key}.search")
+                  value=held(f"{key}.search", ""), key=f"{key}.search")
     if exp is None or hasattr(exp, "restart_map"):
         c2.button("↻ " + _("Re-run the projection"), key=f"{key}.rerun_btn", width="stretch",
                   on_click=lambda: st.session_state[f"{key}.exp"].restart_map())

@@ -19,6 +19,7 @@ from seqviz.embeddings.live import LiveEmbeddings
 from seqviz.embeddings.livemap import MapView
 from seqviz.embeddings.queries import QueryError, analogy, neighbours
 from seqviz.i18n import _
+from seqviz.ui.controls import held
 from seqviz.ui.embeddings.sources import Source, one_blas_thread
 from seqviz.ui.layout import columns, presenting
 from seqviz.ui.tables import table
@@ -68,8 +69,8 @@ def queries(key: str, src: Source, exp: LiveEmbeddings) -> None:
 def nearest(key: str, index) -> None:
     st.header(_("Nearest neighbours"))
     c1, c2 = st.columns([2, 1])
-    word = c1.text_input(_("Word"), key=f"{key}.nb.word")
-    k = c2.number_input(_("How many"), 1, 50, 10, key=f"{key}.nb.k")
+    word = c1.text_input(_("Word"), value=held(f"{key}.nb.word", ""), key=f"{key}.nb.word")
+    k = c2.number_input(_("How many"), 1, 50, held(f"{key}.nb.k", 10), key=f"{key}.nb.k")
     try:
         table(figs.neighbour_rows(neighbours(index, word, int(k))))
     except QueryError as err:
@@ -80,11 +81,12 @@ def analogies(key: str, index) -> None:
     st.header(_("Analogy: a − b + c"))
     ss = st.session_state
     cols = st.columns(3)
-    a, b, c = (col.text_input(name, key=f"{key}.an.{x}") for col, name, x in
-               zip(cols, ("a", "b", "c"), "abc"))
-    st.toggle(_("Show the query words"), key=f"{key}.an.show",
+    a, b, c = (col.text_input(name, value=held(f"{key}.an.{x}", ""), key=f"{key}.an.{x}")
+               for col, name, x in zip(cols, ("a", "b", "c"), "abc"))
+    st.toggle(_("Show the query words"), value=held(f"{key}.an.show", False), key=f"{key}.an.show",
               help=_("3CosAdd usually ranks a itself first; the standard test skips a, b and c."))
-    st.toggle(_("Parallelogram on the map"), value=True, key=f"{key}.an.draw")
+    st.toggle(_("Parallelogram on the map"), value=held(f"{key}.an.draw", True),
+              key=f"{key}.an.draw")
     try:
         res = analogy(index, a, b, c, k=10, include_query=ss.get(f"{key}.an.show", False))
         rows = figs.neighbour_rows(res)

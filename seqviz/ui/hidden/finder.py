@@ -11,6 +11,7 @@ from seqviz.hidden.figures import surprisal_figure, topk_figure
 from seqviz.hidden.neurons import UnitRanking, find_matches, find_span
 from seqviz.hidden.probes import HiddenTrace, Probe, ngram_surprisal
 from seqviz.i18n import _
+from seqviz.ui.controls import held
 from seqviz.ui.hidden.sources import Source, corpus_view, ngram_for
 from seqviz.ui.hidden.views import K, states_of, trace_tag, value
 from seqviz.ui.layout import columns, text_block
@@ -48,7 +49,8 @@ def span_controls(probe: Probe) -> tuple[int, int]:
         st.slider(_("Selected span (token positions)"), 0, n, key="hs.span",
                   on_change=_set_span, args=(n,),
                   help=_("Drag the ends; the span is underlined in the neuron view."))
-    st.text_input(_("…or type a piece of the probe text to select it"), key="hs.find",
+    st.text_input(_("…or type a piece of the probe text to select it"),
+                  value=held("hs.find", ""), key="hs.find",
                   on_change=_find, args=(probe.tokens, probe.level))
     if st.session_state.get("hs.find_missing"):
         st.warning(_("“{text}” does not occur in the probe text.").format(
@@ -68,7 +70,8 @@ def finder_section(src: Source, trace: HiddenTrace, probe: Probe, ranking: UnitR
                  "where the top units are all on together (LSTMVis's select-and-match)."))
     span_controls(probe)
     states = states_of(trace)
-    st.number_input(_("Units that must be on together in a match"), 1, 8, step=1,
+    st.number_input(_("Units that must be on together in a match"), 1, 8,
+                    value=min(max(int(held(widget_key(K, "match_units"), 2)), 1), 8), step=1,
                     key=widget_key(K, "match_units"),
                     help=_("LSTMVis matches places where all of the top units are on at once."))
     n = int(value("match_units", 2))
@@ -179,7 +182,8 @@ def _position_picker(src: Source, trace: HiddenTrace, probe: Probe) -> None:
         worst = int(np.nanargmax(trace.surprisal)) - 1 if n > 1 else 0
         st.session_state[pos_key] = max(worst, 0)  # just before the most surprising token
     if n > 1:
-        st.slider(_("Position t (the model has read tokens 0…t)"), 0, n - 1, key=pos_key)
+        st.slider(_("Position t (the model has read tokens 0…t)"), 0, n - 1,
+                  value=st.session_state[pos_key], key=pos_key)
     t = int(st.session_state[pos_key])
     candidates = [src.vocab.itos[i] for i in trace.top_ids[t]]
     actual = probe.tokens[t + 1] if t + 1 < n else None

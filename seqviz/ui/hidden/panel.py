@@ -22,7 +22,7 @@ from seqviz.i18n import N_, _, language, ngettext
 from seqviz.limits import MAX_UPLOAD_MB
 from seqviz.ui.hidden.sources import (Source, corpus_view, live_lm, live_source, ngram_for,
                                       pretrained_source, upload_source)
-from seqviz.ui.controls import file_upload
+from seqviz.ui.controls import file_upload, held
 from seqviz.ui.setup import relabel
 from seqviz.ui.state import store_config, widget_key, widget_values
 
@@ -144,7 +144,7 @@ def live_controls(src: Source) -> None:
     elif ss["hs.train"] and not src.exp.handle.playing:
         src.exp.play()  # the run was paused (e.g. its page closed a while ago): go on
         ss["lm.playing"] = True
-    st.sidebar.toggle(_("Keep training while I watch"), key="hs.train",
+    st.sidebar.toggle(_("Keep training while I watch"), value=bool(ss["hs.train"]), key="hs.train",
                       on_change=_on_train_toggle,
                       help=_("The Language model page's model keeps training while this page is "
                              "open, and every view is retraced every {seconds} s.").format(
@@ -230,7 +230,7 @@ def _passage(K: str, src: Source) -> Probe:
             passage=st.session_state[key], count=count, last=count - 1))
         st.session_state[key] = count - 1
     if count > 1:
-        st.slider(_("Validation passage"), 0, count - 1, key=key,
+        st.slider(_("Validation passage"), 0, count - 1, value=st.session_state[key], key=key,
                   help=_("{count} passages of {length} tokens from the held-out text.").format(
                       count=count, length=length))
     start = st.session_state[key] * length

@@ -14,6 +14,7 @@ from seqviz.hidden.figures import colour_range, heatmap_figure
 from seqviz.hidden.neurons import UnitRanking
 from seqviz.hidden.probes import HiddenTrace, Probe, trace_lm
 from seqviz.i18n import _
+from seqviz.ui.controls import held
 from seqviz.ui.hidden import views
 from seqviz.ui.hidden.sources import Source
 from seqviz.ui.layout import columns
@@ -92,6 +93,7 @@ def compare_section(a: Source, b: Source, trace_b: HiddenTrace, probe: Probe
     st.caption(_("Red = the state rose from step A to step B, blue = it fell. Units that "
                  "changed most on this text: {units}.").format(
                      units=", ".join(str(int(u)) for u in moved)))
-    st.number_input(_("Unit"), min_value=0, max_value=states_b.shape[1] - 1, step=1,
-                    key=unit_key)
+    top = states_b.shape[1] - 1
+    st.number_input(_("Unit"), min_value=0, max_value=top,
+                    value=min(max(int(held(unit_key, 0)), 0), top), step=1, key=unit_key)
     return int(st.session_state[unit_key]), ranking

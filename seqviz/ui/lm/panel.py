@@ -75,7 +75,8 @@ def sample_controls(key: str) -> None:
         help=_("0 = greedy (always the most likely token); 1 = the model's own distribution; "
                "above 1 = more random."))
     st.sidebar.text_input(
-        _("Prompt"), key=f"{key}.prompt", max_chars=200, on_change=_on_prompt,
+        _("Prompt"), value=held(f"{key}.prompt", ""), key=f"{key}.prompt", max_chars=200,
+        on_change=_on_prompt,
         help=_("The sample continues this text. Tokens the vocabulary lacks become <unk>."))
 
 

@@ -10,6 +10,7 @@ from seqviz.seqtasks.config import TASK_SHAPE
 from seqviz.seqtasks.data import MAX_TYPED_CHARS
 from seqviz.seqtasks.figures import class_name, contributions_figure, shapes_figure
 from seqviz.seqtasks.live import LiveSeqTask
+from seqviz.ui.controls import held
 from seqviz.ui.live import memo
 from seqviz.ui.setup import relabel
 
@@ -31,10 +32,12 @@ def typed_sentence(key: str, task: str, lang: str = "en") -> None:
     wk = f"{key}.typed.{task}" + ("" if lang == "en" else f".{lang}")
     ss.setdefault(wk, EXAMPLES[task, lang])
     text = st.text_input(_("Sentence (words of the examples; unknown words are marked ?)"),
-                         key=wk, max_chars=MAX_TYPED_CHARS)
+                         value=ss[wk], key=wk, max_chars=MAX_TYPED_CHARS)
     method = "grad"
     if task == "sentiment":
-        method = st.radio(_("Contribution"), ["grad", "occlusion"], horizontal=True,
+        methods = ["grad", "occlusion"]
+        method = st.radio(_("Contribution"), methods, horizontal=True,
+                          index=methods.index(held(f"{key}.typed.method", "grad")),
                           key=relabel(f"{key}.typed.method"),
                           format_func=lambda m: _("gradient × input") if m == "grad"
                           else _("occlusion (word → <unk>)"))
