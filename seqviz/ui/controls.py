@@ -44,7 +44,7 @@ def select(key: str, name: str, label: str, options: Sequence[Any], *, where=Non
     page's few key controls (above the charts in presenter mode)."""
     where = where if where is not None else control_area(main)
     wk = relabel(widget_key(key, name))
-    current = st.session_state.get(wk, options[0])
+    current = held(wk, options[0])
     opts = _with_current(options, current)
     if horizontal:
         return where.radio(label, opts, index=opts.index(current), key=wk, format_func=fmt,
@@ -59,7 +59,7 @@ def ladder(key: str, name: str, label: str, options: Sequence[Any], *, where=Non
     """A select_slider over a (log-spaced) ladder of values."""
     where = where if where is not None else control_area(main)
     wk = relabel(widget_key(key, name))
-    current = st.session_state.get(wk, options[0])
+    current = held(wk, options[0])
     return where.select_slider(label, _with_current(options, current), value=current, key=wk,
                                format_func=fmt, help=help, on_change=sync_url, args=(key,))
 
@@ -68,15 +68,18 @@ def integer(key: str, name: str, label: str, lo: int, hi: int, *, where=None,
             help: str | None = None, main: bool = False):
     where = where if where is not None else control_area(main)
     wk = widget_key(key, name)
-    current = min(max(int(st.session_state.get(wk, lo)), lo), hi)
-    return where.number_input(label, min_value=lo, max_value=hi, value=current, step=1, key=wk,
+    return where.number_input(label, min_value=lo, max_value=hi, value=held(wk, lo, lo, hi), step=1,
+                              key=wk,
                               help=help, on_change=sync_url, args=(key,))
 
 
-def held(wk: str, fallback: Any) -> Any:
-    """The value the session holds for widget ``wk``: a config widget made directly (not by
-    the helpers above) passes it as its default, for the reason the module's docstring gives."""
-    return st.session_state.get(wk, fallback)
+def held(wk: str, fallback: Any, lo: int | None = None, hi: int | None = None) -> Any:
+    """The value the session holds for widget ``wk`` (``fallback`` if none): a widget made
+    directly (not by the helpers above) passes it as its default, for the reason the module's
+    docstring gives. With ``lo`` and ``hi``, an integer within them (a number box's default
+    must be in its range)."""
+    value = st.session_state.get(wk, fallback)
+    return value if lo is None or hi is None else min(max(int(value), lo), hi)
 
 
 def _css_string(text: str) -> str:

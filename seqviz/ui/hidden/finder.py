@@ -71,7 +71,7 @@ def finder_section(src: Source, trace: HiddenTrace, probe: Probe, ranking: UnitR
     span_controls(probe)
     states = states_of(trace)
     st.number_input(_("Units that must be on together in a match"), 1, 8,
-                    value=min(max(int(held(widget_key(K, "match_units"), 2)), 1), 8), step=1,
+                    value=held(widget_key(K, "match_units"), 2, 1, 8), step=1,
                     key=widget_key(K, "match_units"),
                     help=_("LSTMVis matches places where all of the top units are on at once."))
     n = int(value("match_units", 2))

@@ -95,5 +95,5 @@ def compare_section(a: Source, b: Source, trace_b: HiddenTrace, probe: Probe
                      units=", ".join(str(int(u)) for u in moved)))
     top = states_b.shape[1] - 1
     st.number_input(_("Unit"), min_value=0, max_value=top,
-                    value=min(max(int(held(unit_key, 0)), 0), top), step=1, key=unit_key)
+                    value=held(unit_key, 0, 0, top), step=1, key=unit_key)
     return int(st.session_state[unit_key]), ranking

@@ -163,7 +163,7 @@ def heatmap_section(src: Source, trace: HiddenTrace, probe: Probe) -> tuple[int,
     cols = columns([1, 3])
     top = states.shape[1] - 1
     cols[0].number_input(_("Unit"), min_value=0, max_value=top,
-                         value=min(max(int(held(unit_key, 0)), 0), top), step=1,
+                         value=held(unit_key, 0, 0, top), step=1,
                          key=unit_key, help=_("Or click the unit's bar to the right of the "
                                               "heatmap."))
     cols[1].caption(_("Red = positive, blue = negative, white = 0. The dotted box is the span "
