@@ -22,12 +22,12 @@ from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_value
 
 K = "ctc"
 setup_page(N_("CTC"), "🎙️")
-claim_fork(K)  # opened by a Follow page's Fork link
 page_header("🎙️ " + _("CTC: many frames, fewer symbols, no alignment"),
             _("Each utterance is a short label (\"bad\") spoken as runs of noisy frames of "
               "random length, with pauses. A bidirectional LSTM reads the frames and is trained "
               "with CTC, which adds a blank and sums over every alignment of the label "
               "(Graves et al. 2006). Press **Play** and watch the outputs become peaky."))
+claim_fork(K)  # a Fork link from the Follow page: says why, if it fails
 cfg = open_config(CTCConfig, K)
 ss = st.session_state
 

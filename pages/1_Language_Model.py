@@ -24,11 +24,11 @@ from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_value
 
 K = "lm"
 setup_page(N_("Language model"), "✍️")
-claim_fork(K)  # opened by a Follow page's Fork link
 page_header("✍️ " + _("Language model"),
             _("An RNN reads text one token at a time and learns to predict the next one. Press "
               "**Play** and watch the loss fall below the n-gram baselines; change the learning "
               "rate or clipping while it trains."))
+claim_fork(K)  # a Fork link from the Follow page: says why, if it fails
 cfg = open_config(LMConfig, K)
 ss = st.session_state
 

@@ -23,12 +23,12 @@ from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_value
 K = "gf"
 CELLS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 setup_page(N_("Gradient flow"), "📉")
-claim_fork(K)  # opened by a Follow page's Fork link
 page_header("📉 " + _("Gradient flow through time"),
             _("Backpropagation through time multiplies the gradient by the same recurrent "
               "Jacobian at every step back: 0.9⁵⁰ ≈ 0.005 and 1.1⁵⁰ ≈ 117. Watch the per-step "
               "gradients vanish or explode, and see how far back each cell's gradient reaches. "
               "RNN, GRU and LSTM train side by side on the same batches."))
+claim_fork(K)  # a Fork link from the Follow page: says why, if it fails
 cfg = open_config(GFConfig, K)
 ss = st.session_state
 

@@ -22,12 +22,12 @@ from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_value
 
 K = "clip"
 setup_page(N_("Gradient clipping"), "✂️")
-claim_fork(K)  # opened by a Follow page's Fork link
 page_header("✂️ " + _("Gradient clipping"),
             _("Two copies of one network, same initial weights, same batches. One rescales its "
               "gradient whenever the norm passes the threshold (or clamps each entry); the "
               "other does not. They stay identical until the first gradient above the "
               "threshold. Threshold and learning rate act while it trains."))
+claim_fork(K)  # a Fork link from the Follow page: says why, if it fails
 cfg = open_config(ClipConfig, K)
 ss = st.session_state
 

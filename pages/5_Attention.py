@@ -25,11 +25,11 @@ from seqviz.ui.tabs import config_tabs
 
 K = "att"
 setup_page(N_("Attention"), "🎯")
-claim_fork(K)  # opened by a Follow page's Fork link
 page_header("🎯 " + _("Attention"),
             _("An encoder reads the input; at every output step the decoder's attention weights "
               "say where it looks (each row sums to 1). Press **Play** and watch the alignment "
               "appear."))
+claim_fork(K)  # a Fork link from the Follow page: says why, if it fails
 cfg = open_config(S2SConfig, K)
 ss = st.session_state
 

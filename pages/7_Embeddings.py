@@ -27,12 +27,12 @@ K = "emb"
 TAB_LABELS = {"queries": N_("Neighbours and analogies"), "glove": N_("GloVe beside word2vec"),
               "debias": N_("Debiasing")}  # in ``seqviz.embeddings.experiment.TABS`` order
 setup_page(N_("Word embeddings"), "🗺️")
-claim_fork(K)  # opened by a Follow page's Fork link
 page_header("🗺️ " + _("Word embeddings"),
             _("word2vec learns a vector per word from the words around it (skip-gram with "
               "negative sampling, Mikolov et al. 2013). Press **Play** and watch the map "
               "organise: words used alike move together, and king − man + woman lands on "
               "queen."))
+claim_fork(K)  # a Fork link from the Follow page: says why, if it fails
 cfg = controls.open_page_config(K)
 ss = st.session_state
 controls.controls(K)

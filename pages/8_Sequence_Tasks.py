@@ -26,11 +26,11 @@ from seqviz.ui.state import (checked, config_params, open_config, rebuild_or_app
 
 K = "seq"
 setup_page(N_("Sequence tasks"), "🧩")
-claim_fork(K)  # opened by a Follow page's Fork link
 page_header("🧩 " + _("Sequence tasks"),
             _("One recurrent network, two shapes of task: a review in, one label out "
               "(many-to-one), or one tag per word (aligned many-to-many). Press **Play**; then "
               "make it bidirectional, deeper, or regularise it with dropout and weight decay."))
+claim_fork(K)  # a Fork link from the Follow page: says why, if it fails
 ss = st.session_state
 first = f"{K}.config" not in ss
 cfg = open_config(SeqTaskConfig, K, seed=False)

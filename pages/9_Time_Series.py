@@ -24,12 +24,12 @@ from seqviz.ui.timeseries import data, panel, rewind
 
 K = "ts"
 setup_page(N_("Time series"), "📈")
-claim_fork(K)  # opened by a Follow page's Fork link
 page_header("📈 " + _("Time series: predicting the next number"),
             _("An autoregressive MLP sees the last τ values (the Markov assumption); a GRU or "
               "LSTM carries a hidden state through the whole past (a latent-variable model). "
               "Both learn to predict the next value of the series. Press **Play**, then see "
               "what happens when their own predictions are fed back, k steps ahead."))
+claim_fork(K)  # a Fork link from the Follow page: says why, if it fails
 cfg = open_config(TimeSeriesConfig, K)
 ss = st.session_state
 

@@ -82,6 +82,8 @@ def test_a_fork_link_with_a_bad_code_or_for_another_page_says_so_and_the_page_wo
     for query, page, key in bad:
         at = run_page(page, query=query, clear_caches=False)
         assert "could not be copied" in texts(at), (query, page)
+        top = [type(e).__name__ for e in at.main.children.values()]
+        assert top.index("Title") < top.index("Error"), top  # the message under the title
         assert "fork" not in at.query_params  # used up: a reload does not try again
         assert at.session_state[f"{key}.exp"].steps == 0  # the page's own run, not a copy
         assert figures(at)

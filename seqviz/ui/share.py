@@ -256,7 +256,8 @@ def _status(seen: Followed) -> None:
 
 
 def claim_fork(key: str) -> None:
-    """A shareable page's start, before its widgets: the Follow page's Fork link opened it with
+    """A shareable page's start, after its header and before its widgets (a message that the
+    fork failed then comes under the page's title): the Follow page's Fork link opened it with
     ``?fork=CODE``. The shared run is copied into this session, paused, as this page's
     experiment (or the page says why it could not be), and the parameter leaves the URL.
 
