@@ -15,7 +15,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.style import PALETTE, STEPS_SHOWN, check_same_length, font_size, styled
+from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, font_size, styled,
+                                  styled_over_steps)
 from seqviz.i18n import _
 
 SPACE = "␣"
@@ -71,8 +72,8 @@ def metrics_figure(steps: Sequence[int], exact: Sequence[float], bleu: Sequence[
                              name=_("exact match %"), line=dict(color=PALETTE[2], width=3)))
     fig.add_trace(go.Scatter(x=list(steps), y=list(bleu), mode="lines+markers", name="BLEU",
                              line=dict(color=PALETTE[3], width=3, dash="dot")))
-    fig = styled(fig, title=title or _("Held-out exact match and BLEU"), x=_("training step"), steps=True,
-                 y=_("score (0-100)"))
+    fig = styled_over_steps(fig, title=title or _("Held-out exact match and BLEU"),
+                            y=_("score (0-100)"))
     return fig.update_yaxes(range=[-2, 102])
 
 
@@ -89,8 +90,8 @@ def sharpness_figure(steps: Sequence[int], entropy: Sequence[float],
                                  name=_("uniform attention: {value}").format(
                                      value=f"{uniform:.2f}"),
                                  line=dict(color="black", dash="dash", width=2)))
-    fig = styled(fig, title=title or _("Attention sharpness"),  # short: drawn in a narrow column
-                 x=_("training step"), steps=True, y=_("mean row entropy (nats)"))
+    fig = styled_over_steps(fig, title=title or _("Attention sharpness"),  # short: a narrow column
+                            y=_("mean row entropy (nats)"))
     return fig.update_yaxes(rangemode="tozero")
 
 

@@ -18,7 +18,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.ctc.symbols import BLANK_CHAR, to_text
-from seqviz.figures.style import PALETTE, check_same_length, font_size, profile, styled
+from seqviz.figures.style import (PALETTE, check_same_length, font_size, profile, styled,
+                                  styled_over_steps)
 from seqviz.i18n import _
 
 LOG10 = math.log(10.0)
@@ -157,7 +158,7 @@ def ler_figure(steps: Sequence[int], greedy: Sequence[float], beam: Sequence[flo
                              name=name, line=dict(color=PALETTE[1], width=3, dash="dot")))
     default = _("Label error rate on {n} held-out utterances").format(n=utterances) \
         if utterances else _("Held-out label error rate")
-    fig = styled(fig, title=title or default, x=_("training step"), steps=True, y=_("label error rate %"))
+    fig = styled_over_steps(fig, title=title or default, y=_("label error rate %"))
     top = max([100 * v for v in list(greedy) + list(beam)] + [100])
     end = max(list(steps) + [MIN_STEPS])
     fig.update_xaxes(range=[-0.02 * end, end * 1.02])

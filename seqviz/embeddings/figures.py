@@ -11,7 +11,8 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.style import PALETTE, STEPS_SHOWN, check_same_length, styled
+from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length,
+                                  styled_over_steps)
 from seqviz.figures.training import ema
 from seqviz.i18n import _
 
@@ -46,8 +47,7 @@ def w2v_loss_figure(steps: Sequence[int], losses: Sequence[float], *, negatives:
                                  name=_("all scores 0: {level}").format(level=f"{level:.2f}"),
                                  line=dict(color="#7f7f7f", dash="dash", width=2)))
     title = title if title is not None else _("word2vec loss (negative sampling)")
-    return styled(fig, title=title, x=_("training step"), steps=True, y=_("loss per pair (nats)"),
-                  height=380)
+    return styled_over_steps(fig, title=title, y=_("loss per pair (nats)"), height=380)
 
 
 def analogy_accuracy_figure(steps: Sequence[int], series: dict[str, Sequence[float]],
@@ -62,7 +62,7 @@ def analogy_accuracy_figure(steps: Sequence[int], series: dict[str, Sequence[flo
                                  line=dict(color=PALETTE[(i + 1) % len(PALETTE)],
                                            width=4 if i == 0 else 2)))
     title = title if title is not None else _("Analogy accuracy (top-1, query words excluded)")
-    fig = styled(fig, title=title, x=_("training step"), steps=True, y=_("correct (%)"), height=380)
+    fig = styled_over_steps(fig, title=title, y=_("correct (%)"), height=380)
     fig.update_yaxes(range=[-3, 103])
     return fig
 

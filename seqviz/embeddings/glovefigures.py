@@ -10,7 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.embeddings.figures import _thin, w2v_loss_figure
-from seqviz.figures.style import PALETTE, check_same_length, log_ticks, styled
+from seqviz.figures.style import (PALETTE, check_same_length, log_ticks, styled,
+                                  styled_over_steps)
 from seqviz.i18n import _
 
 
@@ -58,8 +59,8 @@ def compare_accuracy_figure(runs: dict[str, tuple[Sequence[int], Sequence[float]
         fig.add_trace(go.Scatter(x=s, y=100 * np.asarray(a, float), name=name,
                                  mode="lines" if len(s) > 2 else "lines+markers",  # step 0 only
                                  line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=3)))
-    fig = styled(fig, title=_("Analogy accuracy: word2vec and GloVe"), x=_("training step"), steps=True,
-                 y=_("correct (%)"), height=380)
+    fig = styled_over_steps(fig, title=_("Analogy accuracy: word2vec and GloVe"),
+                            y=_("correct (%)"), height=380)
     fig.update_yaxes(range=[-3, 103])
     return fig
 

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from seqviz.figures.text_width import MIN_WIDTH, legend_rows
+from seqviz.i18n import _
 
 # Set once: a per-figure ``template=`` deep-copies the template (~20 ms a figure, per redraw).
 pio.templates.default = "plotly_white"
@@ -108,6 +109,11 @@ def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440,
             fig.update_xaxes(range=[-0.5, STEPS_SHOWN])  # no data: Plotly's default is -1..6
     fig.update_yaxes(title_text=y, title_font=dict(size=p.axis_title), tickfont=dict(size=p.font))
     return fig
+
+
+def styled_over_steps(fig: go.Figure, *, title: str, y: str, **kwargs) -> go.Figure:
+    """``styled`` for a curve over training: x is "training step", from step 0 (``steps``)."""
+    return styled(fig, title=title, x=_("training step"), y=y, steps=True, **kwargs)
 
 
 WAITING = "waiting"  # the ``name`` of a chart's "no data yet" note

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from _plotly_utils.utils import to_typed_array_spec  # plotly's own encoding of numpy arrays
 
 from seqviz.figures.style import (BASELINE_COLOURS, PALETTE, STEPS_SHOWN, check_same_length,
-                                  log_axis, log_view, styled, waiting_note, with_waiting)
+                                  log_axis, log_view, styled_over_steps, waiting_note, with_waiting)
 from seqviz.i18n import _
 
 
@@ -81,8 +81,8 @@ def loss_figure(steps: Sequence[int], losses: Sequence[float], *,
     _divergence_marks(fig, list(divergences))
     if not len(steps):
         waiting_note(fig, no_steps_yet())
-    return styled(fig, title=title or _("Training loss"), x=_("training step"), steps=True,
-                  y=_("cross-entropy (nats / token)"))
+    return styled_over_steps(fig, title=title or _("Training loss"),
+                             y=_("cross-entropy (nats / token)"))
 
 
 def perplexity_figure(steps: Sequence[int], perplexities: Sequence[float], *,
@@ -100,8 +100,8 @@ def perplexity_figure(steps: Sequence[int], perplexities: Sequence[float], *,
                              marker=dict(size=8)))
     x_end = max(steps[-1] if len(steps) else 0, STEPS_SHOWN)
     _baseline_lines(fig, baselines, x_end, highlight=highlight)
-    fig = styled(fig, title=title or _("Validation perplexity (lower is better)"),
-                 x=_("training step"), steps=True, y=_("perplexity (log scale)"))
+    fig = styled_over_steps(fig, title=title or _("Validation perplexity (lower is better)"),
+                            y=_("perplexity (log scale)"))
     return log_axis(fig, np.concatenate([_arr(perplexities), _arr([v for _, v in baselines])]))
 
 
@@ -122,8 +122,8 @@ def grad_norm_figure(steps: Sequence[int], before: Sequence[float], after: Seque
                                  name=_("threshold {value}").format(value=f"{threshold:g}"),
                                  meta="to x_end",
                                  line=dict(color="black", dash="dash")))
-    fig = styled(fig, title=title or _("Gradient norm per step"), x=_("training step"), steps=True,
-                 y=_("‖g‖ over all parameters (log)"))
+    fig = styled_over_steps(fig, title=title or _("Gradient norm per step"),
+                            y=_("‖g‖ over all parameters (log)"))
     return log_axis(fig, np.concatenate([_arr(before), _arr(after),
                                          _arr([threshold] if threshold else [])]))
 

@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, profile, styled,
-                                  waiting_note)
+                                  styled_over_steps, waiting_note)
 from seqviz.figures.training import no_steps_yet
 from seqviz.figures.chart_text import finish
 from seqviz.gradients.figures import wide_log_axis
@@ -108,7 +108,7 @@ def two_loss_figure(runs: Mapping[str, tuple[Sequence[int], Sequence[float]]], *
     values = _run_lines(fig, runs, "loss", 0.6)
     _divergence_marks(fig, divergences or {}, max(values, default=None), counts)
     title = title or _("Training loss, same weights and batches")
-    fig = styled(fig, title=title, x=_("training step"), steps=True, y=_("loss (log)"), height=400)
+    fig = styled_over_steps(fig, title=title, y=_("loss (log)"), height=400)
     fig = finish(fig, title)
     _say_if_empty(fig, runs)
     return wide_log_axis(fig, values) if values else fig
@@ -149,8 +149,7 @@ def clip_norm_figure(runs: Mapping[str, tuple[Sequence[int], Sequence[float]]], 
                  "draw)").format(t=f"{threshold:g}")
     _divergence_marks(fig, divergences or {}, max(values), counts)
     title = title or _("Gradient norm before clipping")
-    fig = styled(fig, title=title, x=_("training step"), steps=True, y=_("‖g‖, all parameters (log)"),
-                 height=400)
+    fig = styled_over_steps(fig, title=title, y=_("‖g‖, all parameters (log)"), height=400)
     fig = finish(fig, title, [note])
     _say_if_empty(fig, runs)
     return wide_log_axis(fig, values)

@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, log_axis, profile,
-                                  styled)
+                                  styled, styled_over_steps)
 from seqviz.figures.chart_text import finish, plain_ticks
 from seqviz.i18n import _, ngettext
 
@@ -167,7 +167,7 @@ def accuracy_figure(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
                                  name=_("chance {p}%").format(p=f"{100 * chance:.0f}"),
                                  line=dict(color="grey", dash="dash")))
     title = title or _("Task accuracy (held-out)")
-    fig = styled(fig, title=title, x=_("training step"), steps=True, y=_("accuracy (%)"), height=400)
+    fig = styled_over_steps(fig, title=title, y=_("accuracy (%)"), height=400)
     fig.update_yaxes(range=[0, 102])
     return finish(fig, title)
 
@@ -249,6 +249,6 @@ def radius_figure(steps: Sequence[int], radii: Mapping[str, Sequence[float]], *,
     fig.add_trace(go.Scatter(x=[0, x_end], y=[1, 1], mode="lines", name=_("radius 1"),
                              line=dict(color="black", dash="dash")))
     title = title or _("Spectral radius of W_hh over training")
-    fig = styled(fig, title=title, x=_("training step"), steps=True, y=_("max |eigenvalue|"), height=400)
+    fig = styled_over_steps(fig, title=title, y=_("max |eigenvalue|"), height=400)
     fig = plain_ticks(fig, values, include=[1.0])
     return finish(fig, title)

@@ -13,7 +13,8 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.style import PALETTE, check_same_length, font_size, profile, styled
+from seqviz.figures.style import (PALETTE, check_same_length, font_size, profile, styled,
+                                  styled_over_steps)
 from seqviz.figures.text_width import text_px
 from seqviz.i18n import N_, _
 
@@ -106,7 +107,7 @@ def accuracy_figure(steps, train_acc, val_acc, *, baseline: float | None = None,
         end = max(int(steps[-1]) if len(steps) else 0, 10)  # as far as the step axis goes
         fig.add_trace(go.Scatter(x=[0, end], y=[100 * baseline] * 2, mode="lines",
                                  name=baseline_name, line=dict(color="#7f7f7f", dash="dash")))
-    fig = styled(fig, title=_("Accuracy"), x=_("training step"), steps=True, y=_("accuracy (%)"))
+    fig = styled_over_steps(fig, title=_("Accuracy"), y=_("accuracy (%)"))
     fig.update_yaxes(range=[0, 101])
     return _step_axis(fig, steps)
 
@@ -129,8 +130,8 @@ def eval_loss_figure(steps, train_loss, val_loss) -> go.Figure:
                              mode="lines+markers", line=dict(color=PALETTE[0])))
     fig.add_trace(go.Scatter(x=np.asarray(steps), y=np.asarray(val_loss), name=_("validation"),
                              mode="lines+markers", line=dict(color=PALETTE[1])))
-    fig = styled(fig, title=_("Loss: training vs validation"), x=_("training step"), steps=True,
-                 y=_("cross-entropy (nats)"))
+    fig = styled_over_steps(fig, title=_("Loss: training vs validation"),
+                            y=_("cross-entropy (nats)"))
     fig.update_yaxes(rangemode="tozero")
     return _step_axis(fig, steps)
 
