@@ -70,8 +70,8 @@ def test_a_run_paused_for_a_silent_page_plays_on_when_the_page_polls_again():
     at.button(key="lm.play").click().run()
     exp = at.session_state["lm.exp"]
     exp.handle.wait(lambda s: s.playing, timeout=30)
-    exp.handle.pause()  # what the watchdog does after IDLE_PAUSE_S without a poll
-    exp.handle.idle_paused = True
+    exp.handle.last_poll -= 100  # no poll for 100 s: the watchdog pauses it
+    assert exp.handle.pause_if_idle(30.0) and exp.handle.idle_paused
     exp.handle.wait(lambda s: not s.playing, timeout=30)
     at.run()
     assert at.session_state["lm.playing"] and not exp.handle.idle_paused

@@ -199,6 +199,33 @@ def test_a_page_that_stops_polling_pauses_its_run(engine):
         engine.idle_pause_s = before
 
 
+def test_a_play_sent_while_the_watchdog_pauses_an_idle_run_is_not_undone(engine):
+    """The page polls again just as the watchdog pauses its run for idleness: its Play (from
+    another thread) waits for the pause to finish, then plays the run; it is not paused after
+    the Play. Without the handle's lock the Play lands between the check and the pause."""
+    run = engine.open(COUNTER, {"step_s": 0.005})
+    run.play()
+    run.wait(lambda s: s.playing, timeout=30)
+    assert not run.pause_if_idle(30.0)  # it polled just now
+    run.last_poll -= 100
+    played = threading.Event()
+
+    def pause_racing_a_play() -> int:
+        page = threading.Thread(target=lambda: (run.play(), played.set()), daemon=True)
+        page.start()
+        page.join(0.5)  # the page's Play, sent while the watchdog is pausing
+        return type(run).pause(run)
+
+    run.pause = pause_racing_a_play
+    try:
+        assert run.pause_if_idle(30.0)
+    finally:
+        del run.pause
+    assert played.wait(10)
+    assert run.wants_play and not run.idle_paused
+    assert run.wait_acked(run._play_seq, timeout=30).playing
+
+
 def test_a_killed_worker_is_replaced_and_its_runs_say_so():
     eng = Engine(workers=1, slice_s=0.02, publish_s=0.05)
     try:

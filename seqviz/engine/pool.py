@@ -229,11 +229,8 @@ class Engine:
     def _pause_idle(self) -> None:
         """Pause the runs whose page stopped polling (a method, so that no loop variable of the
         watchdog keeps a dropped session's handle alive through its sleep)."""
-        now = time.monotonic()
         for handle in list(self._handles.values()):
-            if handle.wants_play and now - handle.last_poll > self.idle_pause_s:
-                handle.pause()
-                handle.idle_paused = True
+            handle.pause_if_idle(self.idle_pause_s)
 
     def _write_stats(self) -> None:
         """With ``SEQVIZ_ENGINE_STATS=FILE``: append once a second a JSON line with the time and
@@ -466,6 +463,7 @@ class RunHandle:
         self._play_pending = False  # admitted to play, the command not sent yet
         self.last_poll = time.monotonic()
         self.idle_paused = False
+        self._play_lock = threading.Lock()  # a page's Play against the watchdog's idle pause
         self.lost = False
         self.factory: str = ""
         self.kwargs: dict = {}
@@ -497,11 +495,24 @@ class RunHandle:
 
     def play(self) -> int:
         """Play now, or wait for a place (``queue_position``) and play when it comes."""
-        self.wants_play, self.idle_paused = True, False
-        self.last_poll = time.monotonic()
-        if self.engine._request_play(self):
-            self._send_play()
-        return self._play_seq
+        with self._play_lock:
+            self.wants_play, self.idle_paused = True, False
+            self.last_poll = time.monotonic()
+            if self.engine._request_play(self):
+                self._send_play()
+            return self._play_seq
+
+    def pause_if_idle(self, idle_s: float) -> bool:
+        """The watchdog's pause of a playing run whose page has not polled for ``idle_s``
+        seconds; True if it paused it. The run is marked idle-paused before it is paused, so a
+        page that reads it paused then reads it idle-paused too (and plays it on), and a Play
+        sent meanwhile waits for this to finish instead of being undone by it."""
+        with self._play_lock:
+            if not self.wants_play or time.monotonic() - self.last_poll <= idle_s:
+                return False
+            self.idle_paused = True
+            self.pause()
+            return True
 
     def _send_play(self) -> None:
         self._play_seq = self._send(P.PLAY)

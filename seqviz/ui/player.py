@@ -45,10 +45,13 @@ def sync_playing(key: str) -> bool:
     because its page stopped polling plays on when the page polls again: the tab was only slow
     (a crowded server queues its reruns) or hidden, and its user never pressed Pause."""
     exp = st.session_state.get(f"{key}.exp")
-    if isinstance(exp, LiveExperiment) and is_playing(key) and exp.handle.idle_paused:
-        exp.play()
-    elif isinstance(exp, LiveExperiment) and is_playing(key) and not exp.handle.playing:
-        st.session_state[f"{key}.playing"] = False
+    if isinstance(exp, LiveExperiment) and is_playing(key) and (exp.handle.idle_paused
+                                                                 or not exp.handle.playing):
+        # read again after ``playing``: the watchdog marks a run idle-paused before pausing it
+        if exp.handle.idle_paused:
+            exp.play()
+        else:
+            st.session_state[f"{key}.playing"] = False
     return is_playing(key)
 
 
