@@ -69,14 +69,15 @@ def test_every_run_factory_module_is_preloaded_in_the_workers():
 
 
 WARM_UP = """
-import json, sys
+import gc, json, sys
 from seqviz.engine.pool import shared_engine
 from seqviz.ui import startup
 done = startup.warm_up()
 stats = shared_engine().worker_stats()
 print(json.dumps({"done": done, "torch": "torch" in sys.modules,
                   "preload": list(shared_engine().preload),
-                  "workers": [s["preloaded"] for s in stats]}))
+                  "workers": [s["preloaded"] for s in stats],
+                  "frozen": [gc.get_freeze_count()] + [s["frozen"] for s in stats]}))
 """
 
 
@@ -92,6 +93,9 @@ def test_warm_up_starts_preloaded_workers_and_imports_every_page_module():
             "seqviz.ui.gradients.clipping"} <= set(done["warmed"])
     assert got["preload"] == list(startup.WORKER_PRELOAD)
     assert got["workers"] and all(w == list(startup.WORKER_PRELOAD) for w in got["workers"])
+    # the server and every worker froze what start-up made: collections skip torch and plotly
+    assert done["frozen"] > 100_000 and len(got["frozen"]) == 3
+    assert all(n > 100_000 for n in got["frozen"]), got["frozen"]
 
 
 def _counting(monkeypatch, module, name: str) -> list:

@@ -78,6 +78,18 @@ def rss_mb() -> float:
         return 0.0
 
 
+def freeze_heap() -> int:
+    """Put every object alive now (modules, their tables, what start-up cached) out of the
+    cyclic garbage collector's sight (``gc.freeze()``), after one last collection; returns how
+    many. A full collection then walks only what was made since. In a server that has imported
+    torch, plotly and the lessons (~450k objects) one took ~200 ms, holding the GIL, so every
+    session stalled; after the freeze, about 1 ms. Frozen objects are still freed by reference
+    counting; only a cycle among them would stay, and start-up makes none that ends."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def release_memory() -> None:
     """After a run is closed: collect its objects and give the freed heap back to the system
     (glibc keeps freed arenas mapped; ``malloc_trim`` returns them, so the worker's resident
@@ -132,6 +144,7 @@ class Worker:
         self.turn: deque[int] = deque()  # round-robin order of run ids
         self.running = True
         self.preloaded: list[str] = []  # what ``preload`` did before the loop (for stats)
+        self.frozen = 0  # objects ``freeze_heap`` put out of the collector's sight (for stats)
 
     # -- commands ----------------------------------------------------------------------------
     def handle(self, msg: tuple) -> None:
@@ -211,7 +224,7 @@ class Worker:
         return {"index": self.index, "pid": os.getpid(), "runs": len(self.slots),
                 "run_ids": sorted(self.slots),
                 "playing": sum(s.playing for s in self.slots.values()), "rss_mb": rss_mb(),
-                "preloaded": list(self.preloaded)}
+                "preloaded": list(self.preloaded), "frozen": self.frozen}
 
     # -- training ------------------------------------------------------------------------------
     def train(self, slot: Slot, n: int | None, until: float | None) -> None:
@@ -316,6 +329,7 @@ def main(argv: list[str]) -> None:
     warm_torch()
     worker = Worker(index, conn, conn, slice_s, publish_s)
     worker.preloaded = preload(argv[4:])
+    worker.frozen = freeze_heap()  # torch and the lessons: collections skip them from now on
     try:
         worker.loop()
     except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
