@@ -73,6 +73,20 @@ def test_the_map_follows_training_and_settles_when_paused():
     assert run.view().map.iteration == still.iteration  # a settled map stays put
 
 
+def test_a_new_map_is_drawn_before_it_has_settled_then_goes_on_settling(monkeypatch):
+    """A new projection's first frame spends at most ``FIRST_BUDGET`` on t-SNE (a new corpus
+    or model is drawn soon); the frames after it settle the map, continuing, not restarting."""
+    from seqviz.embeddings import livemap
+
+    monkeypatch.setattr(livemap, "FIRST_BUDGET", 0.0)  # no t-SNE at all in the first frame
+    run = build_run(EmbConfig())
+    first = run.view().map
+    assert first.iteration == 0 and not first.settled and first.coords.shape == (174, 2)
+    second = run.view().map
+    assert second.iteration > 0 and second.build == first.build  # the same projection, further
+    assert _settle(run).build == first.build
+
+
 def _groups(run) -> list[str]:
     return [word_category(w) or "other" for w in run.exp.corpus.words]
 

@@ -10,7 +10,8 @@ iterations within a time budget:
   time since the last one as credit (up to ``CREDIT_CAP``), and t-SNE spends it. A follow
   (new affinities: ~4 ms for 174 points, ~0.1 s for 2,000) waits until the credit covers it;
 - while they stand still (paused), until the map has settled, at most ``SETTLE_BUDGET``
-  seconds per frame (the page asks for more frames until it has).
+  seconds per frame (the page asks for more frames until it has), ``FIRST_BUDGET`` in a new
+  projection's first frame (affinities included), so that a new corpus or model is drawn soon.
 
 PCA is redone whenever the vectors moved: it costs well under a millisecond at these sizes.
 """
@@ -28,6 +29,8 @@ from seqviz.i18n import N_, Msg
 
 TSNE_SHARE = 0.15  # share of the worker's time t-SNE may take while the vectors move
 SETTLE_BUDGET = 0.25  # seconds of t-SNE per frame while the vectors stand still
+FIRST_BUDGET = 0.12  # ... in a new projection's first frame: a new corpus or model is drawn
+# within ~0.3 s of the change (issue 13), then settles on the page frame by frame
 MAX_INTERVAL = 1.0  # seconds: a longer gap between frames does not buy a longer t-SNE tick
 CREDIT_CAP = 0.3  # seconds of t-SNE credit that can be saved up while the vectors move
 CHUNK = 10  # iterations per openTSNE call while drawing (each call adds ~1 iteration's cost)
@@ -85,10 +88,11 @@ class LiveMap:
         key = (source, cfg.projection, cfg.perplexity, n, cfg.seed, rerun)
         moving = version != self.seen
         self.seen = version
+        first = False
         try:
             if key != self.key:
                 self._build(key, points(n), n, cfg)
-                self.version, moving = version, False
+                self.version, moving, first = version, False, True
             elif self.proj is not None and version != self.version:
                 if not moving or self.credit >= min(self.follow_cost, CREDIT_CAP):
                     begin = time.perf_counter()
@@ -99,7 +103,8 @@ class LiveMap:
                 if moving:  # the credit this frame started with pays for its follow too
                     self._iterate(cfg.tsne_iters, start + self.credit)
                 elif not self.proj.tsne.settled:
-                    self._iterate(10**9, time.perf_counter() + SETTLE_BUDGET, SETTLE_CHUNK)
+                    end = start + FIRST_BUDGET if first else time.perf_counter() + SETTLE_BUDGET
+                    self._iterate(10**9, end, SETTLE_CHUNK)
         except ProjectionError as err:  # e.g. vectors that became NaN
             self.proj, self.error = None, err.msg
         finally:
