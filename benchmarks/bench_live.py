@@ -16,7 +16,8 @@ Every figure is printed beside its reference, measured in the same run (issue 13
   step counter vs a bare torch loop of the same model pinned to core 0, measured before the
   page plays and again after (the ratio is to their mean). Goal >= 0.9.
 - **reruns**: server CPU of a plain rerun and of a live-slider change per page (AppTest, median
-  of 7). Goals < 50 ms and < 80 ms.
+  of 7). Goals < 50 ms and < 80 ms. Then rebuilds (a new hidden size, task or corpus): the
+  rerun's wall time until the new run's charts are drawn, and its server CPU. Goal < 300 ms.
 - **first-chart**: seconds from opening each page on a freshly started server until its first
   chart is drawn (goal <= 3 s), beside the server's start-up time and the time to the page's
   title (Streamlit's own front end: the floor); ``--repeats N`` gives ranges.
@@ -25,6 +26,7 @@ Every figure is printed beside its reference, measured in the same run (issue 13
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing as mp
 import os
 import random
@@ -539,6 +541,88 @@ def reruns(repeats: int = 7) -> None:
         print(f"| {Path(page).stem} | {1000 * plain:.0f} | {live or '–'} | {1000 * first:.0f} |")
 
 
+REBUILDS = {  # page -> changes that need a new model or new data: (what, widget kind, key, value)
+    "pages/1_Language_Model.py": [("hidden size 128 -> 64", "select_slider", "lm.w.hidden_size",
+                                   64),
+                                  ("corpus prose -> Python source", "selectbox", "lm.w.corpus",
+                                   "python")],
+    "pages/3_Gradient_Flow.py": [("hidden size 64 -> 32", "select_slider", "gf.w.hidden_size",
+                                  32),
+                                 ("task recall -> adding", "selectbox", "gf.w.task", "adding")],
+    "pages/4_Clipping.py": [("hidden size 32 -> 16", "select_slider", "clip.w.hidden_size", 16)],
+    "pages/5_Attention.py": [("hidden size 64 -> 32", "select_slider", "att.w.hidden_size", 32),
+                             ("task dates -> reversal", "selectbox", "att.w.task", "reversal")],
+    "pages/7_Embeddings.py": [("embedding size -> 8", "select_slider", "emb.w.embed_size", 8),
+                              ("corpus grammar -> prose", "selectbox", "emb.w.corpus", "prose")],
+    "pages/8_Sequence_Tasks.py": [("hidden size 32 -> 16", "select_slider", "seq.w.hidden_size",
+                                   16),
+                                  ("task reviews -> tagging", "selectbox", "seq.w.task",
+                                   "tagging")],
+    "pages/9_Time_Series.py": [("hidden size 32 -> 16", "select_slider", "ts.w.hidden_size", 16)],
+    "pages/10_CTC.py": [("hidden size 48 -> 32", "select_slider", "ctc.w.hidden_size", 32)],
+}
+
+
+def rebuilds(repeats: int = 7) -> None:
+    """A change that rebuilds the run (issue 13: < 300 ms before the first redraw): the rerun's
+    wall time, which includes the page waiting for the new run's first snapshot from its
+    worker (what the browser then draws), and its server CPU; alternating between the new value
+    and the old one (each a rebuild), median of ``repeats``."""
+    from streamlit.testing.v1 import AppTest
+
+    from seqviz.engine.worker import freeze_heap
+    from seqviz.ui.startup import warm_pages
+
+    warm_pages()  # every page module imported and its caches filled, as the server's start-up
+
+    def full_collection() -> float:
+        start = time.perf_counter()
+        gc.collect()
+        return 1000 * (time.perf_counter() - start)
+
+    before = statistics.median(full_collection() for _ in range(3))
+    frozen = freeze_heap()  # what the server's start-up does next
+    after = statistics.median(full_collection() for _ in range(3))
+    print(f"## A full garbage collection, every page module imported: {before:.0f} ms (the "
+          f"whole server waits: it holds the GIL); after `freeze_heap()` ({frozen:,} objects, as "
+          f"the server's start-up and each worker now do): {after:.1f} ms")
+    print(f"## Rebuilds (AppTest, alternating new and old value, median of {repeats}; goal: "
+          "< 300 ms before the first redraw)")
+    print("Wall: the rerun from the widget change until the script has drawn the new run's "
+          "charts (it waits for the worker's first snapshot of the new run). Server CPU: this "
+          "process's CPU in that rerun. Worker: the new run's build and its views up to the "
+          "snapshot the page drew, in the worker's process.")
+    print("| page | change | wall ms (min-max) | server CPU ms | worker: build + views ms |")
+    print("| --- | --- | --- | --- | --- |")
+    for page, changes in REBUILDS.items():
+        for what, kind, key, value in changes:
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+            at.switch_page(page)
+            at.run()
+            at.run()  # settle (first snapshot, caches)
+            values = [value, getattr(at, kind)(key=key).value]
+            walls, cpus, builds, views = [], [], [], []
+            for i in range(repeats):
+                start = time.perf_counter()
+                cpus.append(_cpu_of(at, lambda a, v=values[i % 2]:
+                                    getattr(a, kind)(key=key).set_value(v)))
+                walls.append(time.perf_counter() - start)
+                if at.exception:
+                    break
+                snap = at.session_state[f"{key.split('.')[0]}.exp"].snapshot()
+                if snap is not None:  # the new run's snapshot the page drew
+                    builds.append(snap.build_s)
+                    views.append(snap.view_s)
+            if at.exception:
+                print(f"| {Path(page).stem} | {what} | error: {at.exception[0].value} | | |")
+                continue
+            worker = (f"{1000 * statistics.median(builds):.0f} + "
+                      f"{1000 * statistics.median(views):.0f}" if builds else "–")
+            print(f"| {Path(page).stem} | {what} | {1000 * statistics.median(walls):.0f} "
+                  f"({1000 * min(walls):.0f}-{1000 * max(walls):.0f}) | "
+                  f"{1000 * statistics.median(cpus):.0f} | {worker} |")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", default="all",
@@ -564,6 +648,7 @@ def main(argv=None) -> None:
         browser_play(args.seconds)
     if args.part in ("reruns", "all"):
         reruns()
+        rebuilds()
     if args.part in ("first-chart", "all"):
         first_chart(args.repeats, args.pages)
 
