@@ -87,6 +87,21 @@ def test_a_new_map_is_drawn_before_it_has_settled_then_goes_on_settling(monkeypa
     assert _settle(run).build == first.build
 
 
+def test_a_settling_frame_yields_to_a_waiting_command(monkeypatch):
+    """While a paused map settles, a command waiting in the worker (the page asking for the
+    vectors, a new analogy) ends the frame after one chunk of iterations instead of up to a
+    quarter of a second of them; the next frames settle on."""
+    from seqviz.embeddings import livemap
+
+    monkeypatch.setattr(livemap, "FIRST_BUDGET", 10.0)  # without the stop it would settle here
+    run = build_run(EmbConfig())
+    run.interrupted = lambda: True  # the worker's check: a command is waiting
+    m = run.view().map
+    assert m.iteration == livemap.SETTLE_CHUNK and not m.settled
+    run.interrupted = lambda: False
+    assert _settle(run).build == m.build
+
+
 def _groups(run) -> list[str]:
     return [word_category(w) or "other" for w in run.exp.corpus.words]
 

@@ -19,6 +19,7 @@ import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -140,6 +141,8 @@ class W2VRun:
         self.query: tuple[str, str, str] | None = None
         self.rerun = 0
         self._probes: tuple[tuple, dict] | None = None
+        # set by the engine's worker: whether a command is waiting (settling t-SNE yields to it)
+        self.interrupted: Callable[[], bool] = lambda: False
         self._diverged = DivergenceWatch(self.exp.trainer)
         self.rewind = WeightHistory()  # the vectors at past steps, for the page's timeline
         self.rewind.offer(self.steps, self._kept)
@@ -276,10 +279,10 @@ class W2VRun:
         cfg = self.exp.cfg
         if self.points is not None:
             return self.map.tick(self.source, self.points_version, lambda n: self.points[:n],
-                                 len(self.points), cfg, self.rerun)
+                                 len(self.points), cfg, self.rerun, stop=self.interrupted)
         words = self.exp.corpus.vocab_size
         return self.map.tick(WORD2VEC, self.steps, lambda n: unit_rows(self.exp.vectors()[:n]),
-                             words, cfg, self.rerun)
+                             words, cfg, self.rerun, stop=self.interrupted)
 
     def _probe_neighbours(self) -> dict:
         key = (self.steps, self.exp.cfg.probes)
@@ -330,6 +333,7 @@ class LiveEmbeddings(LiveExperiment):
         self.groups = [category_of(w) or "other" for w in corpus.words]
         self._sent: dict[str, tuple] = {"points": (handle.generation, WORD2VEC)}
         self._poke_seq = 0
+        self._asked = 0  # the last command whose frame the page is to draw
         self._vectors: tuple[tuple[int, int], np.ndarray, Index | None] | None = None
 
     @classmethod
@@ -342,6 +346,7 @@ class LiveEmbeddings(LiveExperiment):
     def _shown(self, seq: int, wait: bool = False) -> None:
         """A paused page draws once per rerun: let the rerun that made the change draw its
         result (at most ``STEP_WAIT``). A playing page draws each tick anyway."""
+        self._asked = max(self._asked, seq)
         if wait or not self.handle.wants_play:
             try:
                 self.handle.wait_acked(seq, STEP_WAIT)
@@ -379,7 +384,24 @@ class LiveEmbeddings(LiveExperiment):
             return
         self._sent[what] = sent
         self.handle.submit(method, *args)
-        self._shown(self._poke(), wait)
+        seq = self._poke()
+        if wait or not self.settling():
+            self._shown(seq, wait)
+        else:  # the page ticks while the map settles: the next tick draws the change, and this
+            # rerun does not wait for a t-SNE frame (a new corpus or model is drawn sooner)
+            self._asked = max(self._asked, seq)
+
+    def settling(self) -> bool:
+        """Whether the page has no frame yet or its last frame's map had not settled: a paused
+        page then ticks (``seqviz.ui.embeddings.panel``) until it has."""
+        snap = self.handle.snapshot()
+        m = snap.payload.map if snap is not None and snap.payload is not None else None
+        return snap is None or (isinstance(m, MapView) and not m.settled)
+
+    def frame_pending(self, snap: Snapshot | None) -> bool:
+        """A change this page sent has not reached a frame yet (``snap`` is older): a paused
+        page ticks until it has."""
+        return snap is not None and snap.acked < getattr(self, "_asked", 0)
 
     def set_query(self, a: str, b: str, c: str) -> None:
         self._tell("query", (a, b, c), "set_query", a, b, c)

@@ -77,9 +77,11 @@ class LiveMap:
         self.builds = 0
 
     def tick(self, source: tuple, version: Any, points: Callable[[int], np.ndarray], total: int,
-             cfg, rerun: int = 0) -> MapView | MapError:
+             cfg, rerun: int = 0, stop: Callable[[], bool] | None = None) -> MapView | MapError:
         """The map of ``points(n)`` (n, D), the first n = min(cfg.points, total) points of
-        ``source`` at ``version``; advanced for this frame."""
+        ``source`` at ``version``; advanced for this frame. ``stop()`` true (a command waiting
+        in the worker) ends a settling frame early, after at least one chunk: the command is
+        served within milliseconds, and the next frame settles on."""
         start = time.perf_counter()
         self.credit = min(CREDIT_CAP, self.credit + TSNE_SHARE * min(MAX_INTERVAL,
                                                                      start - self.last_tick))
@@ -104,7 +106,7 @@ class LiveMap:
                     self._iterate(cfg.tsne_iters, start + self.credit)
                 elif not self.proj.tsne.settled:
                     end = start + FIRST_BUDGET if first else time.perf_counter() + SETTLE_BUDGET
-                    self._iterate(10**9, end, SETTLE_CHUNK)
+                    self._iterate(10**9, end, SETTLE_CHUNK, stop)
         except ProjectionError as err:  # e.g. vectors that became NaN
             self.proj, self.error = None, err.msg
         finally:
@@ -130,14 +132,15 @@ class LiveMap:
         except ProjectionError as err:
             self.error = err.msg
 
-    def _iterate(self, limit: int, deadline: float, chunk: int = CHUNK) -> None:
-        """Up to ``limit`` t-SNE iterations in chunks, stopping at ``deadline`` (perf_counter)
-        or once settled."""
+    def _iterate(self, limit: int, deadline: float, chunk: int = CHUNK,
+                 stop: Callable[[], bool] | None = None) -> None:
+        """Up to ``limit`` t-SNE iterations in chunks, stopping at ``deadline`` (perf_counter),
+        once settled, or after a chunk when ``stop()``."""
         t = self.proj.tsne
         done = 0
         while done < limit and not t.settled:
             left = deadline - time.perf_counter()
-            if left <= 0:
+            if left <= 0 or (done and stop is not None and stop()):
                 break
             k = min(chunk, limit - done)
             if self.per_iter > 0:

@@ -200,6 +200,8 @@ class Worker:
         start = time.perf_counter()
         try:
             slot.run = load_factory(factory)(**kwargs)
+            if hasattr(slot.run, "interrupted"):  # long views (t-SNE settling) yield to commands
+                slot.run.interrupted = self.command_waiting
             slot.playing = bool(playing)
         except Exception as err:
             slot.error = describe(err)
@@ -219,6 +221,13 @@ class Worker:
             return
         self.send((P.REPLY, request_id, True, value))
         slot.dirty = True  # a call may change what the run shows: publish it
+
+    def command_waiting(self) -> bool:
+        """Whether a command has arrived (a run's long view stops early to let it in)."""
+        try:
+            return bool(self.commands.poll())
+        except (OSError, EOFError):  # the server went away: the loop ends on its next read
+            return False
 
     def stats(self) -> dict:
         return {"index": self.index, "pid": os.getpid(), "runs": len(self.slots),

@@ -181,8 +181,10 @@ def render(key: str, exp: LiveEmbeddings, snap: Snapshot, playing: bool) -> None
     m = view.map
     settled = not isinstance(m, MapView) or m.settled
     poke = getattr(exp, "poke", None)  # a follower's read-only exp cannot: the lecturer's does
-    if not playing and not settled and poke is not None:
-        poke()  # a paused run draws a frame only when asked: the map settles frame by frame
+    pending = poke is not None and exp.frame_pending(snap)  # a change not drawn yet: tick
+    if not playing and (not settled or pending) and poke is not None:
+        if not settled:
+            poke()  # a paused run draws a frame only when asked: the map settles frame by frame
         if not ss.get(f"{key}.settling"):
             # the fragment was scheduled when the map looked settled or was not there yet (a
             # fresh page's first snapshot): tick until it settles, or it stops half-way
@@ -198,10 +200,18 @@ def render(key: str, exp: LiveEmbeddings, snap: Snapshot, playing: bool) -> None
 
 
 def live_panel(key: str, playing: bool) -> None:
-    """The live fragment: ticks while playing, and while a paused run's map still settles."""
+    """The live fragment: ticks while playing, and while a paused run's map still settles or
+    a change it was sent has not reached a frame yet."""
     ss = st.session_state
-    snap = ss[f"{key}.exp"].snapshot()
+    exp = ss[f"{key}.exp"]
+    snap = exp.snapshot()
+    if snap is None:  # a new run: its first frame decides whether the fragment must tick (a
+        try:          # later full rerun to start ticking would drop the page's one-time notices)
+            snap = exp.handle.wait(timeout=player.FIRST_WAIT)
+        except TimeoutError:
+            pass
     m = snap.payload.map if snap is not None and snap.payload is not None else None
-    settling = not playing and isinstance(m, MapView) and not m.settled
+    pending = getattr(exp, "frame_pending", lambda s: False)(snap)
+    settling = not playing and (isinstance(m, MapView) and not m.settled or pending)
     ss[f"{key}.settling"] = settling
     player.live_panel(key, playing or settling, render)
