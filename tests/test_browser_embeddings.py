@@ -140,8 +140,10 @@ def test_glove_and_debiasing_panels_look_right(server, page):
             expect(pg.get_by_role("heading", name=header)).to_be_visible(timeout=180_000)
             expect(pg.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts,
                                                                                timeout=120_000)
-            for chart in pg.locator('[data-testid="stPlotlyChart"]').all():
-                expect(chart.locator(".gtitle")).to_be_visible(timeout=60_000)
+            # every chart drawn with its title; retried as a whole, not chart by chart: a rerun
+            # (GloVe reaching its steps, the map settling) re-sends the page meanwhile
+            untitled = pg.locator('[data-testid="stPlotlyChart"]:not(:has(.gtitle))')
+            expect(untitled).to_have_count(0, timeout=60_000)
             wait_ready(pg)
             pg.get_by_role("heading", name=header).scroll_into_view_if_needed()
             size = pg.viewport_size

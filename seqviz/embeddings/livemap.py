@@ -29,8 +29,9 @@ from seqviz.i18n import N_, Msg
 
 TSNE_SHARE = 0.15  # share of the worker's time t-SNE may take while the vectors move
 SETTLE_BUDGET = 0.25  # seconds of t-SNE per frame while the vectors stand still
-FIRST_BUDGET = 0.12  # ... in a new projection's first frame: a new corpus or model is drawn
-# within ~0.3 s of the change (issue 13), then settles on the page frame by frame
+FIRST_BUDGET = 0.2  # ... in a new projection's first frame: the default map (174 points,
+# ~0.13 s) still settles in it, so a first visit draws once and does not tick; a bigger map
+# (a new corpus) is drawn after this, then settles on the page frame by frame
 MAX_INTERVAL = 1.0  # seconds: a longer gap between frames does not buy a longer t-SNE tick
 CREDIT_CAP = 0.3  # seconds of t-SNE credit that can be saved up while the vectors move
 CHUNK = 10  # iterations per openTSNE call while drawing (each call adds ~1 iteration's cost)
