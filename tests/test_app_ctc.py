@@ -68,6 +68,26 @@ def test_beam_width_applies_live_without_a_rebuild():
     assert q == ["8"] or q == "8"
 
 
+def test_a_live_slider_on_a_paused_run_keeps_the_figures_and_a_step_renews_them():
+    """The learning rate moved on a paused run: a new snapshot, the same figures (not built
+    again); a Step: new figures, of the new step."""
+    at = run_page(PAGE, query=SMALL)
+    run_until(at, _charts, what="the first charts")
+    exp = at.session_state["ctc.exp"]
+    held = at.session_state["memo.ctc.figs"][1]
+    version = exp.snapshot().version
+    at.select_slider(key="ctc.w.lr").set_value(0.003).run()
+    assert not at.exception and at.session_state["ctc.exp"] is exp
+    exp.handle.wait(lambda s: s.version > version, timeout=30)
+    at.run()
+    assert exp.snapshot().version > version
+    assert at.session_state["memo.ctc.figs"][1] is held
+    at.button(key="ctc.step").click().run()
+    run_until(at, lambda a: _shown_step(a) == 1, what="the step's snapshot")
+    assert at.session_state["memo.ctc.figs"][1] is not held
+    assert trace_len(figures(at)[3]["data"][0]) == 1  # the loss curve has the step
+
+
 def test_collapse_rule_good_and_bad_paths():
     at = run_page(PAGE, query=SMALL)
     at.text_input(key="ctc.path").input("aa-a--bb").run()

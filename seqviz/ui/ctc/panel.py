@@ -22,7 +22,7 @@ from seqviz.i18n import _, pgettext
 from seqviz.ui import player
 from seqviz.ui.controls import held
 from seqviz.ui.layout import columns, text_block
-from seqviz.ui.live import once_per_snapshot, run_notices
+from seqviz.ui.live import memo, run_notices
 
 
 def build(cfg: CTCConfig, *, playing: bool = False) -> LiveCTC:
@@ -71,6 +71,16 @@ def _figures(view: CTCView) -> dict[str, go.Figure]:
     }
 
 
+def _figures_tag(snap: Snapshot, view: CTCView) -> tuple:
+    """What the four figures are drawn from. A snapshot that changes none of it (a live
+    slider moved on a paused run) keeps the figures: building them costs ~40 ms of Plotly."""
+    p, ev = view.probe, view.evals
+    return (snap.run_id, snap.generation, len(view.steps),
+            int(view.steps[-1]) if len(view.steps) else -1, len(ev),
+            ev[-1].step if ev else -1, view.diverged_steps, p.step, p.index, p.beam_width,
+            view.cfg.beam)
+
+
 def _decoding(view: CTCView) -> None:
     p = view.probe
     st.subheader(_("Decoding example {i}").format(i=p.index))
@@ -97,7 +107,7 @@ def render(key: str, exp: LiveCTC, snap: Snapshot, playing: bool) -> None:
     if view is None:
         return
     _metrics(view, snap)
-    figs = once_per_snapshot(key, snap, lambda: _figures(view))
+    figs = memo(f"{key}.figs", _figures_tag(snap, view), lambda: _figures(view))
     st.plotly_chart(figs["post"], key=f"{key}.chart.post")
     st.caption(_("Rows: the blank ({blank}) and each symbol; the red row above shows which "
                  "symbol was spoken at each frame (the model never sees it). Untrained, every "
