@@ -120,6 +120,16 @@ _METRIC_JS = """([label, n]) => {
 }"""
 
 
+def page_language(page) -> str:
+    """The page's language, from its address (``lang=``, which the app keeps there). Not from
+    which buttons are on the page at this instant: a page caught between two runs of its
+    script may show none, and a Chinese page then passed for an English one (a CI run waited
+    90 s for an English "Step" on a page that showed "步数 0")."""
+    from urllib.parse import parse_qs, urlparse
+
+    return parse_qs(urlparse(page.url).query).get("lang", ["en"])[0]
+
+
 def wait_metric_at_least(page, label: str, n: float, timeout: float = 90) -> float:
     """Wait (polling in the page) until the metric labelled exactly ``label`` shows >= n."""
     handle = wait_js(page, _METRIC_JS, arg=[label, n], timeout=timeout)

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import (metric, no_exception, play_until, shot, step_count, wait_metric_at_least,
-                           wait_ready)
+from tests.browser import (metric, no_exception, page_language, play_until, shot, step_count,
+                           wait_metric_at_least, wait_ready)
 
 pytestmark = pytest.mark.browser
 
@@ -112,7 +112,7 @@ def test_embeddings_look_right_in_both_languages_and_presenter_mode(server, page
 
     def ready(pg):
         wait_ready(pg)
-        lang = "zh" if pg.get_by_role("button", name="▶ 播放").count() else "en"
+        lang = page_language(pg)
         _trained_and_settled(pg, lang)
         overlaps.extend((pg.url, pair) for pair in _overlapping_labels(pg))
 
@@ -130,7 +130,7 @@ def test_glove_and_debiasing_panels_look_right(server, page):
     def ready_for(tab: str, charts: int):
         def ready(pg):
             wait_ready(pg)
-            lang = "zh" if pg.get_by_role("button", name="▶ 播放").count() else "en"
+            lang = page_language(pg)
             with use_language(lang):
                 step = pgettext("metric", "GloVe step")
                 header = {"glove": _("GloVe beside word2vec"),
