@@ -102,6 +102,22 @@ def test_a_settling_frame_yields_to_a_waiting_command(monkeypatch):
     assert _settle(run).build == m.build
 
 
+def test_the_worker_tells_an_embeddings_run_when_a_command_is_waiting():
+    """The engine's worker gives each run it builds its check for waiting commands, which is
+    what ends a settling frame early (above)."""
+    from multiprocessing import Pipe
+
+    from seqviz.engine.worker import Worker
+
+    server, worker_end = Pipe()
+    worker = Worker(0, worker_end, worker_end, 0.02, 0.05)
+    worker.open(1, FACTORY, {"cfg": EmbConfig()}, 1, False, 1)
+    run = worker.slots[1].run
+    assert worker.slots[1].error is None and not run.interrupted()
+    server.send(("anything",))  # a command arrives
+    assert run.interrupted()
+
+
 def _groups(run) -> list[str]:
     return [word_category(w) or "other" for w in run.exp.corpus.words]
 

@@ -83,7 +83,7 @@ def freeze_heap() -> int:
     cyclic garbage collector's sight (``gc.freeze()``), after one last collection; returns how
     many. A full collection then walks only what was made since. In a server that has imported
     torch, plotly and the lessons (~450k objects) one took ~200 ms, holding the GIL, so every
-    session stalled; after the freeze, about 1 ms. Frozen objects are still freed by reference
+    session stalled; after the freeze, under 1 ms. Frozen objects are still freed by reference
     counting; only a cycle among them would stay, and start-up makes none that ends."""
     gc.collect()
     gc.freeze()
