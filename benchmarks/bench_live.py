@@ -486,7 +486,8 @@ def first_chart(repeats: int = 1, only: str = "") -> None:
 
     def span(values) -> str:
         lo, hi = min(values), max(values)
-        return f"{lo:.1f}" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}-{hi:.1f}"
+        out = f"{lo:.1f}" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}-{hi:.1f}"
+        return out + (f" (median {statistics.median(values):.2f})" if len(values) >= 3 else "")
 
     for name, runs in rows.items():
         print(f"| {name} | " + " | ".join(span([r[i] for r in runs]) for i in range(4)) + " |")
