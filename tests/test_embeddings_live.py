@@ -87,6 +87,23 @@ def test_a_new_map_is_drawn_before_it_has_settled_then_goes_on_settling(monkeypa
     assert _settle(run).build == first.build
 
 
+def test_a_first_frame_that_cannot_settle_in_its_budget_is_drawn_after_one_chunk(monkeypatch):
+    """A new map that would not settle within ``FIRST_BUDGET`` at its pace (prose's 300 points
+    need ~0.3 s) is drawn after its first chunk, not at the end of the budget: a new corpus is
+    drawn sooner. One that can settles in its first frame, and a first visit draws once."""
+    from seqviz.embeddings import livemap
+
+    monkeypatch.setattr(livemap, "FIRST_BUDGET", 0.15)  # room for a chunk, not for settling
+    run = build_run(EmbConfig(corpus="prose"))
+    m = run.view().map
+    assert m.iteration == livemap.SETTLE_CHUNK and not m.settled and m.coords.shape == (300, 2)
+    assert _settle(run).build == m.build  # the same projection settles over the next frames
+
+    monkeypatch.setattr(livemap, "FIRST_BUDGET", 10.0)  # fits: settled in its first frame
+    run = build_run(EmbConfig(seed=1))
+    assert run.view().map.settled
+
+
 def test_a_settling_frame_yields_to_a_waiting_command(monkeypatch):
     """While a paused map settles, a command waiting in the worker (the page asking for the
     vectors, a new analogy) ends the frame after one chunk of iterations instead of up to a

@@ -11,7 +11,8 @@ iterations within a time budget:
   (new affinities: ~4 ms for 174 points, ~0.1 s for 2,000) waits until the credit covers it;
 - while they stand still (paused), until the map has settled, at most ``SETTLE_BUDGET``
   seconds per frame (the page asks for more frames until it has), ``FIRST_BUDGET`` in a new
-  projection's first frame (affinities included), so that a new corpus or model is drawn soon.
+  projection's first frame (affinities included), so that a new corpus or model is drawn soon;
+  a first frame that cannot settle in it at the pace of its first chunk ends after that chunk.
 
 PCA is redone whenever the vectors moved: it costs well under a millisecond at these sizes.
 """
@@ -30,8 +31,9 @@ from seqviz.i18n import N_, Msg
 TSNE_SHARE = 0.15  # share of the worker's time t-SNE may take while the vectors move
 SETTLE_BUDGET = 0.25  # seconds of t-SNE per frame while the vectors stand still
 FIRST_BUDGET = 0.2  # ... in a new projection's first frame: the default map (174 points,
-# ~0.13 s) still settles in it, so a first visit draws once and does not tick; a bigger map
-# (a new corpus) is drawn after this, then settles on the page frame by frame
+# ~0.13-0.19 s) still settles in it, so a first visit draws once and does not tick. A map that
+# cannot (prose's 300 points: ~0.3 s) is drawn after its first chunk instead, so a new corpus
+# is drawn soon, and settles on the page frame by frame
 MAX_INTERVAL = 1.0  # seconds: a longer gap between frames does not buy a longer t-SNE tick
 CREDIT_CAP = 0.3  # seconds of t-SNE credit that can be saved up while the vectors move
 CHUNK = 10  # iterations per openTSNE call while drawing (each call adds ~1 iteration's cost)
@@ -107,7 +109,7 @@ class LiveMap:
                     self._iterate(cfg.tsne_iters, start + self.credit)
                 elif not self.proj.tsne.settled:
                     end = start + FIRST_BUDGET if first else time.perf_counter() + SETTLE_BUDGET
-                    self._iterate(10**9, end, SETTLE_CHUNK, stop)
+                    self._iterate(10**9, end, SETTLE_CHUNK, stop, whole=first)
         except ProjectionError as err:  # e.g. vectors that became NaN
             self.proj, self.error = None, err.msg
         finally:
@@ -134,14 +136,19 @@ class LiveMap:
             self.error = err.msg
 
     def _iterate(self, limit: int, deadline: float, chunk: int = CHUNK,
-                 stop: Callable[[], bool] | None = None) -> None:
+                 stop: Callable[[], bool] | None = None, whole: bool = False) -> None:
         """Up to ``limit`` t-SNE iterations in chunks, stopping at ``deadline`` (perf_counter),
-        once settled, or after a chunk when ``stop()``."""
+        once settled, or after a chunk when ``stop()``. ``whole``: all or one chunk, i.e. also
+        stop after a chunk if the iterations left (to the schedule's end) would not fit before
+        the deadline at that chunk's pace: the frame is then drawn at once, not at the
+        deadline, and the map settles over the next frames anyway."""
         t = self.proj.tsne
         done = 0
         while done < limit and not t.settled:
             left = deadline - time.perf_counter()
             if left <= 0 or (done and stop is not None and stop()):
+                break
+            if done and whole and self.per_iter * (t.total_iter - t.iteration) > left:
                 break
             k = min(chunk, limit - done)
             if self.per_iter > 0:
