@@ -593,7 +593,8 @@ def rebuilds(repeats: int = 7) -> None:
           "charts (it waits for the worker's first snapshot of the new run). Server CPU: this "
           "process's CPU in that rerun. Worker: the new run's build and its views up to the "
           "snapshot the page drew, in the worker's process.")
-    print("| page | change | wall ms (min-max) | server CPU ms | worker: build + views ms |")
+    print("| page | change | wall ms (min-max; medians there and back) | server CPU ms | "
+          "worker: build + views ms |")
     print("| --- | --- | --- | --- | --- |")
     for page, changes in REBUILDS.items():
         for what, kind, key, value in changes:
@@ -619,8 +620,11 @@ def rebuilds(repeats: int = 7) -> None:
                 continue
             worker = (f"{1000 * statistics.median(builds):.0f} + "
                       f"{1000 * statistics.median(views):.0f}" if builds else "–")
+            there, back = walls[0::2], walls[1::2]  # to the new value, back to the default
             print(f"| {Path(page).stem} | {what} | {1000 * statistics.median(walls):.0f} "
-                  f"({1000 * min(walls):.0f}-{1000 * max(walls):.0f}) | "
+                  f"({1000 * min(walls):.0f}-{1000 * max(walls):.0f}; there "
+                  f"{1000 * statistics.median(there):.0f}, back "
+                  f"{1000 * statistics.median(back):.0f}) | "
                   f"{1000 * statistics.median(cpus):.0f} | {worker} |")
 
 

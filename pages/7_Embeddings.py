@@ -45,13 +45,14 @@ if new.lm not in sources.lm_choices():
                  ).format(name=new.lm[:40]))
     new = dataclasses.replace(new, lm="live")
 exp, new = rebuild_or_apply(K, cfg, checked(cfg, new),
-                            lambda c: panel.build(c, upload_text, playing=is_playing(K)),
+                            lambda c: panel.build(c, upload_text, playing=is_playing(K),
+                                                  soon=f"{K}.exp" in ss),
                             "word2vec", fallback=lambda c: dataclasses.replace(c, corpus="grammar"))
 
 
 # ---- player, lecture, map and queries --------------------------------------------------------
 _step, _reset = step_and_reset(K, lambda: panel.build(ss[f"{K}.config"],
-                                                   ss.get(f"{K}.upload_text")))
+                                                   ss.get(f"{K}.upload_text"), soon=True))
 
 
 src, notice = sources.current_source(K, new, exp)

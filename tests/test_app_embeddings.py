@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from seqviz.embeddings.livemap import SETTLE_CHUNK
 from seqviz.lm.config import LMConfig
 from tests.apptest_utils import figures, run_page, run_until, texts, trace_len
 from tests.live_helpers import live_lm as open_live_lm
@@ -92,6 +93,9 @@ def test_step_play_pause_reset():
     assert _view(at).map.build == before + 1 and _view(at).map.source == ("word2vec",)
     at.button(key="emb.reset").click().run()
     assert not at.exception and _exp(at) is not exp and _exp(at).steps == 0
+    # it replaces a drawn run: its map is drawn after one t-SNE chunk, not once settled ...
+    assert _metrics(at)["t-SNE iteration"] == str(SETTLE_CHUNK) and "(settled)" not in texts(at)
+    run_until(at, lambda a: "(settled)" in texts(a), what="the new run's map settling")  # ... then
 
 
 def test_live_settings_keep_the_run_and_model_settings_rebuild():
@@ -109,6 +113,18 @@ def test_live_settings_keep_the_run_and_model_settings_rebuild():
     at.select_slider(key="emb.w.embed_size").set_value(8).run()
     assert not at.exception and _exp(at) is not exp and _exp(at).steps == 0
     assert _exp(at).vectors().shape == (174, 8)
+
+
+def test_a_rebuild_draws_its_new_map_before_it_has_settled():
+    """A first visit's map settles before it is drawn; a rebuild's (a new model size here) is
+    drawn after one chunk of t-SNE, sooner, and settles on the page (issue 13: a rebuild is
+    drawn within 300 ms)."""
+    at = _drawn(run_page(PAGE))
+    exp = _exp(at)
+    at.select_slider(key="emb.w.embed_size").set_value(8).run()
+    assert not at.exception and _exp(at) is not exp
+    assert _metrics(at)["t-SNE iteration"] == str(SETTLE_CHUNK) and "(settled)" not in texts(at)
+    run_until(at, lambda a: "(settled)" in texts(a), what="the rebuilt run's map settling")
 
 
 def test_too_few_points_for_the_perplexity_gives_a_message():

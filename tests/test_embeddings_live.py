@@ -104,6 +104,21 @@ def test_a_first_frame_that_cannot_settle_in_its_budget_is_drawn_after_one_chunk
     assert run.view().map.settled
 
 
+def test_a_run_that_replaces_a_drawn_one_draws_its_map_after_one_chunk(monkeypatch):
+    """``build_run(soon=True)`` (the page's rebuild or Reset): the first map is drawn after one
+    chunk however much budget is left, and settles over the next frames; a later projection
+    of the same run (another source) gets the usual first frame."""
+    from seqviz.embeddings import livemap
+
+    monkeypatch.setattr(livemap, "FIRST_BUDGET", 10.0)  # it would settle in its first frame
+    run = build_run(EmbConfig(), soon=True)
+    m = run.view().map
+    assert m.iteration == livemap.SETTLE_CHUNK and not m.settled
+    assert _settle(run).build == m.build
+    run.rerun += 1  # a fresh map of the same run: settles at once, as a first visit's does
+    assert run.view().map.settled
+
+
 def test_a_settling_frame_yields_to_a_waiting_command(monkeypatch):
     """While a paused map settles, a command waiting in the worker (the page asking for the
     vectors, a new analogy) ends the frame after one chunk of iterations instead of up to a

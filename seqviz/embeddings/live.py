@@ -118,7 +118,7 @@ def warm() -> None:
 class W2VRun:
     """Worker side: a ``W2VExperiment`` plus its curves, probes, analogy answer and map."""
 
-    def __init__(self, exp: W2VExperiment):
+    def __init__(self, exp: W2VExperiment, soon: bool = False):
         self.exp = exp
         self.loss = Thinned(3)  # step, loss, EMA
         self.acc = Thinned(4)  # step, all, gender, plural
@@ -136,7 +136,7 @@ class W2VRun:
                 self.eval_s += time.perf_counter() - start
 
         exp.trainer.evaluate_fn = timed
-        self.map = LiveMap()
+        self.map = LiveMap(soon)
         self.source, self.points, self.points_version = WORD2VEC, None, 0
         self.query: tuple[str, str, str] | None = None
         self.rerun = 0
@@ -315,9 +315,12 @@ class W2VRun:
             map=self._map(), eval_s=self.eval_s, tsne_s=self.map.tsne_s)
 
 
-def build_run(cfg: EmbConfig, upload_text: str | None = None) -> W2VRun:
+def build_run(cfg: EmbConfig, upload_text: str | None = None, soon: bool = False) -> W2VRun:
+    """``soon``: the run replaces one the page has drawn (a rebuild, a Reset): its first map is
+    drawn after one chunk of t-SNE and settles on the page, instead of settling (up to
+    ``FIRST_BUDGET``) before the page can draw anything."""
     corpus = corpus_for(text_of(cfg, upload_text), cfg.min_count)
-    return W2VRun(W2VExperiment.build(cfg, corpus=corpus))
+    return W2VRun(W2VExperiment.build(cfg, corpus=corpus), soon)
 
 
 class LiveEmbeddings(LiveExperiment):
@@ -338,8 +341,11 @@ class LiveEmbeddings(LiveExperiment):
 
     @classmethod
     def open(cls, engine: Engine, cfg: EmbConfig, corpus: W2VCorpus, *,
-             upload_text: str | None = None, playing: bool = False) -> "LiveEmbeddings":
+             upload_text: str | None = None, playing: bool = False,
+             soon: bool = False) -> "LiveEmbeddings":
         kwargs = {"cfg": cfg, "upload_text": upload_text if cfg.corpus == "upload" else None}
+        if soon:  # replaces a run the page has drawn (``build_run``)
+            kwargs["soon"] = True
         return cls(engine.open(FACTORY, kwargs, playing=playing), cfg, corpus)
 
     # -- commands ----------------------------------------------------------------------------

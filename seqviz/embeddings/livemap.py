@@ -12,7 +12,9 @@ iterations within a time budget:
 - while they stand still (paused), until the map has settled, at most ``SETTLE_BUDGET``
   seconds per frame (the page asks for more frames until it has), ``FIRST_BUDGET`` in a new
   projection's first frame (affinities included), so that a new corpus or model is drawn soon;
-  a first frame that cannot settle in it at the pace of its first chunk ends after that chunk.
+  a first frame that cannot settle in it at the pace of its first chunk ends after that chunk,
+  as does the first frame of a run that replaces one the page has drawn (``LiveMap(soon=True)``:
+  a new corpus or model size is drawn at once, and the reader sees its map settle).
 
 PCA is redone whenever the vectors moved: it costs well under a millisecond at these sizes.
 """
@@ -65,7 +67,8 @@ class MapError:
 class LiveMap:
     """One projection at a time, rebuilt when its key changes; ``tsne_s`` counts its seconds."""
 
-    def __init__(self):
+    def __init__(self, soon: bool = False):
+        self.soon = soon  # the first projection is drawn after one chunk (a page's rebuild)
         self.proj: LiveProjection | None = None
         self.key: tuple | None = None
         self.version: Any = None  # the vectors the projection follows
@@ -109,7 +112,9 @@ class LiveMap:
                     self._iterate(cfg.tsne_iters, start + self.credit)
                 elif not self.proj.tsne.settled:
                     end = start + FIRST_BUDGET if first else time.perf_counter() + SETTLE_BUDGET
-                    self._iterate(10**9, end, SETTLE_CHUNK, stop, whole=first)
+                    soon = first and self.soon and self.builds == 1
+                    self._iterate(SETTLE_CHUNK if soon else 10**9, end, SETTLE_CHUNK, stop,
+                                  whole=first)
         except ProjectionError as err:  # e.g. vectors that became NaN
             self.proj, self.error = None, err.msg
         finally:

@@ -49,9 +49,11 @@ def warm() -> None:
     _corpus(hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest(), cfg.min_count, text)
 
 
-def build(cfg: EmbConfig, upload_text: str | None, *, playing: bool = False) -> LiveEmbeddings:
+def build(cfg: EmbConfig, upload_text: str | None, *, playing: bool = False,
+          soon: bool = False) -> LiveEmbeddings:
     """The corpus here (cached, shared: labels and counts; bad text raises ``CorpusError``,
-    translated, before any worker is asked), the model and its trainer in an engine worker."""
+    translated, before any worker is asked), the model and its trainer in an engine worker.
+    ``soon``: it replaces a run the page has drawn, so its map is drawn before it settles."""
     text = upload_text if cfg.corpus == "upload" else _text(cfg.corpus)
     if not text:
         raise CorpusError(_("Choose a .txt file to train on your own text."))
@@ -60,7 +62,7 @@ def build(cfg: EmbConfig, upload_text: str | None, *, playing: bool = False) -> 
         corpus = _corpus(digest, cfg.min_count, text)
     except CorpusError:
         raise CorpusError(corpus_problem(text, cfg.min_count)) from None
-    return LiveEmbeddings.open(shared_engine(), cfg, corpus, playing=playing,
+    return LiveEmbeddings.open(shared_engine(), cfg, corpus, playing=playing, soon=soon,
                                upload_text=upload_text if cfg.corpus == "upload" else None)
 
 
