@@ -57,8 +57,13 @@ def _baseline_lines(fig: go.Figure, baselines: Sequence[tuple[str, float]], x_en
 
 
 def _divergence_marks(fig: go.Figure, steps: Sequence[int]) -> None:
-    for s in steps:
-        fig.add_vline(x=s, line=dict(color="red", width=1, dash="dot"))
+    """A dotted red vertical at each step where the run diverged (one per step: a rewinding run
+    can diverge at the same step again), set at once: ``add_vline`` re-validates every shape so
+    far on each call, so 100 divergences took 2 s and 300 took 18 s of the page's rerun."""
+    line = dict(color="red", width=1, dash="dot")
+    fig.update_layout(shapes=[*fig.layout.shapes, *(
+        dict(type="line", xref="x", yref="y domain", x0=s, x1=s, y0=0, y1=1, line=line)
+        for s in sorted({int(s) for s in steps}))])
     if steps:
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines",
                                  name=_("divergence (restored)"),
