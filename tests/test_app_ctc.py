@@ -30,6 +30,11 @@ def test_page_draws_its_four_charts_with_titles():
     assert trellis["data"][0]["type"] == "heatmap" and len(trellis["data"]) == 4  # 3 paths
     assert trace_len(ler["data"][0]) == 1  # the step-0 evaluation
     assert "Prefix beam search" in texts(at) and "alignments collapse to it" in texts(at)
+    # the beams are a markdown table: no st.dataframe, whose Arrow and grid code (~1.5 MB)
+    # would load beside Plotly's on a first visit and delay the first chart
+    beams = at.session_state["ctc.exp"].snapshot().payload.probe.beams
+    assert len(at.dataframe) == 0 and len(beams) >= 1
+    assert "| rank | label | p(label \\| frames) | correct |" in texts(at)
 
 
 def test_step_then_reset():

@@ -23,6 +23,7 @@ from seqviz.ui import player
 from seqviz.ui.controls import held
 from seqviz.ui.layout import columns, text_block
 from seqviz.ui.live import memo, run_notices
+from seqviz.ui.tables import table
 
 
 def build(cfg: CTCConfig, *, playing: bool = False) -> LiveCTC:
@@ -98,7 +99,7 @@ def _decoding(view: CTCView) -> None:
              _("correct"): "✅" if tuple(lab) == tuple(p.label) else ""}
             for i, (lab, lp) in enumerate(p.beams)]
     st.markdown(_("**Prefix beam search**, width {b}:").format(b=p.beam_width))
-    st.dataframe(rows, hide_index=True, width="stretch")
+    table(rows)  # markdown: st.dataframe made a first visit load ~1.5 MB of Arrow and grid code
 
 
 def render(key: str, exp: LiveCTC, snap: Snapshot, playing: bool) -> None:
