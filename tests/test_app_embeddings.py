@@ -94,6 +94,7 @@ def test_step_play_pause_reset():
     at.button(key="emb.reset").click().run()
     assert not at.exception and _exp(at) is not exp and _exp(at).steps == 0
     # it replaces a drawn run: its map is drawn after one t-SNE chunk, not once settled ...
+    assert _exp(at).handle.kwargs.get("soon") is True  # (on any machine: the page asked so)
     assert _metrics(at)["t-SNE iteration"] == str(SETTLE_CHUNK) and "(settled)" not in texts(at)
     run_until(at, lambda a: "(settled)" in texts(a), what="the new run's map settling")  # ... then
 
@@ -121,8 +122,10 @@ def test_a_rebuild_draws_its_new_map_before_it_has_settled():
     drawn within 300 ms)."""
     at = _drawn(run_page(PAGE))
     exp = _exp(at)
+    assert "soon" not in exp.handle.kwargs  # a first visit: settled before it is drawn
     at.select_slider(key="emb.w.embed_size").set_value(8).run()
     assert not at.exception and _exp(at) is not exp
+    assert _exp(at).handle.kwargs.get("soon") is True  # the page asked, whatever the machine
     assert _metrics(at)["t-SNE iteration"] == str(SETTLE_CHUNK) and "(settled)" not in texts(at)
     run_until(at, lambda a: "(settled)" in texts(a), what="the rebuilt run's map settling")
 
