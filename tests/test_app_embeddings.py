@@ -130,6 +130,37 @@ def test_a_rebuild_draws_its_new_map_before_it_has_settled():
     run_until(at, lambda a: "(settled)" in texts(a), what="the rebuilt run's map settling")
 
 
+def _sidebar_sliders(at) -> set:
+    return {s.key for s in at.sidebar.select_slider}
+
+
+def test_the_finer_settings_wait_in_collapsed_sidebar_groups():
+    """Subsampling, passes, seed and the like, and t-SNE's perplexity, rate and iterations, are
+    in two collapsed sidebar groups whose widgets are sent only when opened (nine fewer widgets
+    for the browser to lay out before the first chart). A value set in a group survives its
+    closing; a link that sets one opens its group."""
+    at = _drawn(run_page(PAGE))
+    assert {"emb.w.embed_size", "emb.w.window", "emb.w.lr", "emb.w.points"} <= _sidebar_sliders(at)
+    assert not {"emb.w.subsample", "emb.w.epochs", "emb.w.perplexity"} & _sidebar_sliders(at)
+    assert {"More training settings", "More t-SNE settings"} <= {e.label for e in at.expander}
+    at.session_state["emb.details.more"] = True
+    at.run()
+    assert {"emb.w.subsample", "emb.w.epochs"} <= _sidebar_sliders(at)
+    at.select_slider(key="emb.w.epochs").set_value(10).run()
+    exp = _exp(at)
+    assert not at.exception and exp.cfg.epochs == 10
+    at.session_state["emb.details.more"] = False
+    at.run()
+    at.run()
+    assert "emb.w.epochs" not in _sidebar_sliders(at)
+    assert _exp(at) is exp and at.session_state["emb.config"].epochs == 10
+    assert at.query_params["epochs"] in (["10"], "10")
+
+    linked = _drawn(run_page(PAGE, query={"perplexity": "30"}))
+    assert linked.select_slider(key="emb.w.perplexity").value == 30.0
+    assert "emb.w.epochs" not in _sidebar_sliders(linked)
+
+
 def test_too_few_points_for_the_perplexity_gives_a_message():
     at = _drawn(run_page(PAGE, query={"points": "20", "perplexity": "100"}))
     warnings = " ".join(w.value for w in at.warning)

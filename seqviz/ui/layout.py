@@ -65,7 +65,8 @@ def page_header(title: str, caption: str | None = None) -> None:
         st.caption(caption)
 
 
-def lazy_expander(label: str, key: str, *, open_now: bool = False) -> tuple[Any, bool]:
+def lazy_expander(label: str, key: str, *, open_now: bool = False, where: Any = None
+                  ) -> tuple[Any, bool]:
     """A collapsed expander whose contents are drawn only while it is open: ``(box, is_open)``.
     Opening or closing it reruns the page (Streamlit's ``on_change="rerun"``), so a closed
     lecture, export or reference panel costs the page's first chart nothing: the browser gets
@@ -73,10 +74,11 @@ def lazy_expander(label: str, key: str, *, open_now: bool = False) -> tuple[Any,
 
     ``open_now`` opens it when it turns true (presenter mode, a lecture step's link, a message
     to show), once: a reader who then closes it keeps it closed. Its state is
-    ``st.session_state[key]`` (a test opens it by setting that to True)."""
+    ``st.session_state[key]`` (a test opens it by setting that to True). ``where``: the
+    container it goes in (the sidebar, say); the page's main area by default."""
     ss, asked = st.session_state, f"{key}.asked"
     if open_now and not ss.get(asked):
         ss[key] = True
     ss[asked] = open_now
-    box = st.expander(label, key=key, on_change="rerun")
+    box = (st if where is None else where).expander(label, key=key, on_change="rerun")
     return box, bool(box.open)

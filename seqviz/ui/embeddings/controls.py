@@ -15,7 +15,14 @@ from seqviz.embeddings.objectives import OBJECTIVE_NAMES
 from seqviz.i18n import _, language
 from seqviz.ui.controls import held, integer, ladder, select, text_upload
 from seqviz.ui.embeddings import sources
-from seqviz.ui.state import config_params, open_config, seed_widgets
+from seqviz.ui.layout import lazy_expander
+from seqviz.ui.state import config_params, open_config, seed_widgets, widget_key
+
+
+# Sidebar groups that start collapsed (``_details``): the settings a first look can leave alone.
+TRAINING_DETAILS = ("subsample", "min_count", "batch_size", "optimizer", "epochs", "seed")
+TSNE_DETAILS = ("perplexity", "tsne_lr", "tsne_iters")
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(EmbConfig)}
 
 
 def open_page_config(key: str) -> EmbConfig:
@@ -69,20 +76,24 @@ def controls(key: str) -> None:
     ladder(key, "embed_size", _("Embedding size E"), [2, 4, 8, 16, 32, 64, 128, 300], main=True)
     ladder(key, "window", _("Window (max words each side)"), list(range(1, 11)))
     ladder(key, "negatives", _("Negative samples k"), [1, 2, 3, 5, 10, 15, 20, 30])
-    ladder(key, "subsample", _("Subsampling threshold t"), [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1],
-           fmt=lambda v: _("off") if v == 0 else f"{v:g}")
-    ladder(key, "min_count", _("Minimum count"), [1, 2, 3, 5, 10, 20, 50])
-    ladder(key, "batch_size", _("Batch (pairs per step)"),
-           [16, 32, 64, 128, 256, 512, 1024, 4096])
-    select(key, "optimizer", _("Optimiser"), ["sgd", "adam"], horizontal=True,
-           fmt={"adam": "Adam", "sgd": "SGD"}.get)
     ladder(key, "lr", _("Learning rate (live)"),
            [1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2, 0.025, 0.05, 0.1, 1.0, 10.0],
            help=_("Per (word, context) pair, as gensim's alpha; it falls linearly to 0.4 % of "
                   "itself over the passes below."))
-    ladder(key, "epochs", _("Passes over the corpus"), [1, 2, 3, 5, 10, 20, 50, 100])
-    integer(key, "seed", _("Seed"), 0, 2**31 - 1,
-            help=_("Same seed, same vectors, batches and map."))
+    box = _details(key, "more", _("More training settings"), TRAINING_DETAILS)
+    if box is not None:
+        ladder(key, "subsample", _("Subsampling threshold t"),
+               [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1], where=box,
+               fmt=lambda v: _("off") if v == 0 else f"{v:g}")
+        ladder(key, "min_count", _("Minimum count"), [1, 2, 3, 5, 10, 20, 50], where=box)
+        ladder(key, "batch_size", _("Batch (pairs per step)"),
+               [16, 32, 64, 128, 256, 512, 1024, 4096], where=box)
+        select(key, "optimizer", _("Optimiser"), ["sgd", "adam"], horizontal=True, where=box,
+               fmt={"adam": "Adam", "sgd": "SGD"}.get)
+        ladder(key, "epochs", _("Passes over the corpus"), [1, 2, 3, 5, 10, 20, 50, 100],
+               where=box)
+        integer(key, "seed", _("Seed"), 0, 2**31 - 1, where=box,
+                help=_("Same seed, same vectors, batches and map."))
     sb.text_input(_("Probe words (comma-separated)"), value=held(f"{key}.w.probes", ""),
                   key=f"{key}.w.probes",
                   help=_("Their nearest neighbours are listed while it trains; empty = "
@@ -97,16 +108,35 @@ def _map_controls(key: str) -> None:
            fmt={"tsne": "t-SNE", "pca": "PCA"}.get, main=True)
     ladder(key, "points", _("Points (most frequent first)"),
            [20, 50, 100, 200, 300, 500, 1000, 2000, 5000])
-    ladder(key, "perplexity", _("t-SNE perplexity"), [2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 50.0,
-                                                        100.0])
-    ladder(key, "tsne_lr", _("t-SNE learning rate (live)"),
-           [0.0, 10.0, 50.0, 100.0, 200.0, 500.0, 1000.0],
-           fmt=lambda v: _("auto (n / exaggeration)") if v == 0 else f"{v:g}")
-    ladder(key, "tsne_iters", _("t-SNE iterations per frame (live)"),
-           [1, 2, 5, 10, 20, 50, 100, 200],
-           help=_("While the vectors move; a paused map runs until it has settled."))
     select(key, "colour", _("Colour by"), ["category", "frequency"], horizontal=True,
            fmt=lambda v: {"category": _("category"), "frequency": _("frequency")}[v])
+    box = _details(key, "tsne", _("More t-SNE settings"), TSNE_DETAILS)
+    if box is not None:
+        ladder(key, "perplexity", _("t-SNE perplexity"),
+               [2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 50.0, 100.0], where=box)
+        ladder(key, "tsne_lr", _("t-SNE learning rate (live)"),
+               [0.0, 10.0, 50.0, 100.0, 200.0, 500.0, 1000.0], where=box,
+               fmt=lambda v: _("auto (n / exaggeration)") if v == 0 else f"{v:g}")
+        ladder(key, "tsne_iters", _("t-SNE iterations per frame (live)"),
+               [1, 2, 5, 10, 20, 50, 100, 200], where=box,
+               help=_("While the vectors move; a paused map runs until it has settled."))
+
+
+def _details(key: str, name: str, label: str, names: tuple[str, ...]):
+    """A collapsed sidebar group of settings a first look can do without: its widgets are sent
+    only while it is open (``lazy_expander``), so they cost the page's first chart nothing.
+    It opens by itself when one of them leaves its default (a link, a value set before): a
+    setting in effect is shown until the reader closes it. Its values are written back on
+    each run, so a closed group keeps them (Streamlit drops the value of a widget a run does
+    not draw; ``seqviz.ui.tabs`` does the same). The container, or None when closed."""
+    ss = st.session_state
+    for wk in (widget_key(key, n) for n in names):
+        if wk in ss:
+            ss[wk] = ss[wk]
+    changed = any(ss.get(widget_key(key, n), _DEFAULTS[n]) != _DEFAULTS[n] for n in names)
+    box, is_open = lazy_expander(label, f"{key}.details.{name}", open_now=changed,
+                                 where=st.sidebar)
+    return box if is_open else None
 
 
 def settings() -> dict:
