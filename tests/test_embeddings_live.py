@@ -79,6 +79,7 @@ def test_a_new_map_is_drawn_before_it_has_settled_then_goes_on_settling(monkeypa
     from seqviz.embeddings import livemap
 
     monkeypatch.setattr(livemap, "FIRST_BUDGET", 0.0)  # no t-SNE at all in the first frame
+    monkeypatch.setattr(livemap, "FIRST_VISIT_BUDGET", 0.0)  # (a run's first map has its own)
     run = build_run(EmbConfig())
     first = run.view().map
     assert first.iteration == 0 and not first.settled and first.coords.shape == (174, 2)
@@ -94,14 +95,35 @@ def test_a_first_frame_that_cannot_settle_in_its_budget_is_drawn_after_one_chunk
     from seqviz.embeddings import livemap
 
     monkeypatch.setattr(livemap, "FIRST_BUDGET", 0.15)  # room for a chunk, not for settling
+    monkeypatch.setattr(livemap, "FIRST_VISIT_BUDGET", 0.15)
     run = build_run(EmbConfig(corpus="prose"))
     m = run.view().map
     assert m.iteration == livemap.SETTLE_CHUNK and not m.settled and m.coords.shape == (300, 2)
     assert _settle(run).build == m.build  # the same projection settles over the next frames
 
     monkeypatch.setattr(livemap, "FIRST_BUDGET", 10.0)  # fits: settled in its first frame
+    monkeypatch.setattr(livemap, "FIRST_VISIT_BUDGET", 10.0)
     run = build_run(EmbConfig(seed=1))
     assert run.view().map.settled
+
+
+def test_a_first_visit_settles_its_map_in_a_longer_first_frame(monkeypatch):
+    """A run's first map (a first visit: no run replaced) has ``FIRST_VISIT_BUDGET``, so a busy
+    machine still draws it once, settled, and the page does not tick and rerun whole while the
+    browser loads it; a later projection of the run, and a run that replaces a drawn one, keep
+    ``FIRST_BUDGET``."""
+    from seqviz.embeddings import livemap
+
+    monkeypatch.setattr(livemap, "FIRST_BUDGET", 0.0)  # a busy machine: no room at all
+    monkeypatch.setattr(livemap, "FIRST_VISIT_BUDGET", 10.0)
+    run = build_run(EmbConfig())
+    m = run.view().map
+    assert m.settled and m.build == 1
+    run.rerun += 1  # "Re-run the projection": a new map of the same run
+    again = run.view().map
+    assert again.build == 2 and again.iteration == 0 and not again.settled
+    replaced = build_run(EmbConfig(), soon=True).view().map  # a rebuild: FIRST_BUDGET too
+    assert replaced.iteration == 0 and not replaced.settled
 
 
 def test_a_run_that_replaces_a_drawn_one_draws_its_map_after_one_chunk(monkeypatch):
@@ -111,6 +133,7 @@ def test_a_run_that_replaces_a_drawn_one_draws_its_map_after_one_chunk(monkeypat
     from seqviz.embeddings import livemap
 
     monkeypatch.setattr(livemap, "FIRST_BUDGET", 10.0)  # it would settle in its first frame
+    monkeypatch.setattr(livemap, "FIRST_VISIT_BUDGET", 10.0)
     run = build_run(EmbConfig(), soon=True)
     m = run.view().map
     assert m.iteration == livemap.SETTLE_CHUNK and not m.settled
@@ -126,6 +149,7 @@ def test_a_settling_frame_yields_to_a_waiting_command(monkeypatch):
     from seqviz.embeddings import livemap
 
     monkeypatch.setattr(livemap, "FIRST_BUDGET", 10.0)  # without the stop it would settle here
+    monkeypatch.setattr(livemap, "FIRST_VISIT_BUDGET", 10.0)
     run = build_run(EmbConfig())
     run.interrupted = lambda: True  # the worker's check: a command is waiting
     m = run.view().map

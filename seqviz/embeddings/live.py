@@ -318,7 +318,7 @@ class W2VRun:
 def build_run(cfg: EmbConfig, upload_text: str | None = None, soon: bool = False) -> W2VRun:
     """``soon``: the run replaces one the page has drawn (a rebuild, a Reset): its first map is
     drawn after one chunk of t-SNE and settles on the page, instead of settling (up to
-    ``FIRST_BUDGET``) before the page can draw anything."""
+    ``FIRST_VISIT_BUDGET``) before the page can draw anything."""
     corpus = corpus_for(text_of(cfg, upload_text), cfg.min_count)
     return W2VRun(W2VExperiment.build(cfg, corpus=corpus), soon)
 

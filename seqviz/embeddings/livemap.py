@@ -14,7 +14,9 @@ iterations within a time budget:
   projection's first frame (affinities included), so that a new corpus or model is drawn soon;
   a first frame that cannot settle in it at the pace of its first chunk ends after that chunk,
   as does the first frame of a run that replaces one the page has drawn (``LiveMap(soon=True)``:
-  a new corpus or model size is drawn at once, and the reader sees its map settle).
+  a new corpus or model size is drawn at once, and the reader sees its map settle). A run's
+  very first map (a first visit) has ``FIRST_VISIT_BUDGET`` instead, so that it is drawn once,
+  settled, even on a busy machine.
 
 PCA is redone whenever the vectors moved: it costs well under a millisecond at these sizes.
 """
@@ -36,6 +38,12 @@ FIRST_BUDGET = 0.2  # ... in a new projection's first frame: the default map (17
 # ~0.13-0.19 s) still settles in it, so a first visit draws once and does not tick. A map that
 # cannot (prose's 300 points: ~0.3 s) is drawn after its first chunk instead, so a new corpus
 # is drawn soon, and settles on the page frame by frame
+FIRST_VISIT_BUDGET = 0.5  # ... in the first frame of a run's first map, unless it replaces a
+# drawn run (``soon``): a first visit. The default map takes 0.14 s in a fresh worker on a quiet
+# machine but 0.2-0.4 s while the browser lays the page out on the same cores; drawn unsettled,
+# the page would tick until it settles and then rerun whole to stop ticking, and the browser
+# would lay the page out twice while loading Plotly (Embeddings' first chart: median 3.18 s of
+# 8 loads with 0.2 s here, 3.01 s with 0.5 s)
 MAX_INTERVAL = 1.0  # seconds: a longer gap between frames does not buy a longer t-SNE tick
 CREDIT_CAP = 0.3  # seconds of t-SNE credit that can be saved up while the vectors move
 CHUNK = 10  # iterations per openTSNE call while drawing (each call adds ~1 iteration's cost)
@@ -111,7 +119,9 @@ class LiveMap:
                 if moving:  # the credit this frame started with pays for its follow too
                     self._iterate(cfg.tsne_iters, start + self.credit)
                 elif not self.proj.tsne.settled:
-                    end = start + FIRST_BUDGET if first else time.perf_counter() + SETTLE_BUDGET
+                    visit = first and self.builds == 1 and not self.soon
+                    end = (start + (FIRST_VISIT_BUDGET if visit else FIRST_BUDGET) if first
+                           else time.perf_counter() + SETTLE_BUDGET)
                     soon = first and self.soon and self.builds == 1
                     self._iterate(SETTLE_CHUNK if soon else 10**9, end, SETTLE_CHUNK, stop,
                                   whole=first)
