@@ -223,9 +223,11 @@ _LAYOUT_JS = """() => {
   const min = (a) => a.length ? Math.min(...a) : null;
   const cut = [...document.querySelectorAll('[data-testid="stMain"] button p, ' +
                                             '[data-testid="stMain"] .stMarkdownEllipsis, ' +
-                                            '[data-testid="stMain"] :is(h1, h2, h3)')]
+                                            '[data-testid="stMain"] :is(h1, h2, h3), ' +
+                                            '[data-testid="stMain"] ' +
+                                            '[data-testid="stSelectbox"] input')]
     .filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1)
-    .map(e => e.textContent.trim().slice(0, 40));
+    .map(e => (e.value || e.textContent).trim().slice(0, 40));
   return {
     overflow: Math.max(doc.scrollWidth - doc.clientWidth, main.scrollWidth - main.clientWidth),
     ticks: min(sizes('[data-testid="stPlotlyChart"] .xtick text, ' +
@@ -249,7 +251,7 @@ def check_looks(page, url: str, name: str, ready, looks=LOOKS) -> list[str]:
     horizontal overflow, chart text a reader cannot read whole (``chart_geometry``: a title
     cut or on the plot, a legend on an axis title or ticks, ticks on each other), and in
     presenter mode chart ticks or legends under 20 px, titles under 26 px, or button / metric /
-    heading text cut off."""
+    heading text or a select box's value (the key controls above the charts) cut off."""
     problems = []
     sep = "&" if "?" in url else "?"
     for lang, present, (w, h) in looks:

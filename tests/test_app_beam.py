@@ -126,7 +126,7 @@ def test_the_finished_convention_control():
     query = {"source": "lm_prose", "text": "(see section ", "beam_width": "2",
              "finished": "keep"}
     at = run_page(PAGE, query=query)
-    assert "the beam is refilled" in figures(at)[0]["layout"]["title"]["text"]
+    assert "the beam refills" in figures(at)[0]["layout"]["title"]["text"]
     assert at.table[0].value.iloc[0]["output"] == "These methods are"
     at.selectbox(key="beam.w.finished").set_value("shrink").run()
     assert not at.exception

@@ -21,7 +21,7 @@ from seqviz.data.uploads import text_id
 from seqviz.limits import MAX_TEXT_BYTES, MB
 from seqviz.i18n import _, language
 from seqviz.ui.data import upload_store
-from seqviz.ui.layout import control_area
+from seqviz.ui.layout import control_area, widest
 from seqviz.ui.setup import relabel
 from seqviz.ui.state import sync_url, widget_key
 
@@ -42,10 +42,11 @@ def select(key: str, name: str, label: str, options: Sequence[Any], *, where=Non
            main: bool = False):
     """A radio (``horizontal``) or select box. Labels come translated; ``main`` marks one of the
     page's few key controls (above the charts in presenter mode)."""
-    where = where if where is not None else control_area(main)
     wk = relabel(widget_key(key, name))
     current = held(wk, options[0])
     opts = _with_current(options, current)
+    if where is None:  # a select box's value cannot wrap: it needs a cell wide enough
+        where = control_area(main, 0 if horizontal else widest(map(fmt, opts)))
     if horizontal:
         return where.radio(label, opts, index=opts.index(current), key=wk, format_func=fmt,
                            horizontal=True, help=help, on_change=sync_url, args=(key,))

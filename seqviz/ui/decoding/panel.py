@@ -17,7 +17,7 @@ from seqviz.ui.live import memo
 
 STATUS_NAMES = {"kept": N_("kept in the beam"), "pruned": N_("pruned"),
                 "finished": N_("finished (end token)"), "greedy": N_("greedy only (left the beam)")}
-FINISHED_NAMES = {"shrink": N_("the beam shrinks"), "keep": N_("the beam is refilled")}
+FINISHED_NAMES = {"shrink": N_("the beam shrinks"), "keep": N_("the beam refills")}
 
 
 def tree_title(tree: BeamTree) -> str:

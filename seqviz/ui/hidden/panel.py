@@ -28,7 +28,7 @@ from seqviz.ui.state import store_config, widget_key, widget_values
 
 REFRESH_SECONDS = 2.0  # retrace period while the live model trains
 FALLBACK = {"en": "lm_python", "zh": "lm_grammar_zh"}  # shown when the chosen model is not there
-LABELS = {LIVE: N_("Live model from the Language model page"),
+LABELS = {LIVE: N_("Live model (Language model page)"),
           UPLOAD: N_("Upload a checkpoint (.pt)"),
           "lm_python": N_("Bundled: LSTM on Python source code"),
           "lm_prose": N_("Bundled: GRU on English prose"),
