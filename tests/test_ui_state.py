@@ -72,3 +72,36 @@ def test_invalid_setting_is_reported_and_the_old_config_kept():
     before = at.session_state["kept"]
     _run(at, lr=-1.0)
     assert "Invalid setting" in at.error[0].value and at.session_state["kept"] == before
+
+
+def _ticking_page():
+    import dataclasses
+
+    import streamlit as st
+
+    from seqviz.lm.config import LMConfig
+    from seqviz.ui.state import open_config, rerun_page, store_config
+
+    ss = st.session_state
+    if ss.pop("tick", False):  # stands for a live fragment's tick: it runs without the page body
+        rerun_page()  # e.g. the worker paused the run: redraw the Play button
+    cfg = open_config(LMConfig, "t")
+    if "change" in ss:  # a change from the sidebar
+        cfg = dataclasses.replace(cfg, **ss.pop("change"))
+    store_config("t", cfg)
+
+
+def test_a_full_rerun_from_a_stale_tick_keeps_the_last_change():
+    """A tick sent before the last change reached the browser's address bar runs with the old
+    address; a full rerun it starts must not read that address as a link and undo the change."""
+    at = AppTest.from_function(_ticking_page).run()
+    old = at.query_params["lr"]
+    at.session_state["change"] = {"lr": 0.01}
+    at.run()
+    assert at.query_params["lr"] == "0.01"
+    at.query_params["lr"] = old  # the address the tick was sent with
+    at.session_state["tick"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["t.config"].lr == 0.01
+    assert at.query_params["lr"] == "0.01"
