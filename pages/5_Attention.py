@@ -15,7 +15,7 @@ from seqviz.i18n import N_, _
 from seqviz.ui.attention import panel, sections
 from seqviz.ui.controls import held, integer, ladder, select
 from seqviz.ui.export import export_panel
-from seqviz.ui.layout import control_area, page_header
+from seqviz.ui.layout import control_area, page_header, widest
 from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import relabel, setup_page
@@ -57,7 +57,7 @@ fresh = ss[widget_key(K, "pretrained")] == "none"
 if fresh:
     sb.header(_("Task"))
     tasks = list(TASKS)
-    control_area(main=True).selectbox(
+    control_area(main=True, text=widest(map(_task, tasks))).selectbox(
         _("Task"), tasks, index=tasks.index(held(widget_key(K, "task"), tasks[0])),
         key=relabel(widget_key(K, "task")), format_func=_task,
         on_change=panel.on_task_change, args=(K,),

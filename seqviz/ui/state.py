@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from dataclasses import fields
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -119,6 +119,16 @@ def seed_widgets(key: str, cfg: Any) -> None:
         wk = widget_key(key, f.name)
         if wk not in st.session_state:
             st.session_state[wk] = getattr(cfg, f.name)
+
+
+def keep_widget_values(widget_keys: Iterable[str]) -> None:
+    """Write each widget's value back to session state: Streamlit drops the value of a widget
+    that a run does not draw (a closed tab's or a collapsed group's), and a value written back
+    is the session's own and survives (Streamlit's documented way to keep it)."""
+    ss = st.session_state
+    for wk in widget_keys:
+        if wk in ss:
+            ss[wk] = ss[wk]
 
 
 def widget_values(key: str, cfg: Any) -> dict[str, Any]:

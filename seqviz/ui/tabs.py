@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 import streamlit as st
 
 from seqviz.i18n import _
-from seqviz.ui.state import sync_url, widget_key
+from seqviz.ui.state import keep_widget_values, sync_url, widget_key
 
 
 def config_tabs(key: str, name: str, labels: Mapping[str, str], where: Any = None,
@@ -32,9 +32,7 @@ def config_tabs(key: str, name: str, labels: Mapping[str, str], where: Any = Non
     session's own (Streamlit's documented way to keep a widget's value across runs that do not
     draw it)."""
     ss, ids = st.session_state, list(labels)
-    for wk in keep:
-        if wk in ss:
-            ss[wk] = ss[wk]
+    keep_widget_values(keep)
     shown = [_(labels[t]) for t in ids]
     want = ss.get(widget_key(key, name), ids[0])  # the config's tab: a link sets it
     clicked, drawn = ss.get(f"{key}.{name}"), ss.get(f"{key}.{name}.drawn")

@@ -16,7 +16,8 @@ from seqviz.i18n import _, language
 from seqviz.ui.controls import held, integer, ladder, select, text_upload
 from seqviz.ui.embeddings import sources
 from seqviz.ui.layout import lazy_expander
-from seqviz.ui.state import config_params, open_config, seed_widgets, widget_key
+from seqviz.ui.state import (config_params, keep_widget_values, open_config, seed_widgets,
+                             widget_key)
 
 
 # Sidebar groups that start collapsed (``_details``): the settings a first look can leave alone.
@@ -130,9 +131,7 @@ def _details(key: str, name: str, label: str, names: tuple[str, ...]):
     each run, so a closed group keeps them (Streamlit drops the value of a widget a run does
     not draw; ``seqviz.ui.tabs`` does the same). The container, or None when closed."""
     ss = st.session_state
-    for wk in (widget_key(key, n) for n in names):
-        if wk in ss:
-            ss[wk] = ss[wk]
+    keep_widget_values(widget_key(key, n) for n in names)
     changed = any(ss.get(widget_key(key, n), _DEFAULTS[n]) != _DEFAULTS[n] for n in names)
     box, is_open = lazy_expander(label, f"{key}.details.{name}", open_now=changed,
                                  where=st.sidebar)
