@@ -5,12 +5,13 @@ browser context reproduces them (issue 14)."""
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import no_exception, wait_ready
+from tests.browser import no_exception, step_count, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -109,3 +110,105 @@ def test_address_bar_follows_every_change_and_reopens_the_same_experiment(server
     assert other.locator('[data-testid="stAlert"]').filter(has_text="Ignored").count() == 0
     expect(_sidebar(other).get_by_role("radio", name="GRU")).to_be_checked()
     fresh.close()
+
+
+class _HeldReplies:
+    """Holds the server's messages to the page while ``holding``, so that the page goes on
+    showing (and sending) the address it had: what a busy machine or a slow network does
+    between a change and its address reaching the browser. Counts the runs that finished."""
+
+    def __init__(self, page):
+        self.holding, self.held, self.finished = False, [], 0
+        page.route_web_socket(re.compile(r".*/_stcore/stream$"), self._route)
+
+    def _route(self, ws):
+        server = ws.connect_to_server()
+        ws.on_message(server.send)
+
+        def reply(message):
+            if isinstance(message, bytes):
+                from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+                msg = ForwardMsg()
+                msg.ParseFromString(message)
+                self.finished += msg.WhichOneof("type") == "script_finished"
+            if self.holding:
+                self.held.append(message)
+            else:
+                ws.send(message)
+        server.on_message(reply)
+        self.ws = ws
+
+    def release(self):
+        self.holding = False
+        for message in self.held:
+            self.ws.send(message)
+        self.held = []
+
+
+def _until(page, done, what: str, timeout: float = 60) -> None:
+    """Let Playwright deliver the socket's messages until ``done()`` holds (a retrying wait on
+    a condition in this process, which ``expect`` cannot watch)."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        page.wait_for_timeout(50)
+
+
+def test_a_click_sent_with_the_old_address_keeps_the_change(server, browser):
+    """A click sent after a change but before the change's address reached the browser
+    carries the old address. The page must take it for what it is, not for a link the user
+    opened: before, the click on Step undid the change (the optimiser went back to Adam)."""
+    ctx = browser.new_context(viewport={"width": 1500, "height": 2600})
+    page = ctx.new_page()
+    replies = _HeldReplies(page)
+    page.goto(server + START)
+    wait_ready(page)
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_attached()
+    assert _params(page.url)["optimizer"] == "adam" and step_count(page) == 0
+    replies.holding = True
+    runs = replies.finished
+    _radio("SGD")(page)
+    _until(page, lambda: replies.finished > runs, "the change's run to finish")
+    page.get_by_role("button", name="⏭ Step").click()  # sent with the old address
+    runs = replies.finished
+    _until(page, lambda: replies.finished > runs, "the Step run to finish")
+    assert _params(page.url)["optimizer"] == "adam"  # the page never saw the change's address
+    replies.release()
+    expect(page).to_have_url(re.compile(r"[?&]optimizer=sgd(&|$)"), timeout=30_000)
+    wait_ready(page)
+    expect(_sidebar(page).get_by_role("radio", name="SGD")).to_be_checked()
+    assert _params(page.url).get("optimizer") == "sgd"
+    assert step_count(page) == 1
+    no_exception(page)
+    ctx.close()
+
+
+def test_back_and_a_lecture_step_open_in_the_same_session(server, browser):
+    """The links that do change the settings in a session that has them: the browser's Back
+    (it undoes the last change) and a lecture step's link, whose mark leaves the address."""
+    ctx = browser.new_context(viewport={"width": 1500, "height": 2600})
+    page = ctx.new_page()
+    page.goto(server + START)
+    wait_ready(page)
+    _radio("SGD")(page)
+    expect(page).to_have_url(re.compile(r"[?&]optimizer=sgd(&|$)"), timeout=30_000)
+    wait_ready(page)
+    page.go_back()
+    expect(_sidebar(page).get_by_role("radio", name="Adam")).to_be_checked(timeout=30_000)
+    wait_ready(page)
+    assert _params(page.url)["optimizer"] == "adam"
+
+    page.get_by_text("Lecture:", exact=False).first.click()
+    step = page.get_by_role("link", name=re.compile("Set up step 2"))
+    expect(step).to_be_visible(timeout=30_000)
+    want = {k: v[-1] for k, v in parse_qs(urlsplit(step.get_attribute("href")).query).items()}
+    assert want.pop("link") == "1"
+    step.click()
+    for k, v in want.items():
+        expect(page).to_have_url(re.compile(rf"[?&]{k}={re.escape(v)}(&|$)"), timeout=30_000)
+    wait_ready(page)
+    now = _params(page.url)
+    assert {k: now.get(k) for k in want} == want and "link" not in now, now
+    no_exception(page)
+    ctx.close()

@@ -105,3 +105,31 @@ def test_a_full_rerun_from_a_stale_tick_keeps_the_last_change():
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["t.config"].lr == 0.01
     assert at.query_params["lr"] == "0.01"
+
+
+def test_a_run_sent_with_a_stale_address_keeps_the_session_settings():
+    """A click sent before the last change's address reached the browser (no tick involved):
+    the old address is not a link the user opened, so the change stays and is written again."""
+    at = AppTest.from_function(_ticking_page).run()
+    old = at.query_params["lr"]
+    at.session_state["change"] = {"lr": 0.01}
+    at.run()
+    at.query_params["lr"] = old  # the address the click was sent with
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["t.config"].lr == 0.01
+    assert at.query_params["lr"] == "0.01"
+
+
+def test_the_apps_own_link_wins_in_a_session_that_has_the_page_and_leaves_no_mark():
+    """A lecture step or a preset (``link_params``) opened in the same session sets the page
+    up as the link says, widgets included, and its mark leaves the address."""
+    at = AppTest.from_function(_ticking_page).run()
+    at.session_state["change"] = {"lr": 0.01}
+    at.run()
+    at.query_params["lr"] = "0.1"
+    at.query_params["link"] = "1"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["t.config"].lr == 0.1 and at.session_state["t.w.lr"] == 0.1
+    assert "link" not in at.query_params and at.query_params["lr"] == "0.1"

@@ -41,9 +41,7 @@ def test_a_link_to_a_forgotten_upload_says_so_and_trains_on_the_default():
     assert other.session_state["lm.config"].corpus == "prose"
     other.run()  # a later rerun (the first snapshot's, a click) still says it: a student who
     assert "no longer has" in texts(other)  # looks a moment later must see why
-    other.query_params.clear()
-    other.query_params["corpus"] = "grammar"  # another corpus chosen: the notice goes
-    other.run()
+    other.selectbox(key="lm.w.corpus").set_value("grammar").run()  # another corpus: it goes
     assert "no longer has" not in texts(other)
 
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from seqviz.i18n import N_, _
 from seqviz.ui.catalog import existing_pages, page_title
+from seqviz.ui.setup import link_params
 
 PRESETS = [  # (label, query parameters of the language-model page)
     (N_("LSTM on Python source"), {"corpus": "python", "cell": "lstm", "hidden_size": "128"}),
@@ -42,7 +43,7 @@ def render() -> None:
     st.header(_("Quick start"))
     st.markdown(_("Each link opens the language-model page with a ready-made experiment:"))
     for label, params in PRESETS:
-        st.page_link("pages/1_Language_Model.py", label="▶ " + _(label), query_params=params)
+        st.page_link("pages/1_Language_Model.py", label="▶ " + _(label), query_params=link_params(params))
     st.markdown(_("For a lecture, the bundled models show results at once:"))
     for path, label, params in BUNDLED:
-        st.page_link(path, label="▶ " + _(label), query_params=params or None)
+        st.page_link(path, label="▶ " + _(label), query_params=link_params(params) if params else None)

@@ -10,7 +10,7 @@ import streamlit as st
 from seqviz.i18n import _, ngettext
 from seqviz.lecture import LectureStep, matches
 from seqviz.ui.layout import lazy_expander
-from seqviz.ui.setup import display_params, presenting
+from seqviz.ui.setup import link_params, presenting
 
 
 def lecture_panel(key: str, page: str, steps: Sequence[LectureStep], cfg: Any,
@@ -31,7 +31,7 @@ def lecture_panel(key: str, page: str, steps: Sequence[LectureStep], cfg: Any,
         for i, step in enumerate(steps if is_open else (), 1):
             st.markdown(f"**{i}. {_(step.title)}**" + (" ⬅" if current == i - 1 else ""))
             st.page_link(page, label=_("Set up step {i}").format(i=i), icon="▶",
-                         query_params={**step.params, **display_params()})
+                         query_params=link_params(step.params))
             st.markdown(_("**Watch:** {text}").format(text=_(step.watch)))
             st.markdown(_("**Predict first:** {text}").format(text=_(step.question)))
             shown = st.session_state.get(f"{key}.lecture.shown.{i}", False)

@@ -159,6 +159,16 @@ def display_params() -> dict[str, str]:
     return out
 
 
+LINK = "link"  # marks the app's own links to a setup (see state.page_config); never kept
+
+
+def link_params(params: dict[str, str]) -> dict[str, str]:
+    """``st.page_link``'s query parameters for a link to a setup (a lecture step, a preset):
+    the setup, the display settings, and the mark that makes ``page_config`` take it as a link
+    the user opened even in a session that already has the page."""
+    return {**params, **display_params(), LINK: "1"}
+
+
 def presenting() -> bool:
     return bool(st.session_state.get(PRESENT, False))
 

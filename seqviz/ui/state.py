@@ -18,7 +18,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from seqviz.config import check, from_query, rebuild_changes, to_query
 from seqviz.data import CorpusError
 from seqviz.i18n import _
-from seqviz.ui.setup import display_params
+from seqviz.ui.setup import LINK, display_params
 
 C = TypeVar("C")
 
@@ -29,14 +29,24 @@ def page_config(cls: type[C], key: str) -> C:
     Sidebar navigation clears the query string, so an empty one means "keep what this session
     had". A non-empty one that differs from both the session copy and what this page last
     wrote to the URL (``sync_url`` writes it from a widget's callback, before the script has
-    stored the new config) is a link the user opened (a preset on the home page, a pasted
-    link): it wins, and the widgets are reset to it.
+    stored the new config) wins, and the widgets are reset to it, when it is a link the user
+    opened: a new session's (a pasted link), one of the app's own links (a home-page preset, a
+    lecture step: ``link_params`` marks them) or the browser's Back and Forward. Any other is
+    an address the browser sent before the page's last change had reached it (a click on Play
+    a moment after a slider moved): the session keeps its settings and writes them again.
     """
     store = f"{key}.config"
     params = config_params()
     current = st.session_state.get(store)
     written = st.session_state.get(f"{key}.written")
-    if current is None or (params and params != to_query(current) and params != written):
+    opened = _opened()
+    if LINK in st.query_params:
+        del st.query_params[LINK]
+    differs = current is None or (bool(params) and params != to_query(current)
+                                  and params != written)
+    if differs and current is not None and not opened:
+        publish(current, key)  # a stale address: the address bar shows the settings again
+    elif differs:
         cfg, notices = from_query(cls, params)
         st.session_state[store] = cfg
         st.session_state[f"{key}.notices"] = notices
@@ -61,8 +71,17 @@ DISPLAY_PARAMS = ("lang", "present")  # how a page is shown, not what it compute
 
 
 def config_params() -> dict[str, str]:
-    """The URL's query parameters without the display ones (language, presenter mode)."""
-    return {k: v for k, v in st.query_params.to_dict().items() if k not in DISPLAY_PARAMS}
+    """The URL's query parameters without the display ones (language, presenter mode) and the
+    link mark."""
+    return {k: v for k, v in st.query_params.to_dict().items()
+            if k not in DISPLAY_PARAMS and k != LINK}
+
+
+def _opened() -> bool:
+    """Whether this run's address is one the user opened in this session: one of the app's
+    own links, or the browser's Back or Forward."""
+    ctx = get_script_run_ctx()
+    return LINK in st.query_params or bool(getattr(ctx, "is_history_navigation", False))
 
 
 def publish(cfg: Any, key: str | None = None) -> None:

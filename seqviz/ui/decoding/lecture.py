@@ -15,7 +15,7 @@ import streamlit as st
 from seqviz.i18n import _
 from seqviz.lecture import LectureStep, matches
 from seqviz.ui.layout import lazy_expander
-from seqviz.ui.setup import display_params
+from seqviz.ui.setup import link_params
 
 
 STICKY = ("source", "text", "reference")  # a step stays on while these keep its values
@@ -38,7 +38,7 @@ def current_step(steps: Sequence[LectureStep], cfg: Any) -> int | None:
 
 def _link(page: str, steps: Sequence[LectureStep], i: int, label: str, where=st) -> None:
     where.page_link(page, label=label, icon="▶",
-                    query_params={**steps[i].params, **display_params()})
+                    query_params=link_params(steps[i].params))
 
 
 def lecture_panel(page: str, steps: Sequence[LectureStep], cfg: Any) -> None:
