@@ -51,12 +51,19 @@ select(K, "order", _("Order units by"), list(ORDERS), horizontal=True,
        fmt=lambda v: _(views.ORDER_LABELS[v]),
        help=_("Relevance = high on the span selected in the neuron finder, low elsewhere."))
 
-lecture_panel(K, "pages/2_Hidden_States.py", STEPS, cfg, hp.trained_steps(src),
-              pending=_("Ask the class first, then open the step's link: its answer appears "
-                        "here."))
+
+def lecture() -> None:
+    """After the charts: in presenter mode the lecture is open, and above them it pushed the
+    first chart off a 1024 x 768 screen."""
+    lecture_panel(K, "pages/2_Hidden_States.py", STEPS, cfg, hp.trained_steps(src),
+                  pending=_("Ask the class first, then open the step's link: its answer "
+                            "appears here."))
+
+
 probe = hp.probe_input(K, src)
 hp.sync_config(K, cfg)
 if probe is None:
+    lecture()
     st.stop()
 
 
@@ -86,3 +93,4 @@ def analysis() -> None:
 
 
 analysis()
+lecture()

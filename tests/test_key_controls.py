@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from seqviz.ui.layout import CELL_TEXT, text_width, widest
+from seqviz.ui.layout import CELL_TEXT, row_for, text_width, widest
 
 
 def _page() -> None:
@@ -40,11 +40,28 @@ def test_a_select_box_with_long_labels_gets_a_double_cell_when_presenting(presen
         assert {s.key for s in at.sidebar.selectbox} == {"k.w.corpus", "k.w.cell", "k.w.ends"}
         return
     weights = [round(c.weight, 3) for c in at.columns]
-    # a wide row (the double cell, then three narrower ones), then a row of quarters: the last
-    # select box's 16 letters fit a quarter, not a fifth
-    assert weights == [0.4, 0.2, 0.2, 0.2] + [0.25] * 4
+    # a row whose first cell shows the corpus's 21 letters (the three others then show 15),
+    # then a row of quarters: the last select box's 16 letters fit a quarter, not a 15 cell
+    first, shows = row_for(text_width("Toy grammar (English)"))
+    assert shows[0] >= 21 and shows[1] == 15 and first[0] > 0.25
+    assert weights == [round(w / sum(first), 3) for w in first] + [0.25] * 4
     assert [s.key for s in at.columns[0].selectbox] == ["k.w.corpus"]
     assert [s.key for s in at.columns[1].selectbox] == ["k.w.cell"]  # same row, next cell
     assert [r.key for r in at.columns[2].radio] == ["k.w.mode"]  # a radio wraps: any cell
     assert not at.columns[3].children and [s.key for s in at.columns[4].selectbox] == [
         "k.w.ends"]
+
+
+def test_a_row_opened_by_a_wide_control_gives_it_just_what_it_needs():
+    """The opener's cell shows its text; the rest of the row is shared by three cells, so a
+    slightly wide control leaves room for normal ones beside it (Attention in presenter mode:
+    "Start from" then "Task" in one row)."""
+    assert row_for(0) == ([1.0] * 4, (CELL_TEXT,) * 4)
+    previous = CELL_TEXT
+    for text in range(CELL_TEXT + 1, 60):
+        weights, shows = row_for(text)
+        assert shows[0] >= text and abs(sum(weights) - 1) < 0.01, text
+        assert shows[1] <= previous and all(s == shows[1] for s in shows[1:])
+        previous = shows[1]
+    assert row_for(18)[1][1] >= 15  # "📦 三千零五 → 3005" opens, "toy translation" fits
+    assert row_for(33) == ([0.4, 0.2, 0.2, 0.2], (33, 13, 13, 13))  # the measured points

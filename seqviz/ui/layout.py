@@ -8,6 +8,7 @@ Pages ask for ``columns(2)`` instead of ``st.columns(2)`` and put their few key 
 from __future__ import annotations
 
 import html
+import math
 import unicodedata
 from typing import Any, Iterable
 
@@ -17,10 +18,30 @@ from seqviz.ui.setup import presenting
 
 PRESENT_COLUMNS = 4  # key controls per row above the charts in presenter mode
 # A select box shows its value in an <input>, which cannot wrap: how much text (``text_width``)
-# a cell shows whole on a 1024-wide projector. A quarter of the row shows 17 letters; a control
-# that needs more starts a row in which it is two cells of five wide (the others then one).
-CELL_TEXT = 17
-WIDE_ROW, WIDE_TEXT = [2, 1, 1, 1], (33, 13, 13, 13)
+# a cell shows whole on a 1024-wide projector, for a cell of a fifth, a quarter and two fifths
+# of the row. A control that needs more than a quarter starts a row whose first cell is as
+# wide as it needs; the other three share the rest.
+CELL_FRACTIONS, CELL_TEXTS = (0.2, 0.25, 0.4), (13, 17, 33)
+CELL_TEXT = CELL_TEXTS[1]
+
+
+def _interpolate(x: float, xs: tuple[float, ...], ys: tuple[float, ...]) -> float:
+    """Piecewise linear through (xs, ys), extended along the end segments."""
+    i = 1 if x <= xs[1] else len(xs) - 1 if x > xs[-2] else next(
+        j for j in range(1, len(xs)) if x <= xs[j])
+    (x0, x1), (y0, y1) = xs[i - 1:i + 1], ys[i - 1:i + 1]
+    return y0 + (x - x0) * (y1 - y0) / (x1 - x0)
+
+
+def row_for(text: int) -> tuple[list[float], tuple[int, ...]]:
+    """The cells of a row of key controls that a control showing ``text`` starts: their
+    weights and the text each shows whole. Quarters, or a first cell just wide enough."""
+    if text <= CELL_TEXT:
+        return [1.0] * PRESENT_COLUMNS, (CELL_TEXT,) * PRESENT_COLUMNS
+    first = min(0.7, math.ceil(1000 * _interpolate(text, CELL_TEXTS, CELL_FRACTIONS)) / 1000)
+    rest = math.floor(1000 * (1 - first) / (PRESENT_COLUMNS - 1)) / 1000
+    shows = [int(_interpolate(w, CELL_FRACTIONS, CELL_TEXTS) + 1e-9) for w in (first, rest)]
+    return [first] + [rest] * (PRESENT_COLUMNS - 1), (shows[0],) + (shows[1],) * 3
 
 
 def columns(spec: int | list[float], **kwargs) -> list[Any]:
@@ -36,15 +57,14 @@ def control_area(main: bool = False, text: int = 0) -> Any:
     mode, the next cell of a row of controls above the charts (created where it is first
     asked for, i.e. under the page title). ``text``: the widest text the control shows on one
     line (a select box's option labels, ``text_width``; 0 for a control whose text wraps). A
-    control whose text the next cell cannot show starts a new row, a wide one (``WIDE_ROW``)
-    if a quarter of the row cannot show it either."""
+    control whose text the next cell cannot show starts a new row (``row_for``), whose first
+    cell is wider than a quarter if a quarter cannot show it either."""
     if not (main and presenting()):
         return st.sidebar
     row = st.session_state.setdefault(_ROW, [0, [], ()])
     if row[0] >= len(row[1]) or text > row[2][row[0]]:  # none yet, the row is full, too narrow
-        wide = text > CELL_TEXT
-        row[:] = [0, list(st.columns(WIDE_ROW if wide else PRESENT_COLUMNS)),
-                  WIDE_TEXT if wide else (CELL_TEXT,) * PRESENT_COLUMNS]
+        weights, shows = row_for(text)
+        row[:] = [0, list(st.columns(weights)), shows]
     cell = row[1][row[0]]
     row[0] += 1
     return cell
