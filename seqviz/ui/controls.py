@@ -46,7 +46,7 @@ def select(key: str, name: str, label: str, options: Sequence[Any], *, where=Non
     current = held(wk, options[0])
     opts = _with_current(options, current)
     if where is None:  # a select box's value cannot wrap: it needs a cell wide enough
-        where = control_area(main, 0 if horizontal else widest(map(fmt, opts)))
+        where = control_area(main, widest(map(fmt, opts)) if main and not horizontal else 0)
     if horizontal:
         return where.radio(label, opts, index=opts.index(current), key=wk, format_func=fmt,
                            horizontal=True, help=help, on_change=sync_url, args=(key,))
