@@ -42,8 +42,18 @@ def _train(pg, w: dict, steps: int) -> None:
 
 
 def _pick(pg, label: str) -> None:
-    pg.locator('[data-testid="stRadio"] label').filter(has_text=re.compile(
-        "^" + re.escape(label) + "$")).first.click()
+    """Click a radio option and see it checked. A click can land where the option was a moment
+    before (the sidebar folding away moves the page under the pointer): then click again."""
+    option = pg.locator('[data-testid="stRadio"] label').filter(has_text=re.compile(
+        "^" + re.escape(label) + "$")).first
+    for attempt in range(3):
+        option.click()
+        try:
+            expect(option.locator("input")).to_be_checked(timeout=15_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     wait_ready(pg)
 
 
@@ -90,6 +100,8 @@ def test_hidden_states_timeline(server, page, lang, present):
         collapse = page.locator('[data-testid="stSidebarCollapseButton"] button')
         if collapse.count():
             collapse.first.click(force=True)
+            expect(page.locator('[data-testid="stSidebar"]')).to_have_attribute(
+                "data-collapsed", "true")
     expect(page.locator('[data-testid="stPlotlyChart"] .heatmaplayer image').first
            ).to_be_attached(timeout=300_000)
     wait_ready(page, timeout=300_000)
