@@ -80,11 +80,11 @@ def _ticking_page():
     import streamlit as st
 
     from seqviz.lm.config import LMConfig
-    from seqviz.ui.state import open_config, rerun_page, store_config
+    from seqviz.ui.state import open_config, store_config
 
     ss = st.session_state
     if ss.pop("tick", False):  # stands for a live fragment's tick: it runs without the page body
-        rerun_page()  # e.g. the worker paused the run: redraw the Play button
+        st.rerun(scope="app")  # e.g. the worker paused the run: redraw the Play button
     cfg = open_config(LMConfig, "t")
     if "change" in ss:  # a change from the sidebar
         cfg = dataclasses.replace(cfg, **ss.pop("change"))

@@ -21,7 +21,6 @@ from seqviz.engine.live import LiveExperiment
 from seqviz.engine.pool import shared_engine
 from seqviz.i18n import _, ngettext
 from seqviz.ui.setup import presenting
-from seqviz.ui.state import rerun_page
 
 TICK_SECONDS = 0.4  # fragment period while playing, when the machine is not crowded
 TICK_PER_RUN = 0.1  # ... plus this per playing run per core: a run sharing its core with nine
@@ -98,7 +97,7 @@ def live_panel(key: str, playing: bool, render: Callable[..., None]) -> None:
             stats = exp.trainer.train_for(TICK_BUDGET)
             if stats and stats[-1].diverged:
                 set_playing(key, False)
-                rerun_page()
+                st.rerun(scope="app")
         render(key, exp, now_playing)
 
     panel()
@@ -146,9 +145,9 @@ def _engine_panel(key: str, playing: bool, render: Callable[..., None]) -> None:
             st.info(_("Starting the training worker… the charts appear in a moment."))
             return
         if waiting and not playing:
-            rerun_page()  # here at last: stop polling
+            st.rerun(scope="app")  # here at last: stop polling
         if is_playing(key) and not sync_playing(key):
-            rerun_page()  # the worker paused the run: update the Play button
+            st.rerun(scope="app")  # the worker paused the run: update the Play button
         render(key, exp, snap, is_playing(key))
 
     panel()

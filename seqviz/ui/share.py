@@ -33,7 +33,7 @@ from seqviz.ui.controls import held
 from seqviz.ui.data import upload_store
 from seqviz.ui.player import display_period
 from seqviz.ui.setup import display_params, presenting
-from seqviz.ui.state import rerun_page, widget_key
+from seqviz.ui.state import widget_key
 
 FOLLOW_PAGE = "pages/99_Follow.py"
 FOLLOW_PATH = "Follow"  # the page's URL path (Streamlit names it after the file)
@@ -381,7 +381,7 @@ def follow_page() -> None:
             ss["follow.context"] = now.context
         if now.status == ENDED and not ss.get("follow.ended"):
             ss["follow.ended"] = True
-            rerun_page()  # stop ticking, hide Fork
+            st.rerun(scope="app")  # stop ticking, hide Fork
         _status(now)
         _track_changes(now.snapshot, seen.page)
         _settings_panel(now.snapshot, seen.page)

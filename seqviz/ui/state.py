@@ -90,30 +90,8 @@ def publish(cfg: Any, key: str | None = None) -> None:
     if key is not None:
         st.session_state[f"{key}.written"] = to_query(cfg)
     wanted = {**to_query(cfg), **display_params()}
-    st.session_state[PUBLISHED] = (_page_hash(), wanted)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
-
-
-PUBLISHED = "url.published"  # (page, address): what this session last wrote to the URL
-
-
-def _page_hash() -> str | None:
-    ctx = get_script_run_ctx()
-    return ctx.page_script_hash if ctx is not None else None
-
-
-def rerun_page() -> None:
-    """``st.rerun(scope="app")`` from a live fragment, with the address this page last wrote.
-
-    A tick runs with the address its browser sent, which can be a moment old: the browser sent
-    the tick before the page's last change had reached its address bar. A full rerun started
-    from such a tick carried that old address, and ``page_config`` read it as a link the user
-    had opened and undid the change."""
-    page, last = st.session_state.get(PUBLISHED, (None, None))
-    if last is not None and page == _page_hash() and st.query_params.to_dict() != last:
-        st.query_params.from_dict(last)
-    st.rerun(scope="app")
 
 
 def sync_url(key: str) -> None:

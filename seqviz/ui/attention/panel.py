@@ -28,7 +28,7 @@ from seqviz.i18n import _, pgettext
 from seqviz.ui import player
 from seqviz.ui.layout import columns
 from seqviz.ui.live import once_per_snapshot, run_notices
-from seqviz.ui.state import rerun_page, widget_key
+from seqviz.ui.state import widget_key
 
 
 # ---- cached, read-only data ----------------------------------------------------------------------
@@ -217,7 +217,7 @@ def render(key: str, exp: LiveS2S, snap: Snapshot, playing: bool) -> None:
     ss[f"{key}.draws"] = ss.get(f"{key}.draws", 0) + 1  # 1: in the page's run, then ticks
     if ss.get(f"{key}.settling") and ss[f"{key}.draws"] > 1 and exp.settled():
         ss[f"{key}.settling"] = False  # the awaited snapshot is here: redraw and stop polling
-        rerun_page()
+        st.rerun(scope="app")
     view: S2SView | None = snap.payload
     _notices(view, snap)
     if view is None:

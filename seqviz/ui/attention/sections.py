@@ -23,7 +23,6 @@ from seqviz.ui.controls import held
 from seqviz.ui.layout import columns, text_block
 from seqviz.ui.player import TICK_SECONDS
 from seqviz.ui.setup import relabel
-from seqviz.ui.state import rerun_page
 
 STUDY_STEPS = 1200  # training steps per model in a live long-input study
 EXAMPLES = {"dates": "Thursday, May 3rd 1979", "zh_digits": "两千零二十四万三千零五",
@@ -248,7 +247,7 @@ def _study_fragment(key: str) -> None:
             st.progress(progress, text=_("Training both models: {percent} %").format(
                 percent=f"{100 * progress:.0f}"))
         elif ticking:
-            rerun_page()  # finished: draw the chart and stop polling
+            st.rerun(scope="app")  # finished: draw the chart and stop polling
         else:
             _study_chart(key, study.view.result, "live")
 

@@ -28,7 +28,6 @@ from seqviz.ui.embeddings.mapview import draw_map, search_box
 from seqviz.ui.embeddings.sources import Source, word2vec_source
 from seqviz.ui.layout import columns
 from seqviz.ui.live import once_per_snapshot, run_notices
-from seqviz.ui.state import rerun_page
 from seqviz.ui.tables import cell, markdown_grid
 
 
@@ -191,9 +190,9 @@ def render(key: str, exp: LiveEmbeddings, snap: Snapshot, playing: bool) -> None
         if not ss.get(f"{key}.settling"):
             # the fragment was scheduled when the map looked settled or was not there yet (a
             # fresh page's first snapshot): tick until it settles, or it stops half-way
-            rerun_page()
+            st.rerun(scope="app")
     elif ss.get(f"{key}.settling") and not playing:
-        rerun_page()  # settled: stop ticking
+        st.rerun(scope="app")  # settled: stop ticking
     metrics(view, snap, src)
     draw_map(key, exp, src, view, snap)
     search_box(key, exp)

@@ -24,7 +24,7 @@ from seqviz.ui.hidden.sources import (Source, corpus_view, live_lm, live_source,
                                       pretrained_source, upload_source)
 from seqviz.ui.controls import file_upload, held
 from seqviz.ui.setup import relabel
-from seqviz.ui.state import rerun_page, store_config, widget_key, widget_values
+from seqviz.ui.state import store_config, widget_key, widget_values
 
 REFRESH_SECONDS = 2.0  # retrace period while the live model trains
 FALLBACK = {"en": "lm_python", "zh": "lm_grammar_zh"}  # shown when the chosen model is not there
@@ -159,7 +159,7 @@ def live_tick(src: Source) -> Source:
     snap = src.exp.snapshot()
     if training_here(src) and snap is not None and snap.halted and not snap.playing:
         st.session_state["hs.diverged"] = True
-        rerun_page()  # stop ticking and switch the toggle off
+        st.rerun(scope="app")  # stop ticking and switch the toggle off
     fresh = live_source() or src
     ppl, step = fresh.meta.get("val_perplexity"), f"{fresh.meta.get('steps', 0):,}"
     if ppl and training_here(src):

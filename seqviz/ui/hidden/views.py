@@ -25,7 +25,7 @@ from seqviz.ui.controls import held
 from seqviz.ui.hidden.sources import Source, corpus_view
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo
-from seqviz.ui.state import rerun_page, widget_key
+from seqviz.ui.state import widget_key
 
 K = "hs"
 GATE_TEXT = {  # (series, equation, what it does: an English source string)
@@ -239,7 +239,7 @@ def _jump(n: dict) -> None:
 def rerun_if_asked() -> None:
     """Called first in the fragment: a callback changed widgets outside it."""
     if st.session_state.pop("hs.full_rerun", False):
-        rerun_page()
+        st.rerun(scope="app")
 
 
 def _reading(name: str, series: np.ndarray) -> str:

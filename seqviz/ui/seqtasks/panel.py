@@ -20,7 +20,6 @@ from seqviz.seqtasks.live import LiveSeqTask, SeqTaskView
 from seqviz.ui import player
 from seqviz.ui.layout import columns
 from seqviz.ui.live import once_per_snapshot, run_notices
-from seqviz.ui.state import rerun_page
 
 
 def build(cfg, *, playing: bool = False) -> LiveSeqTask:
@@ -108,7 +107,7 @@ def render(key: str, exp: LiveSeqTask, snap: Snapshot, playing: bool) -> None:
     ss[f"{key}.draws"] = ss.get(f"{key}.draws", 0) + 1
     if ss.get(f"{key}.settling") and ss[f"{key}.draws"] > 1 and exp.settled():
         ss[f"{key}.settling"] = False
-        rerun_page()
+        st.rerun(scope="app")
     view: SeqTaskView | None = snap.payload
     _notices(view, snap)
     if view is None:
