@@ -49,7 +49,7 @@ def test_chinese_page_trains_on_the_chinese_grammar_and_teaches_with_its_words()
         assert "王后" in probes
         # the lecture's first step is this setup: trained past its 50 steps, its answer shows
         answers = [s.value for s in at.success]
-        assert any(a.startswith("**答案**：王后，余弦相似度 0.99") for a in answers), answers
+        assert any(a.startswith("**答案**：王后，余弦相似度 0.98") for a in answers), answers
 
 
 def test_chinese_uploads_are_cut_into_words_and_bad_input_is_explained_in_chinese():

@@ -146,3 +146,21 @@ def test_a_hand_edited_stream_state_is_refused_and_training_goes_on():
     assert other.restore(reopened.state, reopened.step) == 3
     other.step(2)
     assert other.steps == 5
+
+
+def test_a_stream_state_saved_before_pairs_kept_their_progress_still_reopens():
+    """Checkpoints saved before the pairs made ahead carried their progress (two buffers):
+    they reopen, the pairs then count as the stream's progress when saved; a progress that is
+    not a number is refused."""
+    cfg = EmbConfig(batch_size=128)
+    run = W2VRun(W2VExperiment.build(cfg, TEXT))
+    run.step(3)
+    state = run.checkpoint_state()["sampler"]
+    old = {**state, "buf": state["buf"][:2]}
+    b = W2VExperiment.build(cfg, TEXT).batches
+    assert reopen.load_sampler_state(b, old)
+    saved_as = state["epoch"] - 1 + state["_cursor"] / len(state["_order"])
+    assert b.progress == pytest.approx(saved_as)
+    bad = {**state, "buf": [*state["buf"][:2], torch.full_like(state["buf"][2], float("nan"))]}
+    assert not reopen.load_sampler_state(W2VExperiment.build(cfg, TEXT).batches, bad)
+    assert reopen.load_sampler_state(b, state) and b.progress < saved_as

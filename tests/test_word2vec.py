@@ -310,3 +310,49 @@ def test_page_config_round_trips_through_the_url():
                                colour="frequency", source="lm_embed")
     assert rebuild_changes(cfg, view) == []
     assert rebuild_changes(cfg, dataclasses.replace(cfg, window=5)) == ["window"]
+
+
+def test_progress_counts_the_pairs_handed_out_not_the_pairs_made_ahead():
+    """Pairs are made for thousands of centres at once (``PAIR_CHUNK``); the learning rate
+    must follow the pairs trained, so ``progress`` counts centres whose pairs were handed out.
+    (It counted the centres made ahead: the rate ran up to 15 % of a pass early, hit its floor
+    before the last pass ended, and a bench "pass" trained 1.5 % fewer pairs than gensim's.)"""
+    corpus = _numbered_corpus(1200)
+    b = Word2VecBatches(corpus, batch_size=40, window=2, subsample=0.0, seed=1)
+    per_pass = len(b._order)
+    seen = []
+    while b.epoch == 1:
+        b.next()
+        seen.append(b.progress)
+    # centres are ids here (word id == position): the next pair's centre says how many
+    # centres were fully handed out before it, in this pass's shuffled order
+    assert seen == sorted(seen) and seen[0] < 40 / per_pass
+    b2 = Word2VecBatches(corpus, batch_size=40, window=2, subsample=0.0, seed=1)
+    for _ in range(10):
+        batch = b2.next()
+    done = (b2._order[:b2._cursor] == int(b2._buf[0][b2._buf_at])).nonzero()
+    assert b2.progress == pytest.approx(int(done[0, 0]) / per_pass)
+    assert b2._cursor / per_pass > b2.progress + 0.2  # the chunk made ahead does not count
+    assert len(batch["center"]) == 40
+
+
+def test_the_rate_is_held_for_blocks_of_10000_words_as_in_gensim():
+    from seqviz.embeddings.experiment import RATE_BLOCK, corpus_text, held_progress
+
+    exp = W2VExperiment.build(EmbConfig(corpus="prose", batch_size=1024, seed=0),
+                              corpus_text("prose"), eval_every=10**9)
+    block = RATE_BLOCK / len(exp.corpus.ids)
+    assert 0.1 < block < 0.3  # prose: 52k words, five blocks and a bit a pass
+    lrs, progress = [], []
+    while exp.batches.progress < 1.05:
+        lrs.append(exp.step_lr() / 1024)
+        progress.append(exp.batches.progress)
+        exp.step(1)
+    changes = [p for p, a, b in zip(progress[1:], lrs, lrs[1:]) if b != a]
+    assert len(changes) == math.ceil(1 / block)  # once per block, and again at the new pass
+    for p in changes:  # each drop lands on a block's start: the linear rate there
+        start = held_progress(p, block)
+        assert start <= p and (p - start) < 0.03
+        assert exp.cfg.lr * (1 - start / exp.cfg.epochs) == pytest.approx(
+            lrs[progress.index(p)])
+    assert lrs[0] == exp.cfg.lr and held_progress(1.0, block) == 1.0

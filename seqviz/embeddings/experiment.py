@@ -34,6 +34,7 @@ PROBES = {**{name: t.probes for name, t in TEACHING.items()},
           "prose": ("function", "list", "error", "class")}
 CORPORA = ("grammar", "grammar_zh", "prose", "upload")
 MIN_LR = 1e-4 / 0.025  # the schedule's floor, a share of the start (gensim: min_alpha 0.0001)
+RATE_BLOCK = 10_000  # corpus words the rate is held for (word2vec.c; gensim's batch_words)
 MAX_STATES = 1500  # hidden-state points drawn at most
 TOP_NEXT = 8  # hidden states: colour by the 8 most frequent next tokens, the rest "other"
 
@@ -105,6 +106,14 @@ def probe_words(cfg: EmbConfig, corpus: W2VCorpus) -> list[str]:
     return [w for w in corpus.words if _content_like(w)][:4] or corpus.words[:4]
 
 
+def held_progress(progress: float, block: float) -> float:
+    """``progress`` (passes) taken back to the start of its block, blocks of ``block`` passes
+    counted from the start of each pass: where the held learning rate is computed. A pass
+    shorter than a block is one block (as a gensim job never spans two passes)."""
+    epoch = math.floor(progress)
+    return epoch + math.floor((progress - epoch) / block + 1e-9) * block
+
+
 class W2VExperiment:
     """word2vec model, batches and trainer for one ``EmbConfig`` on one text."""
 
@@ -139,9 +148,13 @@ class W2VExperiment:
 
     def step_lr(self) -> float:
         """The optimiser's learning rate now: ``cfg.lr`` falling linearly to ``MIN_LR`` of it
-        over ``cfg.epochs`` passes (gensim's schedule). The loss is a mean over the batch, so
-        SGD's rate is ``B`` times the per-pair rate (one pair at a time, as gensim)."""
-        share = max(MIN_LR, 1.0 - self.batches.progress / self.cfg.epochs)
+        over ``cfg.epochs`` passes, recomputed every ``RATE_BLOCK`` corpus words and held in
+        between, as word2vec.c and gensim do (gensim: once per job of 10,000 words). Holding it
+        is not a detail: on prose it is what brought seqviz's neighbours to gensim's
+        (``benchmarks/bench_word2vec.py``). The loss is a mean over the batch, so SGD's rate is
+        ``B`` times the per-pair rate (one pair at a time, as gensim)."""
+        held = held_progress(self.batches.progress, RATE_BLOCK / max(1, len(self.corpus.ids)))
+        share = max(MIN_LR, 1.0 - held / self.cfg.epochs)
         scale = self.batches.batch_size if self.cfg.optimizer == "sgd" else 1
         return self.cfg.lr * share * scale
 

@@ -64,9 +64,12 @@ def load_sampler_state(b: Word2VecBatches, state: Any) -> bool:
               for (n, d), t in zip(SAMPLER_TENSORS, tensors.values()))
           and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0
                   for x in numbers.values())
-          and isinstance(buf, list) and len(buf) == 2
-          and all(isinstance(t, torch.Tensor) and t.dtype == torch.long and t.dim() == 1
-                  for t in buf) and len(buf[0]) == len(buf[1]))
+          and isinstance(buf, list) and len(buf) in (2, 3)
+          and all(isinstance(t, torch.Tensor) and t.dim() == 1 and len(t) == len(buf[0])
+                  for t in buf)
+          and all(t.dtype == torch.long for t in buf[:2])
+          and (len(buf) == 2 or buf[2].dtype == torch.float64
+               and bool(torch.isfinite(buf[2]).all()) and bool((buf[2] >= 0).all())))
     if not ok:
         return False
     n = len(tensors["_ids"])
@@ -77,7 +80,7 @@ def load_sampler_state(b: Word2VecBatches, state: Any) -> bool:
     ids_ok = n == 0 or (int(tensors["_ids"].min()) >= 0 and int(tensors["_ids"].max()) < V)
     pos_ok = all(len(t) == 0 or (int(t.min()) >= 0 and int(t.max()) < max(n, 1))
                  for t in (tensors["_start"], tensors["_end"], tensors["_order"]))
-    buf_ok = all(len(t) == 0 or (int(t.min()) >= 0 and int(t.max()) < V) for t in buf)
+    buf_ok = all(len(t) == 0 or (int(t.min()) >= 0 and int(t.max()) < V) for t in buf[:2])
     if not (ids_ok and pos_ok and buf_ok):
         return False
     saved_gen = b.generator.get_state()
@@ -88,7 +91,11 @@ def load_sampler_state(b: Word2VecBatches, state: Any) -> bool:
         return False
     for name, value in {**tensors, **numbers}.items():
         setattr(b, name, value.clone() if isinstance(value, torch.Tensor) else value)
-    b._buf = (buf[0].clone(), buf[1].clone())
+    if len(buf) == 2:  # saved before pairs kept their progress: the one the stream had then
+        at_pass = max(0, numbers["epoch"] - 1) + numbers["_cursor"] / max(
+            1, len(tensors["_order"]) // numbers["_reps"])
+        buf = [*buf, torch.full((len(buf[0]),), float(at_pass), dtype=torch.float64)]
+    b._buf = (buf[0].clone(), buf[1].clone(), buf[2].clone())
     return True
 
 

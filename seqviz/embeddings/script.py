@@ -9,15 +9,16 @@ the subsampling probabilities from the counts, and draws from a generator seeded
 same order. The model is two ``nn.Embedding`` built in ``Word2Vec``'s order, the output layer
 (negative sampling, hierarchical softmax over the same Huffman tree, sampled or full softmax)
 written with autograd where the page uses hand-written gradients of the same loss, the
-optimiser gets gensim's linearly falling learning rate every step, and a diverged step is rolled
-back as the page's trainer does. It prints the loss per pair at every step.
+optimiser gets gensim's linearly falling learning rate (held for 10,000 words at a time), and
+a diverged step is rolled back as the page's trainer does. It prints the loss per pair at
+every step.
 """
 
 from __future__ import annotations
 
 import torch
 
-from seqviz.embeddings.experiment import MIN_LR, W2VExperiment
+from seqviz.embeddings.experiment import MIN_LR, RATE_BLOCK, W2VExperiment
 from seqviz.embeddings.reopen import fits, read_run, save_run
 from seqviz.engine.export import MAX_SCRIPT_BYTES, UNPACK_IDS, LessonExport, pack_ids, wrap
 from seqviz.models.word2vec import NOISE_POWER, NOISE_TABLE, PAIR_CHUNK
@@ -56,6 +57,7 @@ ALGORITHM, OBJECTIVE = {algorithm!r}, {objective!r}
 EMBED, WINDOW, NEGATIVES, SUBSAMPLE = {embed}, {window}, {negatives}, {subsample!r}
 BATCH_SIZE, OPTIMIZER, LR = {batch_size}, {optimizer!r}, {lr!r}  # LR: per pair
 EPOCHS, MIN_LR = {epochs}, {min_lr!r}  # LR falls linearly to MIN_LR of it over EPOCHS passes
+BLOCK = {block!r}  # LR is recomputed every {rate_block:,} corpus words: this share of a pass
 MAX_LOSS = {max_loss!r}  # a loss above this counts as divergence, like NaN
 NOISE_POWER, NOISE_TABLE, PAIR_CHUNK = {noise_power!r}, {noise_table}, {pair_chunk}
 WORDS = {words!r}  # id -> word, most frequent first
@@ -92,7 +94,9 @@ class Batches:
         self.keep = keep_probability(counts, SUBSAMPLE).float()
         self.offsets = torch.cat([torch.arange(-WINDOW, 0), torch.arange(1, WINDOW + 1)])
         self.epoch = 0
-        self.buf = (torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long))
+        # pairs made ahead: centre, context, and the passes done at the pair's centre
+        self.buf = (torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long),
+                    torch.zeros(0, dtype=torch.float64))
         self.buf_at = 0
         self.new_epoch(BATCH_SIZE if ALGORITHM == "cbow" else 1)
 
@@ -135,23 +139,34 @@ class Batches:
         return (off >= -left[:, None]) & (off <= right[:, None])
 
     def skipgram_pairs(self):
-        c, o = self.buf
+        c, o, at_pass = self.buf
         while len(c) - self.buf_at < BATCH_SIZE:
             pos = self.take_centres(max(1, max(PAIR_CHUNK, BATCH_SIZE) // (WINDOW + 1)),
                                     partial=True)
             mask = self.window(pos)
             where = (pos[:, None] + self.offsets[None, :])[mask]
             centre = self.ids[pos][:, None].expand(mask.shape)[mask]
-            c, o = torch.cat([c[self.buf_at:], centre]), torch.cat([o[self.buf_at:],
-                                                                    self.ids[where]])
-            self.buf, self.buf_at = (c, o), 0
+            first = self.cursor - len(pos)
+            passes = (self.epoch - 1 + (first + torch.arange(len(pos), dtype=torch.float64))
+                      / self.per_pass()).repeat_interleave(mask.sum(1))
+            c, o, at_pass = (torch.cat([c[self.buf_at:], centre]),
+                             torch.cat([o[self.buf_at:], self.ids[where]]),
+                             torch.cat([at_pass[self.buf_at:], passes]))
+            self.buf, self.buf_at = (c, o, at_pass), 0
         at, self.buf_at = self.buf_at, self.buf_at + BATCH_SIZE
         return c[at:self.buf_at], o[at:self.buf_at]
 
+    def per_pass(self):
+        return max(1, len(self.order) // self.reps)
+
     @property
     def progress(self):
-        """Passes over the corpus so far, for the learning-rate schedule."""
-        return self.epoch - 1 + self.cursor / max(1, len(self.order) // self.reps)
+        """Passes over the corpus so far, for the learning-rate schedule: centres whose pairs
+        have all been handed out (pairs made ahead do not count)."""
+        left = self.buf[2][self.buf_at:]
+        if ALGORITHM == "skipgram" and len(left):
+            return float(left[0])
+        return self.epoch - 1 + self.cursor / self.per_pass()
 
     def next(self):
         if ALGORITHM == "skipgram":
@@ -267,9 +282,12 @@ def main():
     for _attempt in range(10 * args.steps + 100):
         if step >= args.steps:
             break
-        # gensim's schedule: LR falls linearly to MIN_LR of it over EPOCHS passes; the loss
-        # is a mean over the batch, so SGD's rate is BATCH_SIZE times the rate per pair
-        lr = LR * max(MIN_LR, 1.0 - batches.progress / EPOCHS) \\
+        # gensim's schedule: LR falls linearly to MIN_LR of it over EPOCHS passes, recomputed
+        # at the start of every BLOCK of a pass; the loss is a mean over the batch, so SGD's
+        # rate is BATCH_SIZE times the rate per pair
+        epoch = math.floor(batches.progress)
+        held = epoch + math.floor((batches.progress - epoch) / BLOCK + 1e-9) * BLOCK
+        lr = LR * max(MIN_LR, 1.0 - held / EPOCHS) \\
             * (BATCH_SIZE if OPTIMIZER == "sgd" else 1)
         for group in opt.param_groups:
             group["lr"] = lr
@@ -317,7 +335,8 @@ def embeddings_script(exp: W2VExperiment, steps: int | None = None) -> str:
         steps=int(tr.steps if steps is None else steps), embed=int(cfg.embed_size),
         window=int(cfg.window), negatives=int(cfg.negatives), subsample=float(cfg.subsample),
         batch_size=int(exp.batches.batch_size), optimizer=cfg.optimizer, lr=float(cfg.lr),
-        epochs=int(cfg.epochs), min_lr=float(MIN_LR), max_loss=float(tr.max_loss),
+        epochs=int(cfg.epochs), min_lr=float(MIN_LR), rate_block=RATE_BLOCK,
+        block=RATE_BLOCK / max(1, len(corpus.ids)), max_loss=float(tr.max_loss),
         noise_power=float(NOISE_POWER), noise_table=int(NOISE_TABLE),
         pair_chunk=int(PAIR_CHUNK), words=list(corpus.words),
         counts=wrap(pack_ids(corpus.counts)), ids=wrap(pack_ids(corpus.ids.numpy())),

@@ -33,7 +33,8 @@ gradients, and caps vocabularies at 5,000 words. For notebook use with larger on
 
 Training as gensim does (the page's defaults; ``benchmarks/bench_word2vec.py`` compares the
 two): every pair of the shrinking window, gensim's subsampling formula and initial vectors,
-SGD at alpha = 0.025 per pair falling linearly over the passes (``seqviz.embeddings.experiment``)
+SGD at alpha = 0.025 per pair falling linearly over the passes, held for 10,000 words at a time
+(``seqviz.embeddings.experiment``)
 — but 1,024 pairs per step, vectorised, where gensim updates after each pair. The output layer
 (negative sampling, hierarchical, sampled or full softmax) is ``seqviz.models.w2v_objectives``,
 with hand-written gradients.
@@ -187,7 +188,10 @@ class Word2VecBatches:
         self._offsets = torch.cat([torch.arange(-self.window, 0), torch.arange(1, self.window + 1)])
         self.uses_negatives = bool(uses_negatives)
         self.epoch, self.steps = 0, 0
-        self._buf = (torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long))
+        # skip-gram pairs made ahead of the batches: centre, context, and the progress (passes)
+        # at the pair's centre, so the rate follows the pairs handed out, not the pairs made
+        self._buf = (torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long),
+                     torch.zeros(0, dtype=torch.float64))
         self._buf_at = 0
         self._new_epoch(self.batch_size if algorithm == "cbow" else 1)
 
@@ -233,35 +237,48 @@ class Word2VecBatches:
         cell = torch.randint(0, NOISE_TABLE, (n * self.k,), generator=self.generator)
         return self._table.index_select(0, cell).long().view(n, self.k)
 
-    def _expand(self, pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _expand(self, pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Every (centre, context) pair of the centres at ``pos`` (C,): for each centre a window
-        b ~ U{1..W} (word2vec.c's shrinking window), all words within b in its sentence."""
+        b ~ U{1..W} (word2vec.c's shrinking window), all words within b in its sentence; and
+        the number of pairs of each centre (C,)."""
         b = torch.randint(1, self.window + 1, (len(pos),), generator=self.generator)  # (C,)
         left = torch.minimum(b, pos - self._start[pos])  # valid context words on each side
         right = torch.minimum(b, self._end[pos] - pos)
         off = self._offsets[None, :]  # (1, 2W)
         mask = (off >= -left[:, None]) & (off <= right[:, None])  # (C, 2W)
         where = (pos[:, None] + off)[mask]
-        return self._ids[pos][:, None].expand(mask.shape)[mask], self._ids[where]
+        return self._ids[pos][:, None].expand(mask.shape)[mask], self._ids[where], mask.sum(1)
 
     def _skipgram_pairs(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(B,) centre and (B,) context ids: the next B pairs of the shuffled centres, all of
         each centre's pairs in turn (as gensim and word2vec.c train them). Pairs are made for
         many centres at once (``PAIR_CHUNK``) and handed out B at a time."""
-        c, o = self._buf
+        c, o, at_pass = self._buf
         while len(c) - self._buf_at < self.batch_size:
             centres = max(1, max(PAIR_CHUNK, self.batch_size) // (self.window + 1))
-            more = self._expand(self._take_centres(centres, partial=True))
-            c, o = (torch.cat([c[self._buf_at:], more[0]]), torch.cat([o[self._buf_at:], more[1]]))
-            self._buf, self._buf_at = (c, o), 0
+            pos = self._take_centres(centres, partial=True)
+            more_c, more_o, per_centre = self._expand(pos)
+            first = self._cursor - len(pos)  # the chunk's first centre in this pass
+            passes = (self.epoch - 1 + (first + torch.arange(len(pos), dtype=torch.float64))
+                      / self._per_pass()).repeat_interleave(per_centre)
+            c, o, at_pass = (torch.cat([c[self._buf_at:], more_c]),
+                             torch.cat([o[self._buf_at:], more_o]),
+                             torch.cat([at_pass[self._buf_at:], passes]))
+            self._buf, self._buf_at = (c, o, at_pass), 0
         at, self._buf_at = self._buf_at, self._buf_at + self.batch_size
         return c[at:self._buf_at], o[at:self._buf_at]
 
+    def _per_pass(self) -> int:
+        return max(1, len(self._order) // self._reps)
+
     @property
     def progress(self) -> float:
-        """Passes over the corpus so far (centres taken / centres per pass), for the
-        learning-rate schedule."""
-        return self.epoch - 1 + self._cursor / max(1, len(self._order) // self._reps)
+        """Passes over the corpus so far, for the learning-rate schedule: centres whose pairs
+        have all been handed out, over centres per pass (pairs made ahead do not count)."""
+        left = self._buf[2][self._buf_at:] if self.algorithm == "skipgram" else None
+        if left is not None and len(left):
+            return float(left[0])
+        return self.epoch - 1 + self._cursor / self._per_pass()
 
     def next(self) -> dict[str, torch.Tensor]:
         if self.algorithm == "skipgram":
