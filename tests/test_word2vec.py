@@ -337,7 +337,7 @@ def test_progress_counts_the_pairs_handed_out_not_the_pairs_made_ahead():
 
 
 def test_the_rate_is_held_for_blocks_of_10000_words_as_in_gensim():
-    from seqviz.embeddings.experiment import RATE_BLOCK, corpus_text, held_progress
+    from seqviz.embeddings.experiment import MIN_LR, RATE_BLOCK, corpus_text, held_progress
 
     exp = W2VExperiment.build(EmbConfig(corpus="prose", batch_size=1024, seed=0),
                               corpus_text("prose"), eval_every=10**9)
@@ -353,6 +353,6 @@ def test_the_rate_is_held_for_blocks_of_10000_words_as_in_gensim():
     for p in changes:  # each drop lands on a block's start: the linear rate there
         start = held_progress(p, block)
         assert start <= p and (p - start) < 0.03
-        assert exp.cfg.lr * (1 - start / exp.cfg.epochs) == pytest.approx(
-            lrs[progress.index(p)])
+        assert exp.cfg.lr * (1 - (1 - MIN_LR) * start / exp.cfg.epochs) == pytest.approx(
+            lrs[progress.index(p)], rel=1e-12)  # gensim: alpha - (alpha - min_alpha) * done
     assert lrs[0] == exp.cfg.lr and held_progress(1.0, block) == 1.0

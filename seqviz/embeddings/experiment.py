@@ -148,13 +148,14 @@ class W2VExperiment:
 
     def step_lr(self) -> float:
         """The optimiser's learning rate now: ``cfg.lr`` falling linearly to ``MIN_LR`` of it
-        over ``cfg.epochs`` passes, recomputed every ``RATE_BLOCK`` corpus words and held in
+        over ``cfg.epochs`` passes (gensim's interpolation: at the end it is ``MIN_LR``, and it
+        stays there if training goes on), recomputed every ``RATE_BLOCK`` corpus words and held in
         between, as word2vec.c and gensim do (gensim: once per job of 10,000 words). Holding it
         is not a detail: on prose it is what brought seqviz's neighbours to gensim's
         (``benchmarks/bench_word2vec.py``). The loss is a mean over the batch, so SGD's rate is
         ``B`` times the per-pair rate (one pair at a time, as gensim)."""
         held = held_progress(self.batches.progress, RATE_BLOCK / max(1, len(self.corpus.ids)))
-        share = max(MIN_LR, 1.0 - held / self.cfg.epochs)
+        share = max(MIN_LR, 1.0 - (1.0 - MIN_LR) * held / self.cfg.epochs)  # gensim's
         scale = self.batches.batch_size if self.cfg.optimizer == "sgd" else 1
         return self.cfg.lr * share * scale
 

@@ -287,7 +287,7 @@ def main():
         # rate is BATCH_SIZE times the rate per pair
         epoch = math.floor(batches.progress)
         held = epoch + math.floor((batches.progress - epoch) / BLOCK + 1e-9) * BLOCK
-        lr = LR * max(MIN_LR, 1.0 - held / EPOCHS) \\
+        lr = LR * max(MIN_LR, 1.0 - (1.0 - MIN_LR) * held / EPOCHS) \\
             * (BATCH_SIZE if OPTIMIZER == "sgd" else 1)
         for group in opt.param_groups:
             group["lr"] = lr
