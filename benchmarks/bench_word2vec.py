@@ -18,8 +18,10 @@ workers=1)``; seqviz: ``W2VExperiment`` with the page's defaults (1,024 pairs a 
 3. Prose: top-10 cosine neighbours of the 300 most frequent words (in both vocabularies),
    overlap seqviz–gensim against gensim–gensim; same number of pairs (5 epochs). Six seqviz
    seeds and six gensim seeds, every pair of runs averaged (one pair of runs alone varies by
-   ±0.02, and a run's average against the others by ±0.01). ``--per-pair`` adds gensim's own loop re-written in NumPy (one pair at a
-   time, no batching) on the same corpus, to tell a batching gap from another cause.
+   ±0.02, and a run's average against the others by ±0.01); for reference, gensim run on its
+   own shuffles of the sentences. ``--per-pair`` adds gensim's own loop re-written in NumPy
+   (one pair at a time, no batching) on the same corpus, to tell a batching gap from another
+   cause.
 4. Output layers (seqviz only): ms per step and analogy accuracy after 1 and 5 epochs for
    negative sampling, hierarchical softmax, sampled and full softmax. ``--write-table`` stores
    it in ``seqviz/embeddings/objectives.json``, the table the page shows.

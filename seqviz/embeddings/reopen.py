@@ -92,9 +92,8 @@ def load_sampler_state(b: Word2VecBatches, state: Any) -> bool:
     for name, value in {**tensors, **numbers}.items():
         setattr(b, name, value.clone() if isinstance(value, torch.Tensor) else value)
     if len(buf) == 2:  # saved before pairs kept their progress: the one the stream had then
-        at_pass = max(0, numbers["epoch"] - 1) + numbers["_cursor"] / max(
-            1, len(tensors["_order"]) // numbers["_reps"])
-        buf = [*buf, torch.full((len(buf[0]),), float(at_pass), dtype=torch.float64)]
+        b._buf = (buf[0], buf[1], torch.zeros(0, dtype=torch.float64))  # progress from cursor
+        buf = [*buf, torch.full((len(buf[0]),), b.progress, dtype=torch.float64)]
     b._buf = (buf[0].clone(), buf[1].clone(), buf[2].clone())
     return True
 
