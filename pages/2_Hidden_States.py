@@ -33,6 +33,7 @@ sb.header(_("Model"))
 select(K, "source", _("Model"), list(SOURCES), fmt=hp.source_label, main=True)
 src = hp.resolve_source(K)
 if src is None:
+    hp.later()
     st.stop()
 st.markdown(src.describe())
 hp.live_controls(src)
@@ -54,7 +55,8 @@ select(K, "order", _("Order units by"), list(ORDERS), horizontal=True,
 
 def lecture() -> None:
     """After the charts: in presenter mode the lecture is open, and above them it pushed the
-    first chart off a 1024 x 768 screen."""
+    first chart off a 1024 x 768 screen; so did the notice saying which model is shown."""
+    hp.later()
     lecture_panel(K, "pages/2_Hidden_States.py", STEPS, cfg, hp.trained_steps(src),
                   pending=_("Ask the class first, then open the step's link: its answer "
                             "appears here."))

@@ -105,6 +105,15 @@ def test_every_tab_fits_a_projector(server, page, lang):
     page.set_viewport_size({"width": 1024, "height": 768})
     page.goto(server + f"/Hidden_States?lang={lang}&present=1")
     _hidden_ready(page)
+    # the first chart starts on the projector's screen; the notice that no live model has
+    # been trained yet (this test's session trained none) comes after the charts
+    first = page.locator('[data-testid="stPlotlyChart"]').first
+    expect(first.locator(".main-svg").first).to_be_visible()
+    top = first.bounding_box()["y"]
+    assert top < 700, f"the first chart starts at {top:.0f} px, off a 768 px screen"
+    notice = page.locator('[data-testid="stAlert"]').first
+    expect(notice).to_be_attached()
+    assert notice.bounding_box()["y"] > top, "the notice came before the first chart"
     for k, tab in enumerate(TABS[lang], 1):
         page.get_by_role("tab", name=tab).click()
         panel = page.locator('[role="tabpanel"]:visible')

@@ -9,6 +9,7 @@ while I watch" on, this page keeps that run playing and a fragment retraces the 
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 import streamlit as st
 
@@ -23,10 +24,11 @@ from seqviz.limits import MAX_UPLOAD_MB
 from seqviz.ui.hidden.sources import (Source, corpus_view, live_lm, live_source, ngram_for,
                                       pretrained_source, upload_source)
 from seqviz.ui.controls import file_upload, held
-from seqviz.ui.setup import relabel
+from seqviz.ui.setup import presenting, relabel
 from seqviz.ui.state import store_config, widget_key, widget_values
 
 REFRESH_SECONDS = 2.0  # retrace period while the live model trains
+_LATER = "hs.later_notices"  # notices drawn after the charts (presenter mode)
 FALLBACK = {"en": "lm_python", "zh": "lm_grammar_zh"}  # shown when the chosen model is not there
 LABELS = {LIVE: N_("Live model (Language model page)"),
           UPLOAD: N_("Upload a checkpoint (.pt)"),
@@ -60,8 +62,24 @@ def _fallback() -> Source | None:
     return pretrained_source(name)
 
 
+def _notice(show: Callable[[], None]) -> None:
+    """Why the live model is not shown: here, or in presenter mode after the charts (``later``):
+    above them, on a 1024 x 768 projector, it pushed the first chart off the screen."""
+    if presenting():
+        st.session_state[_LATER].append(show)
+    else:
+        show()
+
+
+def later() -> None:
+    """The notices ``resolve_source`` kept for after the charts (presenter mode)."""
+    for show in st.session_state.pop(_LATER, []):
+        show()
+
+
 def resolve_source(K: str) -> Source | None:
     """The chosen model; a clear message and the bundled Python LSTM when it is unavailable."""
+    st.session_state[_LATER] = []
     name = _w(K, "source")
     if name == LIVE:
         src = live_source()
@@ -70,15 +88,22 @@ def resolve_source(K: str) -> Source | None:
         shown = fallback_name()
         lm = live_lm()
         if lm is not None and lm.cfg.feed_forward:
-            st.info(_("The Language model page is training a feed-forward LM: it has no hidden "
-                      "state carried from token to token, so there is nothing here to trace. "
-                      "Choose RNN, GRU or LSTM there; meanwhile this page shows “{model}”."
-                      ).format(model=source_label(shown) if shown else "—"))
+            _notice(lambda: st.info(_(
+                "The Language model page is training a feed-forward LM: it has no hidden state "
+                "carried from token to token, so there is nothing here to trace. Choose RNN, "
+                "GRU or LSTM there; meanwhile this page shows “{model}”."
+            ).format(model=source_label(shown) if shown else "—")))
             return _fallback()
-        st.info(_("No language model has been trained in this browser session yet. Open the "
-                  "Language model page and press Play, then come back; meanwhile this page "
-                  "shows “{model}”.").format(model=source_label(shown) if shown else "—"))
-        st.page_link("pages/1_Language_Model.py", label="✍️ " + _("Go to the Language model page"))
+
+        def no_live_model() -> None:
+            st.info(_("No language model has been trained in this browser session yet. Open "
+                      "the Language model page and press Play, then come back; meanwhile this "
+                      "page shows “{model}”.").format(model=source_label(shown) if shown
+                                                       else "—"))
+            st.page_link("pages/1_Language_Model.py",
+                         label="✍️ " + _("Go to the Language model page"))
+
+        _notice(no_live_model)
         return _fallback()
     if name == UPLOAD:
         up = file_upload(st.sidebar, _("A language-model checkpoint saved by seqviz (.pt)"),
