@@ -5,12 +5,17 @@
 
 ``run`` starts ``streamlit run app.py`` from the checkout the package lives in (the pages and
 ``.streamlit/config.toml`` are there, next to ``seqviz/``), passing every option after ``run`` to
-Streamlit. It starts Streamlit as a child process, so the core still never imports it.
+Streamlit. It becomes ``streamlit run`` (``os.execv`` on Linux and macOS), so the core still never
+imports Streamlit, and a signal that stops ``seqviz run`` (Ctrl+C, ``kill``, a service manager's
+stop) reaches the server itself: as a child process it outlived a terminated ``seqviz run``,
+with its engine workers. Elsewhere it runs as a child that is told to stop when its parent is.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -52,11 +57,23 @@ def main(argv: list[str] | None = None) -> int:
                   "seqviz from a checkout of its repository with 'pip install -e .' (the pages "
                   "live in the checkout, not in the package).", file=sys.stderr)
             return 2
-        try:
-            return subprocess.call(run_command(rest), cwd=CHECKOUT)
-        except KeyboardInterrupt:
-            return 130
+        return _become(run_command(rest))
     return 2
+
+
+def _become(cmd: list[str]) -> int:
+    """Run ``cmd`` from the checkout in place of this process (POSIX); elsewhere as a child
+    that gets this process's SIGTERM and whose exit code is returned."""
+    if os.name == "posix":
+        os.chdir(CHECKOUT)
+        os.execv(cmd[0], cmd)  # does not return
+    proc = subprocess.Popen(cmd, cwd=CHECKOUT)
+    signal.signal(signal.SIGTERM, lambda signum, frame: proc.terminate())
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:  # Ctrl+C reached the server too: let it finish stopping
+        proc.wait()
+        return 130
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -98,8 +99,52 @@ def test_seqviz_run_starts_the_app_with_streamlit_options():
             assert time.monotonic() < deadline, "no answer from seqviz run"
             time.sleep(0.5)
     finally:
+        started = _descendants(proc.pid)  # the server and its engine workers
         proc.terminate()
-        proc.wait(30)
+        proc.wait(60)
+    # the signal reached the server itself: it stopped, with its engine workers (as a child
+    # of ``seqviz run`` it outlived it and went on serving)
+    try:
+        deadline = time.monotonic() + 60
+        while _answers(port):
+            assert time.monotonic() < deadline, "the server went on after seqviz run stopped"
+            time.sleep(0.5)
+        deadline = time.monotonic() + 60
+        while left := [pid for pid in started if _running(pid)]:
+            assert time.monotonic() < deadline, f"processes left running: {left}"
+            time.sleep(0.5)
+    finally:  # a failure leaves no server behind for the rest of the run
+        for pid in started:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (from /proc: Linux)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            pass  # gone meanwhile
+    return [d for c in children for d in (c, *_descendants(c))]
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's exit status may wait for a reaper)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 def test_seqviz_run_outside_a_checkout_says_what_to_do(monkeypatch, capsys, tmp_path):
