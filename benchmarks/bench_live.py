@@ -125,19 +125,16 @@ def cpu_seconds(pid: int) -> float:
 
 def worker_pids(server_pid: int) -> list[int]:
     """The engine workers started by a server process."""
+    from tests.browser import child_pids
+
     out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for pid in child_pids(server_pid):
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmd = f.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"seqviz.engine.worker" in f.read():
+                    out.append(pid)
         except OSError:
             continue
-        if ppid == server_pid and b"seqviz.engine.worker" in cmd:
-            out.append(int(entry))
     return out
 
 

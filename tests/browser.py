@@ -61,14 +61,36 @@ def start_server(prefix: tuple[str, ...] = (), quiet: bool = False, env: dict | 
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + START_TIMEOUT
     while time.time() < deadline and proc.poll() is None:  # a server that exited: say why
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+        if answers(url):
             return proc, url
-        except OSError:
-            time.sleep(0.5)
+        time.sleep(0.5)
     proc.kill()
     said = log.read_bytes().decode(errors="replace")[-2000:] if log else ""
     raise RuntimeError("streamlit did not start: " + said)
+
+
+def answers(url: str) -> bool:
+    """The Streamlit server at ``url`` answers its health check."""
+    try:
+        with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started that are still there (Linux /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry))
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+    return out
 
 
 def wait_ready(page, timeout: int = 90_000) -> None:

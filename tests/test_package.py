@@ -6,14 +6,14 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.browser import answers, child_pids, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,15 +71,10 @@ def test_pip_install_editable_gives_the_seqviz_command(tmp_path):
     assert wanted == {norm(r) for r in meta.stdout.splitlines() if r.strip()}, meta.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.browser
 def test_seqviz_run_starts_the_app_with_streamlit_options():
-    port = _free_port()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen([sys.executable, "-m", "seqviz", "run", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true",
                              "--browser.gatherUsageStats", "false"], cwd="/",
@@ -89,13 +84,8 @@ def test_seqviz_run_starts_the_app_with_streamlit_options():
         deadline = time.monotonic() + 300  # the server answers once warm
         while True:
             assert proc.poll() is None, "seqviz run exited"
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health",
-                                            timeout=5) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
+            if answers(url):
+                break
             assert time.monotonic() < deadline, "no answer from seqviz run"
             time.sleep(0.5)
     finally:
@@ -106,7 +96,7 @@ def test_seqviz_run_starts_the_app_with_streamlit_options():
     # of ``seqviz run`` it outlived it and went on serving)
     try:
         deadline = time.monotonic() + 60
-        while _answers(port):
+        while answers(url):
             assert time.monotonic() < deadline, "the server went on after seqviz run stopped"
             time.sleep(0.5)
         deadline = time.monotonic() + 60
@@ -120,29 +110,14 @@ def test_seqviz_run_starts_the_app_with_streamlit_options():
 
 
 def _descendants(pid: int) -> list[int]:
-    """The processes ``pid`` started, and theirs (from /proc: Linux)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                children.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            pass  # gone meanwhile
-    return [d for c in children for d in (c, *_descendants(c))]
+    """The processes ``pid`` started, and theirs."""
+    return [d for c in child_pids(pid) for d in (c, *_descendants(c))]
 
 
 def _running(pid: int) -> bool:
     """Alive and not a zombie (an orphan's exit status may wait for a reaper)."""
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _answers(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-            return True
     except OSError:
         return False
 
