@@ -51,11 +51,12 @@ def test_a_fresh_page_draws_whole_steps_from_zero(server, page, path, lang, char
 
 
 # Installed before the page's scripts: how many placeholders (``seqviz.ui.charts``) were in the
-# page in the frame that first showed a drawn chart.
+# page in the frame that first showed a drawn chart, and that chart's plot.
 _LATER_AT_FIRST_JS = """() => {
   const ob = new MutationObserver(() => {
     if (document.querySelector('[data-testid="stPlotlyChart"] .main-svg')) {
       window.__laterAtFirst = document.querySelectorAll('.seqviz-later').length;
+      window.__firstPlot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
       ob.disconnect();
     }
   });
@@ -77,4 +78,7 @@ def test_a_first_look_paints_one_chart_then_the_rest(server, page):
     # the probe answered because a chart was painted, not on its fallback timer
     assert page.evaluate("document.documentElement.dataset.seqvizFirstLook") == "chart"
     expect(page.locator(".st-key-seqviz_first_look")).to_have_count(0)  # gone after the rerun
+    # the chart painted first stayed: the rerun did not take it down to draw it again (a probe
+    # that left no element in its place moved every element after it, and Streamlit redrew them)
+    assert page.evaluate("document.contains(window.__firstPlot)")
     no_exception(page)

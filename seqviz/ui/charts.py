@@ -67,6 +67,8 @@ def begin(charts: bool = True) -> None:
     ss[DRAWN] = 0
     ss[DEFERRING] = charts and not ss.get(PAINTED)
     if not ss[DEFERRING]:
+        if charts:  # holds the probe's place: the elements after it keep their positions, so
+            st.empty()  # the chart already painted is not drawn again when the probe goes
         return
     if _probe is None:
         _probe = st.components.v2.component("seqviz.first_look", js=_PROBE_JS)
