@@ -9,7 +9,7 @@ if __name__ == "__main__":  # Streamlit runs this file as the home page, for eve
     from seqviz.ui import home
     from seqviz.ui.setup import setup_page
 
-    setup_page(N_("Home"), "🔁", draws_charts=False)
+    setup_page(N_("Home"), "🔁")
     home.render()
 else:  # `streamlit run app.py` imports it as module "app" to find the server (README "Design")
     from seqviz.ui.startup import lifespan

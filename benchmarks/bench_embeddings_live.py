@@ -170,10 +170,7 @@ def page_cpu() -> None:
     from streamlit.testing.v1 import AppTest
 
     os.chdir(ROOT)
-    from seqviz.ui import charts
-
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state[charts.PAINTED] = True  # every chart, as after a browser's first look
     at.switch_page("pages/7_Embeddings.py")
     at.run()
     deadline = time.monotonic() + 120

@@ -404,41 +404,28 @@ FIRST_CHART = {  # page path -> what a visitor opens (defaults; bundled demos in
     "Time_Series": "/Time_Series",
     "CTC": "/CTC",
 }
-_TRACE = ":is(path.js-line, .heatmaplayer image, g.points path.point, .barlayer path, " \
-    ".contourlayer path)"  # a drawn trace of a Plotly chart
-DRAWN = f'[data-testid="stPlotlyChart"] {_TRACE}'  # the first chart drawn
+DRAWN = ('[data-testid="stPlotlyChart"] :is(path.js-line, .heatmaplayer image, '
+         'g.points path.point, .barlayer path, .contourlayer path)')
 
 
-# Installed before the page's own scripts: notes when the title, the first chart and every chart
-# enter the page, and the animation frame that paints them, on the page's clock
-# (performance.now(), from the start of the navigation). A condition is a selector that must
-# match, or {has: [selectors that must match], none: [selectors that must not], each: [outer,
-# inner]: every element matching outer holds one matching inner}. Playwright's retrying
-# ``expect`` checks after 0.1, 0.35, 0.85, 1.85, 2.85 ... s, so a wall-clock time read from it
-# can be up to a second late.
-_FIRST_SEEN_JS = """(conditions) => {
+# Installed before the page's own scripts: notes when the title and the first chart enter the
+# page, and the animation frame that paints them, on the page's clock (performance.now(), from
+# the start of the navigation). Playwright's retrying ``expect`` checks after 0.1, 0.35, 0.85,
+# 1.85, 2.85 ... s, so a wall-clock time read from it can be up to a second late.
+_FIRST_SEEN_JS = """(selectors) => {
   const seen = window.__firstSeen = {};
-  const holds = (c) => typeof c === 'string' ? !!document.querySelector(c)
-    : c.has.every((s) => document.querySelector(s))
-      && c.none.every((s) => !document.querySelector(s))
-      && [...document.querySelectorAll(c.each[0])].every((e) => e.querySelector(c.each[1]));
   const check = () => {
-    for (const [name, c] of Object.entries(conditions)) {
-      if (!(name + '.dom' in seen) && holds(c)) {
+    for (const [name, sel] of Object.entries(selectors)) {
+      if (!(name + '.dom' in seen) && document.querySelector(sel)) {
         seen[name + '.dom'] = performance.now();
         requestAnimationFrame(() => { seen[name] = performance.now(); });
       }
     }
-    if (Object.keys(conditions).every((name) => name + '.dom' in seen)) observer.disconnect();
+    if ('chart.dom' in seen) observer.disconnect();
   };
   const observer = new MutationObserver(check);
   observer.observe(document, {childList: true, subtree: true});
 }"""
-# Every chart drawn: on a first look (seqviz.ui.charts) the page draws its first chart and
-# placeholders, then the others once its probe has seen it painted; a run has ended, no
-# placeholder is left and every chart element holds a drawn trace.
-ALL_DRAWN = {"has": [DRAWN, '[data-testid="stApp"][data-test-script-state="notRunning"]'],
-             "none": [".seqviz-later"], "each": ['[data-testid="stPlotlyChart"]', _TRACE]}
 
 
 def first_chart(repeats: int = 1, only: str = "") -> None:
@@ -447,7 +434,6 @@ def first_chart(repeats: int = 1, only: str = "") -> None:
     reference)."""
     import json
 
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
     from tests.browser import start_server, wait_js
@@ -457,22 +443,19 @@ def first_chart(repeats: int = 1, only: str = "") -> None:
     print("Server start: `streamlit run app.py` launched -> it answers its health check (the "
           "start-up warm-up runs first). Title and first chart: from the start of the page's "
           "navigation to the animation frame that paints them, on the page's own clock "
-          "(a MutationObserver installed before the page's scripts). The next column is the "
+          "(a MutationObserver installed before the page's scripts). The last column is the "
           "same chart as seen by Playwright's retrying `expect` (wall clock; it re-checks after "
-          "0.1, 0.35, 0.85, 1.85 ... s, so it can be up to a second late). The last is every "
-          "chart the page opens with painted: a session's first run draws only its first chart "
-          "and placeholders, and the rest after a browser probe has seen it painted "
-          "(`seqviz.ui.charts`). The reference row is "
+          "0.1, 0.35, 0.85, 1.85 ... s, so it can be up to a second late). The reference row is "
           f"`{REFERENCE_PAGE}` started the same way: Streamlit and Plotly.js alone on this "
           "machine, the floor under every page's first chart.")
     print("| page | server start s | opened -> title s | opened -> first chart painted s | "
-          "... seen by `expect` s | opened -> every chart painted s |")
-    print("| --- | --- | --- | --- | --- | --- |")
+          "... seen by `expect` s |")
+    print("| --- | --- | --- | --- | --- |")
     words = [w for w in only.split(",") if w]
     rows: dict[str, list[tuple[float, ...]]] = {
         name: [] for name, path in FIRST_CHART.items()
         if not path or not words or any(w in name for w in words)}
-    script = f"({_FIRST_SEEN_JS})({json.dumps({'title': 'h1', 'chart': DRAWN, 'all': ALL_DRAWN})})"
+    script = f"({_FIRST_SEEN_JS})({json.dumps({'title': 'h1', 'chart': DRAWN})})"
     with sync_playwright() as p:
         browser = _chromium(p)
         for _ in range(repeats):
@@ -490,14 +473,8 @@ def first_chart(repeats: int = 1, only: str = "") -> None:
                     polled = time.perf_counter() - start
                     seen = wait_js(page, "() => window.__firstSeen && 'chart' in "
                                    "window.__firstSeen && window.__firstSeen", timeout=30)
-                    try:  # a chart with no trace of the kinds in _TRACE never counts as drawn
-                        seen = wait_js(page, "() => window.__firstSeen && 'all' in "
-                                       "window.__firstSeen && window.__firstSeen", timeout=30)
-                    except PlaywrightTimeout:
-                        print(f"  {name}: not every chart showed a drawn trace within 30 s")
                     seen = seen.json_value()
-                    rows[name].append((up, seen["title"] / 1000, seen["chart"] / 1000, polled,
-                                       seen.get("all", float("nan")) / 1000))
+                    rows[name].append((up, seen["title"] / 1000, seen["chart"] / 1000, polled))
                     page.close()
                 finally:
                     proc.terminate()
@@ -505,15 +482,12 @@ def first_chart(repeats: int = 1, only: str = "") -> None:
         browser.close()
 
     def span(values) -> str:
-        values = [v for v in values if v == v]  # nan: not measured
-        if not values:
-            return "–"
         lo, hi = min(values), max(values)
         out = f"{lo:.1f}" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}-{hi:.1f}"
         return out + (f" (median {statistics.median(values):.2f})" if len(values) >= 3 else "")
 
     for name, runs in rows.items():
-        print(f"| {name} | " + " | ".join(span([r[i] for r in runs]) for i in range(5)) + " |")
+        print(f"| {name} | " + " | ".join(span([r[i] for r in runs]) for i in range(4)) + " |")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
@@ -541,14 +515,11 @@ def reruns(repeats: int = 7) -> None:
     """Server CPU per plain rerun and per live-slider change, each page at its defaults."""
     from streamlit.testing.v1 import AppTest
 
-    from seqviz.ui import charts
-
     print(f"## Rerun cost per page (server CPU, AppTest, median of {repeats})")
     print("| page | plain rerun ms | live slider ms | first run ms |")
     print("| --- | --- | --- | --- |")
     for page, (query, slider) in PAGES.items():
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-        at.session_state[charts.PAINTED] = True  # as after a browser's first look: every chart
         for k, v in query.items():
             at.query_params[k] = v
         at.switch_page(page)
@@ -598,7 +569,6 @@ def rebuilds(repeats: int = 7) -> None:
     from streamlit.testing.v1 import AppTest
 
     from seqviz.engine.worker import freeze_heap
-    from seqviz.ui import charts
     from seqviz.ui.startup import warm_pages
 
     warm_pages()  # every page module imported and its caches filled, as the server's start-up
@@ -626,7 +596,6 @@ def rebuilds(repeats: int = 7) -> None:
     for page, changes in REBUILDS.items():
         for what, kind, key, value in changes:
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-            at.session_state[charts.PAINTED] = True  # every chart, as after a first look
             at.switch_page(page)
             at.run()
             at.run()  # settle (first snapshot, caches)

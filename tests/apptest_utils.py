@@ -13,8 +13,6 @@ import numpy as np
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from seqviz.ui import charts
-
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120  # torch import and the first corpus load take seconds
 
@@ -28,9 +26,7 @@ def run_page(path: str, query: dict | None = None, session: dict | None = None, 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     for k, v in (query or {}).items():
         at.query_params[k] = v
-    # A browser's probe tells the page its first chart is painted (seqviz.ui.charts); AppTest
-    # runs no JavaScript, so a test sees every chart unless it asks for a first look.
-    for k, v in {charts.PAINTED: True, **(session or {})}.items():
+    for k, v in (session or {}).items():
         at.session_state[k] = v
     if path != "app.py":
         at.switch_page(path)

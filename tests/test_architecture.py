@@ -27,8 +27,7 @@ LESSONS = sorted(p.name for p in PKG.iterdir()
                  if (p / "__init__.py").exists() and p.name not in SHARED)
 SHARED_UI = {"setup", "state", "player", "controls", "catalog", "data", "live", "layout", "home",
              "lecture", "startup", "timeline", "export", "share", "tabs",  # tabs: Hidden, Embeddings
-             "tables",  # markdown tables: Embeddings
-             "charts"}  # every page's plotly charts (a session's first look)
+             "tables"}  # markdown tables: Embeddings
 
 
 def module_name(path: Path) -> str:

@@ -48,37 +48,3 @@ def test_a_fresh_page_draws_whole_steps_from_zero(server, page, path, lang, char
         pass  # the assertion below names the problems
     assert chart_problems(page) == []
     no_exception(page)
-
-
-# Installed before the page's scripts: how many placeholders (``seqviz.ui.charts``) were in the
-# page in the frame that first showed a drawn chart, and that chart's plot.
-_LATER_AT_FIRST_JS = """() => {
-  const ob = new MutationObserver(() => {
-    if (document.querySelector('[data-testid="stPlotlyChart"] .main-svg')) {
-      window.__laterAtFirst = document.querySelectorAll('.seqviz-later').length;
-      window.__firstPlot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-      ob.disconnect();
-    }
-  });
-  ob.observe(document, {childList: true, subtree: true});
-}"""
-
-
-def test_a_first_look_paints_one_chart_then_the_rest(server, page):
-    """A fresh session's first run draws one chart and placeholders; the probe sees it
-    painted and the rerun draws the other five, the placeholders gone, the probe hidden."""
-    from playwright.sync_api import expect
-
-    page.add_init_script(f"({_LATER_AT_FIRST_JS})()")
-    page.goto(f"{server}/Gradient_Flow?seed=0")
-    expect(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')).to_have_count(
-        6, timeout=120_000)
-    expect(page.locator(".seqviz-later")).to_have_count(0)
-    assert page.evaluate("window.__laterAtFirst") == 5  # the first chart came alone
-    # the probe answered because a chart was painted, not on its fallback timer
-    assert page.evaluate("document.documentElement.dataset.seqvizFirstLook") == "chart"
-    expect(page.locator(".st-key-seqviz_first_look")).to_have_count(0)  # gone after the rerun
-    # the chart painted first stayed: the rerun did not take it down to draw it again (a probe
-    # that left no element in its place moved every element after it, and Streamlit redrew them)
-    assert page.evaluate("document.contains(window.__firstPlot)")
-    no_exception(page)

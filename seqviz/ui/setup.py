@@ -15,7 +15,6 @@ from seqviz import i18n
 from seqviz.engine.pool import shared_engine
 from seqviz.figures import style
 from seqviz.i18n import _
-from seqviz.ui import charts
 from seqviz.ui.catalog import sidebar_nav
 
 _TORCH_READY = threading.Event()
@@ -42,9 +41,6 @@ pre.seqviz-mono.wrap { white-space: pre-wrap; overflow-wrap: anywhere; }
   padding: 0.25rem 1rem; }
 [class*="st-key-primary-link"] a:hover { background: rgb(170, 40, 55); }
 [class*="st-key-primary-link"] a * { color: #fff !important; font-weight: 600; }
-/* seqviz.ui.charts: a chart drawn a moment after the page's first one, and the hidden probe */
-.seqviz-later { background: #f0f2f6; border-radius: 0.5rem; opacity: 0.6; }
-.st-key-seqviz_first_look { display: none; }
 </style>
 """
 # Presenter mode: everything larger, nothing cut at 1024 x 768 (buttons and metric labels wrap
@@ -214,7 +210,7 @@ def warm() -> None:
     import streamlit.emojis  # noqa: F401
 
 
-def setup_page(title: str, icon: str = "🔁", *, draws_charts: bool = True) -> None:
+def setup_page(title: str, icon: str = "🔁") -> None:
     """Page config (wide), language and presenter mode, house CSS, one torch thread, the
     engine, the sidebar links.
 
@@ -231,6 +227,5 @@ def setup_page(title: str, icon: str = "🔁", *, draws_charts: bool = True) -> 
     shared_engine()
     limit_threads()
     st.markdown(_CSS + (_PRESENT_CSS if present else ""), unsafe_allow_html=True)
-    charts.begin(charts=draws_charts)
     sidebar_nav()
     _display_controls()

@@ -26,7 +26,6 @@ from seqviz import i18n
 from seqviz.figures import style
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
-from seqviz.ui.charts import chart
 from seqviz.ui.layout import columns
 from seqviz.ui.live import once_per_snapshot, run_notices
 from seqviz.ui.state import widget_key
@@ -200,7 +199,7 @@ def _heatmap(key: str, view: S2SView, snap: Snapshot, playing: bool) -> None:
             y=_("reference output token"))
         while len(figs) > HEATMAPS_KEPT:
             figs.popitem(last=False)
-    chart(st, figs[step], key=f"{key}.chart.heatmap")
+    st.plotly_chart(figs[step], key=f"{key}.chart.heatmap")
     src, ref = view.probe
     output = tl.outputs[i]
     mark = "✅" if output == ref else "❌"
@@ -228,10 +227,10 @@ def render(key: str, exp: LiveS2S, snap: Snapshot, playing: bool) -> None:
     left, right = columns([3, 2])
     with left:
         _heatmap(key, view, snap, playing)
-    chart(right, figs["sharpness"], key=f"{key}.chart.sharpness")
+    right.plotly_chart(figs["sharpness"], key=f"{key}.chart.sharpness")
     left, right = columns(2)
-    chart(left, figs["loss"], key=f"{key}.chart.loss")
-    chart(right, figs["metrics"], key=f"{key}.chart.metrics")
+    left.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
+    right.plotly_chart(figs["metrics"], key=f"{key}.chart.metrics")
 
 
 def settings() -> dict:

@@ -20,7 +20,6 @@ from seqviz.engine.protocol import Snapshot
 from seqviz.figures.training import ema, loss_figure
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
-from seqviz.ui.charts import chart
 from seqviz.ui.controls import held
 from seqviz.ui.layout import columns, text_block
 from seqviz.ui.live import memo, run_notices
@@ -110,13 +109,13 @@ def render(key: str, exp: LiveCTC, snap: Snapshot, playing: bool) -> None:
         return
     _metrics(view, snap)
     figs = memo(f"{key}.figs", _figures_tag(snap, view), lambda: _figures(view))
-    chart(st, figs["post"], key=f"{key}.chart.post")
+    st.plotly_chart(figs["post"], key=f"{key}.chart.post")
     st.caption(_("Rows: the blank ({blank}) and each symbol; the red row above shows which "
                  "symbol was spoken at each frame (the model never sees it). Untrained, every "
                  "frame is a blur; trained, CTC's outputs become peaky: the blank almost "
                  "everywhere, a symbol in a spike or two per spoken symbol.").format(
         blank=BLANK_CHAR))
-    chart(st, figs["trellis"], key=f"{key}.chart.trellis")
+    st.plotly_chart(figs["trellis"], key=f"{key}.chart.trellis")
     st.caption(_("α(t, s) sums the probability of every path through the first t + 1 frames "
                  "that ends in state s. A path may stay in its state, move one down, or skip "
                  "the blank between two different symbols. p(label | frames) is α in the last "
@@ -126,8 +125,8 @@ def render(key: str, exp: LiveCTC, snap: Snapshot, playing: bool) -> None:
     left, right = columns(2)
     with left:
         _decoding(view)
-    chart(right, figs["ler"], key=f"{key}.chart.ler")
-    chart(st, figs["loss"], key=f"{key}.chart.loss")
+    right.plotly_chart(figs["ler"], key=f"{key}.chart.ler")
+    st.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
 
 
 def collapse_section(key: str, symbols: int) -> None:

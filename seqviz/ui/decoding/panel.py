@@ -13,7 +13,6 @@ from seqviz.decoding.figures import beam_tree_figure
 from seqviz.decoding.problem import SearchProblem
 from seqviz.decoding.study_figures import next_token_figure
 from seqviz.i18n import N_, _
-from seqviz.ui.charts import chart
 from seqviz.ui.live import memo
 
 STATUS_NAMES = {"kept": N_("kept in the beam"), "pruned": N_("pruned"),
@@ -42,7 +41,7 @@ def tree_view(key: str, problem: SearchProblem, tree: BeamTree, tag: Hashable) -
     fig = memo(f"{key}.tree_fig", tag, lambda: _tree_figure(problem, tree))
     st.caption(_("Hover a node for its cumulative log P and normalised score; click it to see "
                  "the model's next-token choices there. ⏎ is the end token."))
-    event = chart(st, fig, key=f"{key}.tree", on_select="rerun", selection_mode="points")
+    event = st.plotly_chart(fig, key=f"{key}.tree", on_select="rerun", selection_mode="points")
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     for point in points:
         data = point.get("customdata")
@@ -75,7 +74,7 @@ def node_inspector(key: str, problem: SearchProblem, tree: BeamTree, node_id: in
     top = problem.next_tokens(prefix, k=5)
     fig = memo(f"{key}.next_fig", (tag, node_id), lambda: next_token_figure(
         [problem.label(t) for t, _p in top], [p for _t, p in top]))
-    chart(st, fig, key=f"{key}.next")
+    st.plotly_chart(fig, key=f"{key}.next")
 
 
 def code_text(text: str) -> str:

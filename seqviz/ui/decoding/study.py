@@ -16,7 +16,6 @@ from seqviz.decoding.sources import Source
 from seqviz.decoding.study import SWEEP_WIDTHS, first_best, tally, width_sweep
 from seqviz.decoding.study_figures import conventions_figure, error_tally_figure, sweep_figure
 from seqviz.i18n import _
-from seqviz.ui.charts import chart
 from seqviz.ui.decoding.panel import code_text
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo
@@ -64,7 +63,7 @@ def sweep_view(key: str, problem: SearchProblem, reference: str, cfg: BeamConfig
     outputs = [problem.join(list(r.tokens)) for r in results]
     fig = memo(f"{key}.sweep_fig", (tag, reference), lambda: sweep_figure(results, outputs))
     left, right = columns([3, 2])
-    chart(left, fig, key=f"{key}.sweep_chart")
+    left.plotly_chart(fig, key=f"{key}.sweep_chart")
     right.markdown(_summary(problem, results))
 
 
@@ -136,8 +135,8 @@ def tally_view(key: str, source: Source, cfg: BeamConfig) -> None:
 
 def _tally_charts(key: str, result, width: int) -> None:
     left, right = columns(2)
-    chart(left, error_tally_figure(result), key=f"{key}.tally_chart")
-    chart(right, conventions_figure(result), key=f"{key}.conv_chart")
+    left.plotly_chart(error_tally_figure(result), key=f"{key}.tally_chart")
+    right.plotly_chart(conventions_figure(result), key=f"{key}.conv_chart")
     b = width if width in result.conventions else max(result.widths)
     c = result.conventions[b]
     st.markdown(_("At B = {b}, over {n} examples: the refilled beam found the better final "

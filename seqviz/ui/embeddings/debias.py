@@ -16,7 +16,6 @@ from seqviz.embeddings.grammars import TEACHING
 from seqviz.embeddings.live import LiveEmbeddings
 from seqviz.embeddings.queries import Index, QueryError, analogy
 from seqviz.i18n import _
-from seqviz.ui.charts import chart
 from seqviz.ui.embeddings.glove import live_glove
 from seqviz.ui.embeddings.sources import one_blas_thread
 from seqviz.ui.layout import columns
@@ -87,7 +86,7 @@ def _show(key: str, cfg: EmbConfig, result, which: str, step: int) -> None:
     fig = memo(f"{key}.db.fig", (id(result),), lambda: gfigs.projection_figure(
         [result.words[i] for i in rows], result.proj_before[rows], result.proj_after[rows],
         pairs=len(pair_ids)))
-    chart(left, fig, key=f"{key}.db.chart")
+    left.plotly_chart(fig, key=f"{key}.db.chart")
     with right:
         st.caption(_("{method} at step {step:,}: the {n} neutral words leaning most to either "
                      "side, and two equalised pairs (⚥).").format(method=which, step=step,

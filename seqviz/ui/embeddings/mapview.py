@@ -18,7 +18,6 @@ from seqviz.embeddings.queries import QueryError, analogy, search_labels
 from seqviz.engine.protocol import Snapshot
 from seqviz.figures.style import profile
 from seqviz.i18n import _, language
-from seqviz.ui.charts import chart
 from seqviz.ui.controls import held
 from seqviz.ui.embeddings.sources import Source, one_blas_thread
 
@@ -119,7 +118,7 @@ def draw_map(key: str, exp: LiveEmbeddings, src: Source, view: EmbView, snap: Sn
     else:
         title = src.name
     mf, note, matches = _figure(key, src, m, quad, snap, title, view.cfg)
-    chart(st, mf.fig, key=f"{key}.chart.map")
+    st.plotly_chart(mf.fig, key=f"{key}.chart.map")
     notes = [_("{n} points").format(n=f"{len(m.coords):,}"), str(m.status),
              _("{n} search match(es)").format(n=matches) if matches else None, note]
     if mf.quad:

@@ -24,7 +24,6 @@ from seqviz.engine.protocol import Snapshot
 from seqviz.i18n import _, pgettext
 from seqviz.models.word2vec import W2VCorpus, build_w2v_corpus
 from seqviz.ui import player
-from seqviz.ui.charts import chart
 from seqviz.ui.embeddings.mapview import draw_map, search_box
 from seqviz.ui.embeddings.sources import Source, word2vec_source
 from seqviz.ui.layout import columns
@@ -110,9 +109,9 @@ def loss_beside_accuracy(key: str, loss, accuracy, name: str) -> None:
     it; otherwise a note saying where accuracy is scored. Used by word2vec's and GloVe's
     sections."""
     left, right = columns(2)
-    chart(left, loss, key=f"{key}.chart.loss")
+    left.plotly_chart(loss, key=f"{key}.chart.loss")
     if accuracy is not None:
-        chart(right, accuracy, key=f"{key}.chart.{name}")
+        right.plotly_chart(accuracy, key=f"{key}.chart.{name}")
     else:
         right.info(_("Analogy accuracy is scored on the toy grammars (English and Chinese), "
                      "whose analogies are known. Choose one of them to see it."))

@@ -12,7 +12,6 @@ from seqviz.embeddings.live import LiveEmbeddings
 from seqviz.embeddings.rewind import PastMap, aligned, past_map, probe_neighbours
 from seqviz.figures.style import profile
 from seqviz.i18n import _
-from seqviz.ui.charts import chart
 from seqviz.ui.embeddings.mapview import PLOT_PX, _colour
 from seqviz.ui.embeddings.panel import neighbour_table
 from seqviz.ui.embeddings.sources import Source, one_blas_thread
@@ -44,7 +43,7 @@ def _map(key: str, exp: LiveEmbeddings, src: Source, m: PastMap, name: str) -> N
             height=MAP_HEIGHT, plot_px=PLOT_PX[look]).fig
 
     tag = (exp.handle.run_id, exp.handle.generation, m.step, m.coords.tobytes(), cfg.colour)
-    chart(st, memo(f"{key}.rw.{name}", tag, build), key=f"{key}.chart.rw_{name}")
+    st.plotly_chart(memo(f"{key}.rw.{name}", tag, build), key=f"{key}.chart.rw_{name}")
 
 
 def _neighbours(key: str, exp: LiveEmbeddings, step: int, vectors) -> None:

@@ -24,7 +24,6 @@ from seqviz.gradients.live import ClipView, LiveClipping
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
 
-from seqviz.ui.charts import chart
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo, once_per_snapshot
 from seqviz.ui.timeline import past_view
@@ -98,8 +97,8 @@ def render(key: str, exp: LiveClipping, snap: Snapshot, playing: bool) -> None:
     _metrics(view, snap)
     figs = once_per_snapshot(key, snap, lambda: figures(view))
     left, right = columns(2)
-    chart(left, figs["loss"], key=f"{key}.chart.loss")
-    chart(right, figs["norm"], key=f"{key}.chart.norm")
+    left.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
+    right.plotly_chart(figs["norm"], key=f"{key}.chart.norm")
 
 
 def settings() -> dict:
@@ -144,8 +143,8 @@ def rewind_section(key: str, exp: LiveClipping) -> None:
                                f"{view.grad_norm[name]:.4g}",
                                help=_("Before clipping, on one held-out batch."))
     tag = (exp.handle.run_id, exp.handle.generation, step)
-    chart(st, memo(f"{key}.rw.dist", tag, lambda: _past_figure(step, view.dh_norm)),
-          key=f"{key}.chart.rw_dist")
+    st.plotly_chart(memo(f"{key}.rw.dist", tag, lambda: _past_figure(step, view.dh_norm)),
+                    key=f"{key}.chart.rw_dist")
 
 
 # ---- the cliff: static analysis, cached by its settings ------------------------------------------
@@ -187,7 +186,7 @@ def cliff_section(key: str, cfg: ClipConfig) -> None:
                  "gradient norm.").format(T=CLIFF.steps, h0=CLIFF.h0, target=CLIFF.target))
     fig = _cliff_figure(cfg.cliff_lr, cfg.cliff_threshold, i18n.language(), style.profile().name)
     left, right = columns([3, 1])
-    chart(left, fig, key=f"{key}.chart.cliff")
+    left.plotly_chart(fig, key=f"{key}.chart.cliff")
     with right:
         for p in _paths(cfg.cliff_lr, cfg.cliff_threshold):
             st.metric(p.label, _("loss {value}").format(value=f"{p.loss[-1]:.3g}"),

@@ -27,7 +27,6 @@ from seqviz.gradients.tasks import CELL_NAMES, GFConfig
 from seqviz.i18n import N_, _, pgettext
 from seqviz.ui import player
 
-from seqviz.ui.charts import chart
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo, once_per_snapshot
 from seqviz.ui.timeline import past_view
@@ -158,18 +157,18 @@ def render(key: str, exp: LiveFlow, snap: Snapshot, playing: bool) -> None:
     st.subheader(_("Per-timestep gradients of the {cell} at step {step} (one batch of {n})"
                    ).format(cell=name, step=f"{cap.step:,}", n=view.probe_size))
     left, right = columns(2)
-    chart(left, figs["dh"], key=f"{key}.chart.dh")
-    chart(right, figs["dw"], key=f"{key}.chart.dw")
+    left.plotly_chart(figs["dh"], key=f"{key}.chart.dh")
+    right.plotly_chart(figs["dw"], key=f"{key}.chart.dw")
     st.subheader(_("How far back does the gradient reach? RNN vs GRU vs LSTM, same seed and "
                    "batches"))
     left, right = columns(2)
-    chart(left, figs["dist"], key=f"{key}.chart.dist")
-    chart(right, figs["acc"], key=f"{key}.chart.acc")
+    left.plotly_chart(figs["dist"], key=f"{key}.chart.dist")
+    right.plotly_chart(figs["acc"], key=f"{key}.chart.acc")
     st.subheader(_("Why: what multiplies the {cell}'s gradient at every step (at step {step})"
                    ).format(cell=CELL_LABELS[view.why.cell], step=f"{view.why.step:,}"))
     left, right = columns(2)
-    chart(left, figs["why"], key=f"{key}.chart.why")
-    chart(right, figs["radius"], key=f"{key}.chart.radius")
+    left.plotly_chart(figs["why"], key=f"{key}.chart.why")
+    right.plotly_chart(figs["radius"], key=f"{key}.chart.radius")
 
 
 def settings() -> dict:
@@ -202,6 +201,6 @@ def rewind_section(key: str, exp: LiveFlow) -> None:
     step, norms = past
     tag = (exp.handle.run_id, exp.handle.generation, step, i18n.language(),
            style.profile().name)
-    chart(st, memo(f"{key}.rw.dist", tag, lambda: _distance(norms, _(
+    st.plotly_chart(memo(f"{key}.rw.dist", tag, lambda: _distance(norms, _(
         "Gradient norm vs distance at step {step} (log)").format(step=f"{step:,}"))),
         key=f"{key}.chart.rw_dist")

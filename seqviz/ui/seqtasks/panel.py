@@ -18,7 +18,6 @@ from seqviz.seqtasks.figures import (KIND_NAMES, accuracy_figure, class_name, co
                                      states_figure)
 from seqviz.seqtasks.live import LiveSeqTask, SeqTaskView
 from seqviz.ui import player
-from seqviz.ui.charts import chart
 from seqviz.ui.layout import columns
 from seqviz.ui.live import once_per_snapshot, run_notices
 
@@ -77,7 +76,7 @@ def _notices(view: SeqTaskView | None, snap: Snapshot) -> None:
 def _sentiment(view: SeqTaskView, figs: dict) -> None:
     probe = view.probe
     if "probe" in figs:
-        chart(st, figs["probe"], key="seq.chart.probe")
+        st.plotly_chart(figs["probe"], key="seq.chart.probe")
         st.caption(_("P(positive) = {p:.2f}. Blue bars push the decision towards positive, "
                      "red ones towards negative; type your own review below.").format(
                          p=probe.p_positive))
@@ -88,7 +87,7 @@ def _sentiment(view: SeqTaskView, figs: dict) -> None:
                 col.metric(_(name), f"{100 * view.per_kind[kind]:.0f} %",
                            help=_("Held-out accuracy on reviews built this way."))
     if "states" in figs:
-        chart(st, figs["states"], key="seq.chart.states")
+        st.plotly_chart(figs["states"], key="seq.chart.states")
 
 
 def _tagging(view: SeqTaskView, figs: dict) -> None:
@@ -99,8 +98,8 @@ def _tagging(view: SeqTaskView, figs: dict) -> None:
                                                                      probe.tags))))
     left, right = columns(2)
     if "per_tag" in figs:
-        chart(left, figs["per_tag"], key="seq.chart.per_tag")
-        chart(right, figs["confusion"], key="seq.chart.confusion")
+        left.plotly_chart(figs["per_tag"], key="seq.chart.per_tag")
+        right.plotly_chart(figs["confusion"], key="seq.chart.confusion")
 
 
 def render(key: str, exp: LiveSeqTask, snap: Snapshot, playing: bool) -> None:
@@ -116,8 +115,8 @@ def render(key: str, exp: LiveSeqTask, snap: Snapshot, playing: bool) -> None:
     figs = once_per_snapshot(key, snap, lambda: _figures(view))
     _metrics(view, snap, figs["smooth"])
     left, right = columns(2)
-    chart(left, figs["acc"], key=f"{key}.chart.acc")
-    chart(right, figs["loss"], key=f"{key}.chart.loss")
+    left.plotly_chart(figs["acc"], key=f"{key}.chart.acc")
+    right.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
     if view.cfg.task == "sentiment":
         _sentiment(view, figs)
     else:

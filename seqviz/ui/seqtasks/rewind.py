@@ -9,7 +9,6 @@ import streamlit as st
 from seqviz.i18n import _
 from seqviz.seqtasks.figures import class_name, contributions_figure
 from seqviz.seqtasks.live import LiveSeqTask
-from seqviz.ui.charts import chart
 from seqviz.ui.live import memo
 from seqviz.ui.timeline import past_view
 
@@ -26,7 +25,7 @@ def rewind_section(key: str, exp: LiveSeqTask) -> None:
         return
     if probe.grad_x_input is not None:  # sentiment
         tag = (exp.handle.run_id, exp.handle.generation, step)
-        chart(st, memo(f"{key}.rw.probe", tag, lambda: contributions_figure(
+        st.plotly_chart(memo(f"{key}.rw.probe", tag, lambda: contributions_figure(
             probe.tokens, probe.grad_x_input, known=probe.known,
             title=_("Probe review at step {step}: contribution of each word (gradient × "
                     "input)").format(step=f"{step:,}"),

@@ -10,7 +10,6 @@ from seqviz.seqtasks.config import TASK_SHAPE
 from seqviz.seqtasks.data import MAX_TYPED_CHARS
 from seqviz.seqtasks.figures import class_name, contributions_figure, shapes_figure
 from seqviz.seqtasks.live import LiveSeqTask
-from seqviz.ui.charts import chart
 from seqviz.ui.controls import held
 from seqviz.ui.live import memo
 from seqviz.ui.setup import relabel
@@ -22,7 +21,7 @@ EXAMPLES = {("sentiment", "en"): "the coffee was not bad , although the waiter w
 
 def shapes(task: str) -> None:
     fig = memo("seq.shapes", task, lambda: shapes_figure(TASK_SHAPE[task]))
-    chart(st, fig, key="seq.chart.shapes", config={"displayModeBar": False})
+    st.plotly_chart(fig, key="seq.chart.shapes", config={"displayModeBar": False})
 
 
 def typed_sentence(key: str, task: str, lang: str = "en") -> None:
@@ -65,7 +64,7 @@ def typed_sentence(key: str, task: str, lang: str = "en") -> None:
         label = _("positive") if out.p_positive >= 0.5 else _("negative")
         st.markdown(_("The model says **{label}** (P(positive) = {p:.2f}).").format(
             label=label, p=out.p_positive))
-        chart(st, fig, key=f"{key}.chart.typed")
+        st.plotly_chart(fig, key=f"{key}.chart.typed")
         return
     # the names come with the tags: the page's view may not have arrived yet (a rebuilt or
     # re-opened run under load) or be an earlier build's, with other classes
