@@ -8,7 +8,8 @@ import itertools
 import numpy as np
 import pytest
 
-from seqviz.embeddings.labels import PLOT_PX, POSITIONS, _offsets, place_labels, text_em
+from seqviz.embeddings.labels import (LABEL_GAP_PX, PLOT_PX, POSITIONS, _offsets, place_labels,
+                                      text_em)
 from seqviz.embeddings.mapfigures import CORNER_MARKER, MARKER, map_figure, move_map
 from seqviz.i18n import use_language
 
@@ -143,7 +144,12 @@ def test_placed_labels_never_overlap(lang_words):
     p = place_labels(xy, lang_words, font_px=font, max_text=80)
     assert 10 <= p.shown.sum() <= 80
     assert set(p.position) <= set(POSITIONS)
-    assert _overlaps(_boxes(xy, lang_words, p, font)) == []
+    boxes = _boxes(xy, lang_words, p, font)
+    assert _overlaps(boxes) == []
+    # and LABEL_GAP_PX apart: each box grown by half of it on every side still overlaps none
+    half = LABEL_GAP_PX / 2 - 1e-9
+    assert _overlaps({i: (b[0] - half, b[1] + half, b[2] - half, b[3] + half)
+                      for i, b in boxes.items()}) == []
 
 
 def test_chinese_labels_take_more_room_than_latin_ones_of_as_many_characters():
