@@ -295,3 +295,21 @@ def check_looks(page, url: str, name: str, ready, looks=LOOKS) -> list[str]:
             if r["cut"]:
                 problems.append(f"{where}: text cut off: {r['cut']}")
     return problems
+
+
+_BOXES_JS = """(chart) => [...chart.querySelectorAll('g.textpoint text')]
+  .filter(t => t.textContent.trim())
+  .map(t => { const r = t.getBoundingClientRect();
+              return [t.textContent, r.left, r.right, r.top, r.bottom]; })"""
+
+
+def overlapping_labels(chart) -> list:
+    """Pairs of labels of ``chart`` (a locator of one Plotly chart) whose drawn boxes overlap
+    by more than 2 px each way."""
+    boxes = chart.evaluate(_BOXES_JS)
+    out = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if min(a[2], b[2]) - max(a[1], b[1]) > 2 and min(a[4], b[4]) - max(a[3], b[3]) > 2:
+                out.append((a[0], b[0]))
+    return out

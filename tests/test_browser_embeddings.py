@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import (metric, no_exception, page_language, play_until, shot, step_count,
-                           wait_metric_at_least, wait_ready)
+from tests.browser import (metric, no_exception, overlapping_labels, page_language, play_until,
+                           shot, step_count, wait_metric_at_least, wait_ready)
 
 pytestmark = pytest.mark.browser
 
@@ -83,25 +83,6 @@ def _trained_and_settled(pg, lang: str, steps: int = 300) -> None:
     wait_ready(pg)
 
 
-_BOXES_JS = """() => {
-  const chart = document.querySelector('[data-testid="stPlotlyChart"]');
-  return [...chart.querySelectorAll('g.textpoint text')].filter(t => t.textContent.trim())
-    .map(t => { const r = t.getBoundingClientRect();
-                return [t.textContent, r.left, r.right, r.top, r.bottom]; });
-}"""
-
-
-def _overlapping_labels(pg) -> list:
-    """Pairs of map labels whose drawn boxes overlap by more than 2 px each way."""
-    boxes = pg.evaluate(_BOXES_JS)
-    out = []
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
-            if min(a[2], b[2]) - max(a[1], b[1]) > 2 and min(a[4], b[4]) - max(a[3], b[3]) > 2:
-                out.append((a[0], b[0]))
-    return out
-
-
 def test_embeddings_look_right_in_both_languages_and_presenter_mode(server, page):
     """Trained 300 steps, in English and Chinese, normal and presenter mode: nothing cut or
     overflowing, presenter fonts large enough, and no two labels of the map drawn on top of
@@ -114,7 +95,8 @@ def test_embeddings_look_right_in_both_languages_and_presenter_mode(server, page
         wait_ready(pg)
         lang = page_language(pg)
         _trained_and_settled(pg, lang)
-        overlaps.extend((pg.url, pair) for pair in _overlapping_labels(pg))
+        overlaps.extend((pg.url, pair) for pair in overlapping_labels(
+            pg.locator('[data-testid="stPlotlyChart"]').first))
 
     assert check_looks(page, server + "/Embeddings?seed=0", "embeddings", ready) == []
     assert overlaps == []

@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from seqviz.i18n import _, pgettext, use_language
-from tests.browser import no_exception, shot, wait_metric_at_least, wait_ready
+from tests.browser import (no_exception, overlapping_labels, shot, wait_metric_at_least,
+                           wait_ready)
 
 pytestmark = pytest.mark.browser
 
@@ -152,6 +153,8 @@ def test_embeddings_timeline(server, page, lang, present):
     _slide(page, w["a"], "Home", 1)
     expect(maps).to_have_count(base + 2, timeout=60_000)  # maps A and B
     no_exception(page)
+    # each half-width map places its labels for its own size: none on top of another
+    assert [overlapping_labels(maps.nth(base + i)) for i in range(2)] == [[], []]
     _scroll(maps.nth(1))
     shot(page, _name("embeddings", lang, present, "compare"))
     _pick(page, w["live"])

@@ -14,8 +14,8 @@ plot errs towards fewer labels, never overlapping ones. Text boxes are as Chromi
 labels in Streamlit's Source Sans (measured: a line is 1.33 em high, a label sits 0.6 px above
 its marker, 2.4 px into it below, 2.1 px beside it) and in Open Sans (the exported map.html),
 whichever is larger; a wide character (CJK ideographs, full-width forms: east-asian width "W" or
-"F") is 1 em, Latin letters by class (i and l 0.34 em, m and w 0.85, others 0.56–0.62). A
-label keeps ``LABEL_GAP_PX`` from the labels placed before it, for the estimates' error.
+"F") is 1 em, Latin letters by class (i and l 0.34 em, m and w 0.85, others 0.56–0.62). Two
+labels keep ``LABEL_GAP_PX`` between them, for the estimates' error.
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top 
 PLOT_PX = (680.0, 560.0)  # the smallest plot area the page draws the map in (w, h), pixels
 LINE_EM = 1.35  # a line's box; its vertical place around the point: see ``_offsets``
 GAP_PX = 2.1  # between a marker and a label beside it
-LABEL_GAP_PX = 3.0  # kept free between two labels: the boxes above are estimates, and a CI run
-# drew two Chinese labels (a "top left" and a "bottom right" one) 2-3 px into each other
+LABEL_GAP_PX = 3.0  # kept free between two labels: the boxes above are estimates (a few px off)
 MARKER_R = 4.5  # px: a point's marker, which no other label may cover
 OBSTACLE_R = 10.0  # px: the other markers (the analogy's star)
 MAX_TRIED = 400  # points tried at most (beyond, a map is too dense for more labels anyway)
@@ -156,8 +155,8 @@ def place_labels(xy: np.ndarray, texts: Sequence[str], *, font_px: float | Seque
     boxes = _offsets(w, font, r) * u  # (N, positions, 4) in data units
     boxes[:, :, :2] += xy[:, None, :1]
     boxes[:, :, 2:] += xy[:, None, 1:]
-    # a candidate must keep LABEL_GAP_PX from the labels placed before it
-    grown = boxes + np.array([-1.0, 1.0, -1.0, 1.0]) * (LABEL_GAP_PX * u)
+    # each box grown by half the gap on every side: two that do not overlap are the gap apart
+    grown = boxes + np.array([-1.0, 1.0, -1.0, 1.0]) * (0.5 * LABEL_GAP_PX * u)
     # a label may reach half a line past the plot's edge (drawn with cliponaxis off)
     slack = ((r + 0.5 * h) * u)[:, None]
     inside = ((boxes[:, :, 0] >= lo[0] - slack) & (boxes[:, :, 1] <= hi[0] + slack)
@@ -176,7 +175,7 @@ def place_labels(xy: np.ndarray, texts: Sequence[str], *, font_px: float | Seque
 
     nf = len(force)
     for i, k in zip(force, _best_together(grown[list(force)], inside[list(force)], clear[:nf])):
-        placed[count] = boxes[i, k]
+        placed[count] = grown[i, k]
         count += 1
         shown[i], position[i] = True, POSITIONS[k]
     ok = (inside[tried] & clear).tolist()
@@ -187,7 +186,7 @@ def place_labels(xy: np.ndarray, texts: Sequence[str], *, font_px: float | Seque
             continue
         k = next((k for k in range(len(POSITIONS)) if ok[j][k] and free(grown[i, k])), None)
         if k is not None:
-            placed[count] = boxes[i, k]
+            placed[count] = grown[i, k]
             count += 1
             shown[i], position[i] = True, POSITIONS[k]
     return Placement(shown, position)

@@ -26,6 +26,9 @@ MAP_HEIGHT = 700  # px; presenter mode adds 60 (``styled``)
 # 1024-wide projector (presenter mode: 760 px tall); legend at the right, margins 100 px across
 # and 100 down. Labels are placed for it (``seqviz.embeddings.labels``).
 PLOT_PX = {"normal": (640.0, 590.0), "present": (660.0, 620.0)}
+# Two maps side by side (the timeline's comparison, 560 px tall): each column is half the page,
+# less the legend and margins (about 200 px across, 120 down).
+HALF_PLOT_PX = {"normal": (220.0, 440.0), "present": (240.0, 480.0)}
 
 
 def search_box(key: str, exp: LiveEmbeddings | None = None) -> None:

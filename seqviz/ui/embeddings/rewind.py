@@ -12,7 +12,7 @@ from seqviz.embeddings.live import LiveEmbeddings
 from seqviz.embeddings.rewind import PastMap, aligned, past_map, probe_neighbours
 from seqviz.figures.style import profile
 from seqviz.i18n import _
-from seqviz.ui.embeddings.mapview import PLOT_PX, _colour
+from seqviz.ui.embeddings.mapview import HALF_PLOT_PX, PLOT_PX, _colour
 from seqviz.ui.embeddings.panel import neighbour_table
 from seqviz.ui.embeddings.sources import Source, one_blas_thread
 from seqviz.ui.layout import columns
@@ -27,7 +27,9 @@ def _vectors(exp: LiveEmbeddings, step: int):
     return int(w["step"]), w["weights"]["vectors"]
 
 
-def _map(key: str, exp: LiveEmbeddings, src: Source, m: PastMap, name: str) -> None:
+def _map(key: str, exp: LiveEmbeddings, src: Source, m: PastMap, name: str, half: bool = False
+         ) -> None:
+    """A past map, full width or (``half``) one of two side by side."""
     cfg = st.session_state[f"{key}.config"]
     n = len(m.coords)
     labels, groups = src.labels[:n], src.groups[:n]
@@ -40,9 +42,9 @@ def _map(key: str, exp: LiveEmbeddings, src: Source, m: PastMap, name: str) -> N
         return mapfigures.map_figure(
             m.coords, labels, groups=groups, colour=_colour(cfg, src, groups),
             counts=None if src.counts is None else src.counts[:n], title=title, axes=axes,
-            height=MAP_HEIGHT, plot_px=PLOT_PX[look]).fig
+            height=MAP_HEIGHT, plot_px=(HALF_PLOT_PX if half else PLOT_PX)[look]).fig
 
-    tag = (exp.handle.run_id, exp.handle.generation, m.step, m.coords.tobytes(), cfg.colour)
+    tag = (exp.handle.run_id, exp.handle.generation, m.step, m.coords.tobytes(), cfg.colour, half)
     st.plotly_chart(memo(f"{key}.rw.{name}", tag, build), key=f"{key}.chart.rw_{name}")
 
 
@@ -86,5 +88,5 @@ def rewind_section(key: str, exp: LiveEmbeddings, src: Source) -> None:
     left, right = columns(2)
     for col, m, step, vectors, name in ((left, ma, sa, va, "a"), (right, mb, sb, vb, "b")):
         with col:
-            _map(key, exp, src, m, name)
+            _map(key, exp, src, m, name, half=True)
             _neighbours(key, exp, step, vectors)
