@@ -7,14 +7,25 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 
 from seqviz.data import load_corpus, word_category
 from seqviz.embeddings.experiment import EmbConfig, W2VExperiment
 from seqviz.embeddings.live import (FACTORY, WORD2VEC, LiveEmbeddings, Thinned, build_run,
                                    corpus_for)
-from seqviz.embeddings.livemap import CREDIT_CAP, TSNE_SHARE, MapError
+from seqviz.embeddings.livemap import (CREDIT_CAP, FIRST_MAPS_KEPT, FIRST_MAPS_MAX_POINTS,
+                                       TSNE_SHARE, FirstMaps, MapError)
 from seqviz.embeddings.queries import unit_rows
 from seqviz.embeddings.tsne import AnimatedTSNE
+
+
+@pytest.fixture(autouse=True)
+def no_kept_first_maps(monkeypatch):
+    """Every test starts with no settled first maps kept (``livemap.FIRST_MAPS``): what a
+    first visit draws must not depend on the tests run before it in this process."""
+    from seqviz.embeddings import livemap
+
+    monkeypatch.setattr(livemap, "FIRST_MAPS", FirstMaps())
 
 
 def _settle(run, frames: int = 40):
@@ -124,6 +135,51 @@ def test_a_first_visit_settles_its_map_in_a_longer_first_frame(monkeypatch):
     assert again.build == 2 and again.iteration == 0 and not again.settled
     replaced = build_run(EmbConfig(), soon=True).view().map  # a rebuild: FIRST_BUDGET too
     assert replaced.iteration == 0 and not replaced.settled
+
+
+def test_a_settled_first_map_is_kept_and_the_next_first_visit_draws_it_at_once(monkeypatch):
+    """Issue 13 (first chart): a first visit's settled map is kept in the worker, so the next
+    first visit with the same settings (same starting vectors) is drawn settled with no t-SNE
+    at all; the copy goes on exactly as the map it was kept from. Other seeds, and runs that
+    replace a drawn one, make their own map as before."""
+    from seqviz.embeddings import livemap
+
+    first = build_run(EmbConfig())
+    kept = _settle(first)
+    assert len(livemap.FIRST_MAPS.maps) == 1
+    monkeypatch.setattr(livemap, "FIRST_VISIT_BUDGET", 0.0)  # no time for any t-SNE now
+    monkeypatch.setattr(livemap, "FIRST_BUDGET", 0.0)
+    again = build_run(EmbConfig())
+    m = again.view().map
+    assert m.settled and m.build == 1 and m.iteration == kept.iteration
+    np.testing.assert_array_equal(m.coords, kept.coords)
+    moved = _unit(first) + np.random.default_rng(0).normal(0, 0.05, (174, 32))
+    a, b = first.map.proj.tsne, again.map.proj.tsne  # optimiser state (gains) came along
+    for t in (a, b):
+        t.follow(moved)
+        t.step(30)
+    np.testing.assert_array_equal(a.coords, b.coords)
+    other = build_run(EmbConfig(seed=1)).view().map  # other vectors: nothing kept for them
+    assert other.iteration == 0 and not other.settled
+    replaced = build_run(EmbConfig(), soon=True).view().map  # a rebuild watches it settle
+    assert replaced.iteration == 0 and not replaced.settled
+    assert len(livemap.FIRST_MAPS.maps) == 1
+
+
+def test_kept_first_maps_are_bounded():
+    """At most ``FIRST_MAPS_KEPT`` maps, the least recently used dropped, none larger than
+    ``FIRST_MAPS_MAX_POINTS`` points."""
+    import types
+
+    maps = FirstMaps()
+    for i in range(FIRST_MAPS_KEPT + 1):
+        maps.put(("k", i), types.SimpleNamespace(coords=np.full((3, 2), float(i))))
+        if i == 1:
+            assert maps.get(("k", 0)) is not None  # used: kept over ("k", 1)
+    assert len(maps.maps) == FIRST_MAPS_KEPT and ("k", 1) not in maps.maps
+    assert ("k", 0) in maps.maps and maps.get(("k", 0)).coords[0, 0] == 0.0
+    maps.put(("big",), types.SimpleNamespace(coords=np.zeros((FIRST_MAPS_MAX_POINTS + 1, 2))))
+    assert ("big",) not in maps.maps
 
 
 def test_a_run_that_replaces_a_drawn_one_draws_its_map_after_one_chunk(monkeypatch):
