@@ -20,6 +20,13 @@ the same final vectors (the map's points, unit rows) with the same parameters (p
 thread). Goal: settled within 2x the fit's time. Both maps' KL divergences are printed, and how
 far each map's points still move per iteration (the fit's: over 25 more iterations).
 
+(c) ``--first-visits N``: N students open the page at once (a class): seconds from Open until
+each run's first snapshot with its map, on a fresh engine whose workers warmed up as the app's
+do (the default run's settled first map kept in each worker, ``livemap.FIRST_MAPS``), and, as
+the reference in the same run, on one whose workers keep no maps (``SEQVIZ_FIRST_MAPS=0``:
+every visit settles its own map, as before 2026-12-06). Also the worker CPU the N first views
+took (t-SNE included).
+
 Also printed: where the worker's time went while playing (training, analysis inside training
 steps, views, t-SNE inside views). With ``--page``: the page's server CPU per rerun in
 Streamlit's AppTest (``time.process_time()`` around ``at.run()``, median of 7), paused and
@@ -44,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from seqviz.embeddings.experiment import EmbConfig  # noqa: E402
 from seqviz.embeddings.grammars import TEACHING  # noqa: E402
 from seqviz.embeddings.live import LiveEmbeddings, corpus_for, text_of  # noqa: E402
+from seqviz.embeddings.livemap import FIRST_MAPS_KEPT  # noqa: E402
 from seqviz.embeddings.queries import unit_rows  # noqa: E402
 from seqviz.embeddings.tsne import EARLY_EXAGGERATION, EARLY_ITER, SETTLE_TOL, TOTAL_ITER  # noqa: E402
 from seqviz.engine.pool import Engine  # noqa: E402
@@ -196,13 +204,57 @@ def page_cpu() -> None:
           f" goal < 50 ms")
 
 
+def first_visits(n: int) -> None:
+    """(c): N first visits at once, with and without the workers' kept first maps."""
+    from seqviz.ui.startup import WORKER_PRELOAD
+
+    cfg = EmbConfig()
+    corpus = corpus_for(text_of(cfg, None), cfg.min_count)
+    print(f"--- (c) {n} first visits at once (default settings), load average "
+          f"{os.getloadavg()[0]:.2f} ---")
+    for label, kept in (("reference: no kept maps (each visit settles its own, as before)", 0),
+                        ("kept first maps (the default one settled at start)", FIRST_MAPS_KEPT)):
+        os.environ["SEQVIZ_FIRST_MAPS"] = str(kept)  # the workers read it when they start
+        engine = Engine(preload=WORKER_PRELOAD)
+        try:
+            assert engine.wait_ready(180), "the engine's workers did not start"
+            opened = time.perf_counter()
+            runs = [LiveEmbeddings.open(engine, cfg, corpus) for _ in range(n)]
+            first: dict[int, tuple[float, object]] = {}
+            while len(first) < n and time.perf_counter() - opened < 120:
+                for i, run in enumerate(runs):
+                    snap = run.snapshot()
+                    if i not in first and snap is not None and snap.payload is not None \
+                            and snap.payload.map is not None:
+                        first[i] = (time.perf_counter() - opened, snap)
+                with engine.changed:
+                    engine.changed.wait(0.005)
+            times = sorted(t for t, _ in first.values())
+            settled = sum(bool(getattr(s.payload.map, "settled", False))
+                          for _, s in first.values())
+            view_cpu = sum(s.view_s for _, s in first.values())
+            print(f"    {label}: first map after median {statistics.median(times):.2f} s, "
+                  f"slowest {times[-1]:.2f} s ({len(times)} of {n}); drawn settled: {settled} "
+                  f"of {n}; the workers' view time for them {view_cpu:.2f} s")
+            for run in runs:
+                run.close()
+        finally:
+            engine.shutdown()
+            os.environ.pop("SEQVIZ_FIRST_MAPS", None)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--page", action="store_true", help="also time the page's reruns (AppTest)")
     ap.add_argument("--corpus", choices=sorted(TEACHING), action="append",
                     help="a toy grammar (default: both)")
+    ap.add_argument("--first-visits", type=int, metavar="N", default=0,
+                    help="only (c): N first visits at once, with and without kept first maps")
     args = ap.parse_args(argv)
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    if args.first_visits:
+        first_visits(args.first_visits)
+        return
     engine = Engine()
     try:
         assert engine.wait_ready(120), "the engine's workers did not start"

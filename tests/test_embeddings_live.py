@@ -168,7 +168,7 @@ def test_a_settled_first_map_is_kept_and_the_next_first_visit_draws_it_at_once(m
 
 def test_kept_first_maps_are_bounded():
     """At most ``FIRST_MAPS_KEPT`` maps, the least recently used dropped, none larger than
-    ``FIRST_MAPS_MAX_POINTS`` points."""
+    ``FIRST_MAPS_MAX_POINTS`` points; none at all when told to keep 0."""
     import types
 
     maps = FirstMaps()
@@ -180,6 +180,19 @@ def test_kept_first_maps_are_bounded():
     assert ("k", 0) in maps.maps and maps.get(("k", 0)).coords[0, 0] == 0.0
     maps.put(("big",), types.SimpleNamespace(coords=np.zeros((FIRST_MAPS_MAX_POINTS + 1, 2))))
     assert ("big",) not in maps.maps
+    none = FirstMaps(0)  # SEQVIZ_FIRST_MAPS=0: the benchmark's reference keeps nothing
+    none.put(("k", 0), types.SimpleNamespace(coords=np.zeros((3, 2))))
+    assert none.get(("k", 0)) is None and not none.maps
+
+
+def test_the_number_of_kept_first_maps_comes_from_the_environment(monkeypatch):
+    from seqviz.embeddings.livemap import _kept_from_env
+
+    for value, kept in (("0", 0), ("7", 7), ("-3", 0), ("many", FIRST_MAPS_KEPT)):
+        monkeypatch.setenv("SEQVIZ_FIRST_MAPS", value)
+        assert _kept_from_env() == kept
+    monkeypatch.delenv("SEQVIZ_FIRST_MAPS")
+    assert _kept_from_env() == FIRST_MAPS_KEPT
 
 
 def test_a_run_that_replaces_a_drawn_one_draws_its_map_after_one_chunk(monkeypatch):

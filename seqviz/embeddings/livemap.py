@@ -31,6 +31,7 @@ are split into frames (``AnimatedTSNE``), so a kept map is the map the visit wou
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import time
 from collections import OrderedDict
@@ -58,7 +59,8 @@ MAX_INTERVAL = 1.0  # seconds: a longer gap between frames does not buy a longer
 CREDIT_CAP = 0.3  # seconds of t-SNE credit that can be saved up while the vectors move
 CHUNK = 10  # iterations per openTSNE call while drawing (each call adds ~1 iteration's cost)
 SETTLE_CHUNK = 25  # ... while settling (a paused frame is drawn once, at its end)
-FIRST_MAPS_KEPT = 4  # settled first maps kept per process (least recently used dropped)
+FIRST_MAPS_KEPT = 4  # settled first maps kept per process (least recently used dropped);
+# SEQVIZ_FIRST_MAPS=0 keeps none (the benchmark's reference: every first visit settles its own)
 FIRST_MAPS_MAX_POINTS = 1000  # larger maps are not kept (memory; their first frame is drawn
 # after one chunk anyway)
 
@@ -86,7 +88,7 @@ class FirstMaps:
         return pickle.loads(proj)
 
     def put(self, key: tuple, proj: LiveProjection) -> None:
-        if key in self.maps or len(proj.coords) > FIRST_MAPS_MAX_POINTS:
+        if self.kept <= 0 or key in self.maps or len(proj.coords) > FIRST_MAPS_MAX_POINTS:
             return
         try:
             self.maps[key] = pickle.dumps(proj, protocol=pickle.HIGHEST_PROTOCOL)
@@ -96,7 +98,14 @@ class FirstMaps:
             self.maps.popitem(last=False)
 
 
-FIRST_MAPS = FirstMaps()
+def _kept_from_env(default: int = FIRST_MAPS_KEPT) -> int:
+    try:
+        return max(0, int(os.environ.get("SEQVIZ_FIRST_MAPS", default)))
+    except ValueError:
+        return default
+
+
+FIRST_MAPS = FirstMaps(_kept_from_env())
 
 
 @dataclass(frozen=True)
