@@ -132,3 +132,19 @@ def test_word2vec_per_pair_reference_learns_the_grammar():
     assert bench._accuracy(vectors, corpus.words) >= 0.1
     untrained = np.random.default_rng(0).uniform(-1, 1, vectors.shape) / cfg.embed_size
     assert bench._accuracy(untrained, corpus.words) < 0.05
+
+
+def test_word2vec_bootstrap_interval_of_the_overlap_difference():
+    """The prose goal compares two means of pairwise overlaps; the benchmark prints a bootstrap
+    interval for their difference, resampling runs (not pairs) on both sides."""
+    bench = _load("bench_word2vec")
+    sg, gg = np.full((4, 5), 0.5), np.full((5, 5), 0.4)
+    lo, hi = bench.bootstrap_difference(sg, gg, reps=200)
+    assert abs(lo - 0.1) < 1e-12 and abs(hi - 0.1) < 1e-12  # no spread: the difference itself
+    rng = np.random.default_rng(1)
+    sg = 0.32 + rng.normal(0, 0.01, (6, 6)) + rng.normal(0, 0.01, (6, 1))  # a seqviz run effect
+    g = 0.33 + rng.normal(0, 0.01, (6, 6))
+    gg = (g + g.T) / 2
+    lo, hi = bench.bootstrap_difference(sg, gg, reps=500)
+    pairs = [gg[i, j] for i in range(6) for j in range(i + 1, 6)]
+    assert lo < sg.mean() - np.mean(pairs) < hi and hi - lo > 0.005
