@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ class FirstMaps:
 
     def __init__(self, kept: int = FIRST_MAPS_KEPT):
         self.kept, self.maps = int(kept), OrderedDict()  # key -> bytes
+        self.lock = threading.Lock()  # a worker steps its runs in one thread; tests may not
 
     @staticmethod
     def key(X: np.ndarray, method: str, perplexity: float, cfg) -> tuple:
@@ -81,21 +83,24 @@ class FirstMaps:
                 cfg.tsne_lr or "auto", int(cfg.seed))
 
     def get(self, key: tuple) -> LiveProjection | None:
-        proj = self.maps.get(key)
-        if proj is None:
-            return None
-        self.maps.move_to_end(key)
+        with self.lock:
+            proj = self.maps.get(key)
+            if proj is None:
+                return None
+            self.maps.move_to_end(key)
         return pickle.loads(proj)
 
     def put(self, key: tuple, proj: LiveProjection) -> None:
         if self.kept <= 0 or key in self.maps or len(proj.coords) > FIRST_MAPS_MAX_POINTS:
             return
         try:
-            self.maps[key] = pickle.dumps(proj, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(proj, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # noqa: BLE001 - a projection that cannot be copied is not kept
             return
-        while len(self.maps) > self.kept:
-            self.maps.popitem(last=False)
+        with self.lock:
+            self.maps[key] = data
+            while len(self.maps) > self.kept:
+                self.maps.popitem(last=False)
 
 
 def _kept_from_env(default: int = FIRST_MAPS_KEPT) -> int:
