@@ -34,7 +34,10 @@ _LIGHT: set = set()  # paths of light test files
 def _weight(item) -> int:
     """The replicated class first, then the light files (they run beside it while the other
     test process would otherwise wait), then real browsers, then the rest: files that take
-    minutes early, so the two test workers (``-n 2 --dist loadfile``) finish together."""
+    minutes early, so the two test workers (``-n 2 --dist loadfile``) finish together. Only
+    with ``--no-loadscope-reorder`` (pyproject addopts): by default xdist sorts the files by
+    their number of tests, and the replicated class then ran late, with the other test process
+    waiting minutes on the lock instead of running the light files."""
     marks = {m.name for m in item.iter_markers()}
     if "deploy" in marks:
         return 0

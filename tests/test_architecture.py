@@ -216,3 +216,13 @@ def test_browser_tests_wait_in_the_page_on_a_timer():
                 calls.append((path.name, node.lineno, polled))
     assert calls, "wait_js calls page.wait_for_function: the scan found nothing"
     assert [c for c in calls if c[0] != "browser.py" or not c[2]] == []
+
+
+def test_the_test_run_keeps_the_file_order_conftest_sets():
+    """``tests/conftest.py`` orders the files (the replicated class first, with the light files
+    beside it); xdist's default reorder by test count would undo that and leave one test
+    process waiting minutes on the machine lock (a CI run: 301 s in one test's setup)."""
+    import tomllib
+
+    opts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "--dist loadfile" in opts["addopts"] and "--no-loadscope-reorder" in opts["addopts"]
