@@ -166,6 +166,19 @@ def test_a_settled_first_map_is_kept_and_the_next_first_visit_draws_it_at_once(m
     assert len(livemap.FIRST_MAPS.maps) == 1
 
 
+def test_a_worker_warms_the_default_first_map(monkeypatch):
+    """``live.warm`` (each engine worker runs it at start) settles and keeps the default run's
+    first map, so the first visit to the page draws it with no t-SNE at all."""
+    from seqviz.embeddings import live, livemap
+
+    live.warm()
+    assert len(livemap.FIRST_MAPS.maps) == 1
+    monkeypatch.setattr(livemap, "FIRST_VISIT_BUDGET", 0.0)
+    monkeypatch.setattr(livemap, "FIRST_BUDGET", 0.0)
+    m = build_run(EmbConfig()).view().map
+    assert m.settled and m.iteration > 0
+
+
 def test_kept_first_maps_are_bounded():
     """At most ``FIRST_MAPS_KEPT`` maps, the least recently used dropped, none larger than
     ``FIRST_MAPS_MAX_POINTS`` points; none at all when told to keep 0."""
