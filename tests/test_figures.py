@@ -69,6 +69,13 @@ def test_an_empty_training_curve_says_press_play_and_loses_the_note_with_data():
 
     assert notes(loss_figure([], [])) == ["No training step yet: press ▶ Play or ⏭ Step."]
     assert notes(loss_figure([1, 2], [3.0, 2.0])) == []
+    # the gradient-norm chart beside it (LM page) says the same, and loses it with data
+    assert notes(grad_norm_figure([], [], [], threshold=1.0)) == [
+        "No training step yet: press ▶ Play or ⏭ Step."]
+    assert notes(grad_norm_figure([1], [2.0], [1.0], threshold=1.0)) == []
+    grad = refresh_grad_norm(grad_norm_figure([], [], [], threshold=1.0).to_dict(), [1], [2.0],
+                             [1.0])
+    assert "annotations" not in grad["layout"]
     empty = losses_figure([], [("MLP", np.array([])), ("RNN", np.array([]))], [],
                           [np.array([]), np.array([])])
     assert len(notes(empty)) == 1

@@ -127,6 +127,8 @@ def grad_norm_figure(steps: Sequence[int], before: Sequence[float], after: Seque
                                  name=_("threshold {value}").format(value=f"{threshold:g}"),
                                  meta="to x_end",
                                  line=dict(color="black", dash="dash")))
+    if not len(steps):
+        waiting_note(fig, no_steps_yet())
     fig = styled_over_steps(fig, title=title or _("Gradient norm per step"),
                             y=_("‖g‖ over all parameters (log)"))
     return log_axis(fig, np.concatenate([_arr(before), _arr(after),
@@ -198,4 +200,5 @@ def refresh_grad_norm(spec: dict, steps: Sequence[int], before: Sequence[float],
     xs = _typed(steps)
     extra = [t["y"][0] for t in spec["data"] if t.get("meta") == "to x_end"]
     return _refreshed(spec, {0: {"x": xs, "y": _typed(before)}, 1: {"x": xs, "y": _typed(after)}},
-                      _x_end(steps), _range(before, after, extra))
+                      _x_end(steps), _range(before, after, extra),
+                      waiting=None if len(steps) else no_steps_yet())
