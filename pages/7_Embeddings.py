@@ -70,7 +70,8 @@ queries.query_defaults(K, new.corpus, (probe_words(new, exp.corpus) + src.labels
 sources.show(K, exp, src, new)
 panel.live_panel(K, playing)  # metrics, the map and its search, probe words, curves
 rewind.rewind_section(K, exp, src)  # the map and neighbours at past steps
-lecture_panel(K, "pages/7_Embeddings.py", lecture_steps(language()), new, exp.steps)
+lecture_panel(K, "pages/7_Embeddings.py", lecture_steps(language()), new, exp.steps,
+              first=controls.first_config())
 objectives.compare_objectives()  # output layers: time per step and accuracy
 if src.eset is None:  # word2vec's own vectors: queries, GloVe beside them, debiasing either
     glove.follow_play(K)  # GloVe plays and pauses with word2vec, whichever tab is open

@@ -19,9 +19,11 @@ def _lecture(at):
     return found[0]
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("page", PAGES, ids=[p.split("/")[-1] for p in PAGES])
-def test_a_first_visit_keeps_the_lecture_closed(page):
-    lecture = _lecture(run_page(page))
+def test_a_first_visit_keeps_the_lecture_closed(page, lang):
+    # in Chinese too: Embeddings then starts on the Chinese grammar, its step 1 (it opened)
+    lecture = _lecture(run_page(page, query={"lang": lang}))
     assert not lecture.proto.expanded
     assert not lecture.children  # closed, its steps are not drawn (nor sent to the browser)
 

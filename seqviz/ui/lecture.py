@@ -14,17 +14,20 @@ from seqviz.ui.setup import link_params, presenting
 
 
 def lecture_panel(key: str, page: str, steps: Sequence[LectureStep], cfg: Any,
-                  trained: int, pending: str | None = None) -> None:
+                  trained: int, pending: str | None = None, first: Any = None) -> None:
     """``cfg`` is the page's current config and ``trained`` how many steps it has trained: a
     step's answer shows once the page runs that step's setup and has trained long enough.
     ``pending`` (translated) replaces the "train n more steps" note under a step not run yet,
-    for a page that shows trained models rather than training one."""
+    for a page that shows trained models rather than training one. ``first``: the config a
+    first visit opens with, if not the config's defaults (Embeddings in Chinese starts on the
+    Chinese grammar)."""
     if not steps:
         return
     current = next((i for i, s in enumerate(steps) if matches(s, cfg)), None)
-    # A step's link opens the lecture on it; a step whose setup is the page's defaults does not
-    # (that is also every first visit: the charts, not five steps of text, come first).
-    linked = current is not None and not matches(steps[current], type(cfg)())
+    # A step's link opens the lecture on it; a step whose setup is what a first visit opens
+    # with does not (the charts, not five steps of text, come first).
+    linked = current is not None and not matches(
+        steps[current], type(cfg)() if first is None else first)
     box, is_open = lazy_expander("🎓 " + _("Lecture: {n} steps").format(n=len(steps)),
                                  f"{key}.lecture.open", open_now=presenting() or linked)
     with box:

@@ -26,15 +26,20 @@ TSNE_DETAILS = ("perplexity", "tsne_lr", "tsne_iters")
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(EmbConfig)}
 
 
+def first_config() -> EmbConfig:
+    """What a first visit with no settings in the link opens: the defaults, on the Chinese
+    grammar in Chinese."""
+    return EmbConfig(corpus="grammar_zh") if language() == "zh" else EmbConfig()
+
+
 def open_page_config(key: str) -> EmbConfig:
     """The page's config (URL or session copy, notices shown, widgets seeded). A first visit in
     Chinese with no corpus in the link starts on the Chinese grammar."""
     ss = st.session_state
     first = f"{key}.config" not in ss
     cfg = open_config(EmbConfig, key, seed=False)
-    if first and language() == "zh" and "corpus" not in config_params() \
-            and cfg.corpus == "grammar":
-        cfg = ss[f"{key}.config"] = dataclasses.replace(cfg, corpus="grammar_zh")
+    if first and "corpus" not in config_params() and cfg.corpus == "grammar":
+        cfg = ss[f"{key}.config"] = dataclasses.replace(cfg, corpus=first_config().corpus)
     seed_widgets(key, cfg)
     return cfg
 
