@@ -34,7 +34,8 @@ def test_page_draws_its_four_charts_with_titles():
     # would load beside Plotly's on a first visit and delay the first chart
     beams = at.session_state["ctc.exp"].snapshot().payload.probe.beams
     assert len(at.dataframe) == 0 and len(beams) >= 1
-    assert "| rank | label | p(label \\| frames) | correct |" in texts(at)
+    assert ("| rank | label | beam's score | p(label \\| frames) | correct |" in texts(at)
+            and "a wider beam closes the gap" in texts(at))
 
 
 def test_step_then_reset():

@@ -117,6 +117,20 @@ def test_prefix_beam_search_with_a_wide_beam_equals_brute_force(seed):
     assert hyps[0].label == best
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_a_narrow_beams_score_is_at_most_the_labels_probability(seed):
+    """Pruning drops paths: the score a width-2 beam keeps for a label never exceeds p(label)
+    summed over every path (the trellis, as the page's table shows beside it)."""
+    lp = _random_log_probs(5, 3, seed=seed).numpy()
+    truth = brute_force_labels(lp)
+    for h in prefix_beam_search(lp, beam=2):
+        assert h.log_prob <= truth[h.label] + 1e-12
+        assert math.isclose(trellis(lp, h.label).log_p, truth[h.label], rel_tol=1e-9)
+    if seed == 2:  # the gap can reorder labels: the beam ranks (1, 1, 2) over the likelier (1, 2)
+        (a, b) = prefix_beam_search(lp, beam=2)[:2]
+        assert (a.label, b.label) == ((1, 1, 2), (1, 2)) and truth[(1, 2)] > truth[(1, 1, 2)]
+
+
 def test_beam_search_can_beat_best_path():
     """The best path's label is not the most likely label: two frames of 'a' at 0.4 each."""
     p = np.array([[0.4, 0.35, 0.25], [0.4, 0.35, 0.25]])  # blank, a, b
@@ -174,6 +188,8 @@ def test_experiment_is_deterministic_and_learns():
     p = a.probe()
     assert p.log_probs.shape == (len(p.frames), cfg.symbols + 1)
     assert len(p.best_paths[0][0]) == len(p.frames) and math.isfinite(p.log_p)
+    for label, score, exact in p.beams:  # the beam's score beside the label's probability
+        assert exact == trellis(p.log_probs, label).log_p and score <= exact + 1e-9
 
 
 def test_trellis_figure_greys_exactly_the_cells_on_no_complete_alignment():

@@ -122,7 +122,9 @@ class Probe:
     greedy_path: tuple[int, ...]  # (T,)
     greedy_label: tuple[int, ...]
     greedy_log_p: float  # log p of the greedy *label* (all its paths), -inf if impossible
-    beams: tuple[tuple[tuple[int, ...], float], ...]  # (label, log p), best first
+    # (label, the beam's log score, exact log p(label | frames)), best first: the beam keeps
+    # only the paths whose prefixes survived its pruning, so its score is at most the exact one
+    beams: tuple[tuple[tuple[int, ...], float, float], ...]
     beam_width: int
 
 
@@ -136,7 +138,8 @@ def probe(model: nn.Module, utt: Utterance, index: int, beam: int, step: int) ->
     return Probe(step, index, utt.frames, utt.truth, utt.label, lp, tr.ext, tr.log_alpha,
                  tr.gamma, tr.log_p, tr.alignments,
                  tuple((a.states, a.log_prob) for a in paths), path, collapse(path), g,
-                 tuple((h.label, h.log_prob) for h in beams), beam)
+                 tuple((h.label, h.log_prob, trellis(lp, h.label).log_p) for h in beams),
+                 beam)
 
 
 @functools.lru_cache(maxsize=8)

@@ -95,11 +95,15 @@ def _decoding(view: CTCView) -> None:
     st.markdown(_("collapses to **{label}** (p = {p}, summed over all its paths)").format(
         label=to_text(p.greedy_label) or "∅", p=g))
     rows = [{_("rank"): i + 1, _("label"): to_text(lab) or "∅",
+             _("beam's score"): f"{math.exp(score):.3g}",
              _("p(label | frames)"): f"{math.exp(lp):.3g}",
              _("correct"): "✅" if tuple(lab) == tuple(p.label) else ""}
-            for i, (lab, lp) in enumerate(p.beams)]
+            for i, (lab, score, lp) in enumerate(p.beams)]
     st.markdown(_("**Prefix beam search**, width {b}:").format(b=p.beam_width))
     table(rows)  # markdown: st.dataframe made a first visit load ~1.5 MB of Arrow and grid code
+    st.caption(_("The beam's score sums only the paths whose prefixes survived its pruning, so "
+                 "it can fall short of p(label | frames), which sums every path (α, as in the "
+                 "trellis); a wider beam closes the gap."))
 
 
 def render(key: str, exp: LiveCTC, snap: Snapshot, playing: bool) -> None:
