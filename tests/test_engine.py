@@ -53,11 +53,13 @@ def test_play_then_pause_stops_within_one_step(engine):
     run = engine.open(COUNTER, {"step_s": 0.01})
     run.play()
     run.wait(lambda s: s.step >= 10, timeout=30)
+    assert run.wait(lambda s: s.steps_per_s > 0, timeout=30).playing
     paused = run.wait_acked(run.pause(), timeout=5)
     assert not paused.playing
+    assert paused.steps_per_s == 0  # a paused run makes no steps per second (pages show it)
     time.sleep(0.3)  # nothing may move after a pause: look again a little later
     later = run.wait_acked(run.apply_live({"lr": 1.0}), timeout=5)
-    assert later.step == paused.step
+    assert later.step == paused.step and later.steps_per_s == 0
     assert not run.playing
 
 

@@ -129,6 +129,12 @@ class Slot:
     marks: deque = field(default_factory=lambda: deque(maxlen=64))
 
     def rate(self, now: float, steps: int) -> float:
+        """Steps per second over the last ``RATE_WINDOW`` of play; 0 while paused (a page
+        showed the rate before the Pause for as long as it stayed paused), and a new Play
+        starts counting afresh."""
+        if not self.playing:
+            self.marks.clear()
+            return 0.0
         self.marks.append((now, steps))
         while len(self.marks) > 2 and now - self.marks[0][0] > RATE_WINDOW:
             self.marks.popleft()
