@@ -119,6 +119,18 @@ def test_chinese_tokens_are_drawn_as_given():
     sweep = sweep_figure([WidthResult(1, (1,), -1.0, -1.0, "search error"),
                           WidthResult(2, (2,), -0.5, -0.5, "correct")], ["二〇二三", "二〇二四"])
     assert sorted(c[0] for tr in sweep.data[1:] for c in tr.customdata) == ["二〇二三", "二〇二四"]
+    assert sweep.layout.yaxis.range is None  # results that differ: plotly fits the axis
+
+
+def test_a_flat_beam_sweep_does_not_blow_rounding_up_into_jumps():
+    """Every width returns the same output, scored -0.4384502 to -0.4384505 (batches of
+    different sizes round differently): the axis must not span 3e-7 from top to bottom."""
+    scores = [-0.4384502, -0.4384503, -0.4384505, -0.4384504]
+    sweep = sweep_figure([WidthResult(b, (1, 2), s, s, None) for b, s in enumerate(scores, 1)],
+                         ["38"] * 4)
+    lo, hi = sweep.layout.yaxis.range
+    assert hi - lo >= 0.2 - 1e-9 and lo < min(scores) and max(scores) < hi
+    assert sweep.layout.yaxis.autorange is False
 
 
 def _tally() -> Tally:

@@ -6,6 +6,7 @@ Pure builders: results in, ``go.Figure`` out, every interface string translated 
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import plotly.graph_objects as go
@@ -55,6 +56,9 @@ def conventions_figure(tally: Tally, title: str | None = None) -> go.Figure:
     return styled(fig, title=title, x=_("beam width B"), y=_("examples"))
 
 
+MIN_SCORE_SPAN = 0.1  # the score axis spans at least ±0.1 around flat results
+
+
 def sweep_figure(results: Sequence[WidthResult], outputs: Sequence[str],
                  title: str | None = None) -> go.Figure:
     """The best final's normalised score for every beam width on one input; markers coloured
@@ -80,6 +84,12 @@ def sweep_figure(results: Sequence[WidthResult], outputs: Sequence[str],
                  x=_("beam width B"), y=_("score log P / T^α"), height=360)
     fig.update_xaxes(dtick=1)
     fig.update_layout(hovermode="closest")
+    scores = [r.score for r in results if math.isfinite(r.score)]
+    if scores and max(scores) - min(scores) < MIN_SCORE_SPAN:
+        # every width scores (nearly) the same: plotly would stretch a rounding difference of
+        # 1e-7 (the same output scored in batches of different sizes) over the whole axis
+        mid = (max(scores) + min(scores)) / 2
+        fig.update_yaxes(range=[mid - MIN_SCORE_SPAN, mid + MIN_SCORE_SPAN], autorange=False)
     return fig
 
 
