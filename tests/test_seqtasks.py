@@ -211,3 +211,22 @@ def test_chinese_reviews_need_memory_too():
     assert tokens == ["虽然", "菜", "很", "好吃", "，", "但是", "服务员", "不", "热情"]
     out = explain(exp, "咖啡不差，虽然服务员很冷淡")
     assert out.error is None and all(out.known) and out.p_positive > 0.5
+
+
+def test_the_per_tag_chart_shows_its_legend_and_the_confusion_tags_stand_upright():
+    """The per-tag bars' legend (model vs the most-frequent-tag baseline) was set above the
+    plot in the figure's own coordinates, which put it outside the figure: never drawn. The
+    confusion matrix's fourteen slanted Chinese tag names ran into each other."""
+    from seqviz.i18n import use_language
+    from seqviz.seqtasks.figures import confusion_figure, per_class_figure
+
+    tags = ["det-sg", "det-pl", "royalty", "person", "animal", "colour", "number", "food",
+            "place", "object", "verb", "adjective", "pronoun", "other"]
+    with use_language("zh"):
+        bars = per_class_figure(tags, np.full(14, 0.5), baseline=np.full(14, 0.4),
+                                baseline_name="baseline")
+        confusion = confusion_figure(np.ones((14, 14)), tags)
+    legend = bars.layout.legend
+    assert bars.layout.showlegend is not False and len(bars.data) == 2
+    assert legend.yref == "container" and legend.y == 0 and legend.yanchor == "bottom"
+    assert confusion.layout.xaxis.tickangle == -90
