@@ -109,10 +109,10 @@ def render(key: str, exp: LiveTimeSeries, snap: Snapshot, playing: bool) -> None
     right.plotly_chart(figs["tau"], key=f"{key}.chart.tau")
     with right:
         st.caption(_("A linear autoregression fitted by least squares for each window τ "
-                     "(milliseconds), and the MLP at its τ. Too short a window is the Markov "
-                     "assumption's limit: the past beyond τ is lost, most of all {k} steps "
-                     "ahead. On a random walk without noise τ = 1 is already "
-                     "enough.").format(k=MARKOV_K))
+                     "(τ past values; each fit takes milliseconds), and the MLP at its τ. Too "
+                     "short a window is the Markov assumption's limit: the past beyond τ is "
+                     "lost, most of all {k} steps ahead. On a random walk without noise τ = 1 "
+                     "is already enough.").format(k=MARKOV_K))
     st.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
     st.caption(_("Thin: training loss per step; thick: one-step validation error at each "
                  "evaluation. Both in standardised units (1 = predicting the training mean)."))
