@@ -86,6 +86,19 @@ def test_seq2seq_unknown_characters_and_empty_input():
     assert "empty" in texts(at)
 
 
+def test_a_reference_the_model_cannot_spell_is_flagged():
+    """A reference of tokens outside the output vocabulary is read as <unk>: the page says so
+    above the verdict (it was scored and called a model error without a word), for the live LM
+    and a bundled seq2seq model alike."""
+    for query in ({"source": "seq2seq_dates", "text": "1 May 1979", "reference": "☃☃"},
+                  {"text": "abc", "reference": "☃☃☃"}):
+        at = run_page(PAGE, query=query)
+        said = " ".join(w.value for w in at.warning)
+        assert "reference token" in said and "<unk>" in said, (query, said)
+        at.text_input[1].set_value("").run()
+        assert "reference token" not in " ".join(w.value for w in at.warning)
+
+
 def test_live_seq2seq_from_the_attention_page():
     from seqviz.attention.experiment import S2SConfig, task_spec
     from seqviz.attention.live import LiveS2S, task_data

@@ -34,6 +34,8 @@ class SearchProblem:
     join: Callable[[list[int]], str]  # output ids -> readable text (end token dropped)
     encode_target: Callable[[str], list[int]]  # a typed reference -> ids (end token included)
     unknown: int = 0  # input tokens the vocabulary lacks
+    # a typed reference -> how many of its tokens the output vocabulary lacks (read as <unk>)
+    unknown_target: Callable[[str], int] = lambda text: 0
 
     def search(self, beam_width: int, max_len: int, alpha: float, expand: int | None = None,
                finished: str = "shrink") -> BeamTree:
@@ -97,7 +99,8 @@ def lm_problem(model: LanguageModel, vocab: Vocab, level: str, prompt: str) -> S
         return ids + ([eos] if eos >= 0 else [])
 
     return SearchProblem(step, reorder, state, bos, eos, lambda i: _readable(vocab.itos[i]),
-                         join, encode_target, unknown)
+                         join, encode_target, unknown,
+                         lambda text: sum(1 for t in tokenize(text, level) if t not in vocab))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from seqviz.attention.tasks import BOS, EOS, S2SData
+from seqviz.data import tokenize
 from seqviz.decoding.problem import SearchProblem, _readable
 from seqviz.models.seq2seq import EncoderState, Seq2Seq
 
@@ -50,4 +51,6 @@ def s2s_problem(model: Seq2Seq, data: S2SData, text: str) -> SearchProblem:
     unknown = len(data.unknown_tokens(text))
     return SearchProblem(step, reorder, state0, BOS, EOS, label,
                          lambda ids: data.decode_tgt([i for i in ids if i != EOS]),
-                         encode_target, unknown)
+                         encode_target, unknown,
+                         lambda ref: sum(1 for t in tokenize(ref, data.level)
+                                         if t not in data.tgt_vocab))

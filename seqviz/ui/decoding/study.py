@@ -15,7 +15,7 @@ from seqviz.decoding.problem import verdict as judge
 from seqviz.decoding.sources import Source
 from seqviz.decoding.study import SWEEP_WIDTHS, first_best, tally, width_sweep
 from seqviz.decoding.study_figures import conventions_figure, error_tally_figure, sweep_figure
-from seqviz.i18n import _
+from seqviz.i18n import _, ngettext
 from seqviz.ui.decoding.panel import code_text
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo
@@ -76,6 +76,15 @@ def error_analysis(problem: SearchProblem, tree: BeamTree, reference: str, cfg: 
         return
     ref = problem.encode_target(reference)
     verdict = judge(problem, ref, tree, cfg.alpha)
+    missing = problem.unknown_target(reference)
+    if missing:
+        st.warning(ngettext(
+            "{n} reference token is not in this model's output vocabulary and is read as "
+            "<unk>: the model can hardly produce this reference, so the verdict below says "
+            "more about the reference than about the search.",
+            "{n} reference tokens are not in this model's output vocabulary and are read as "
+            "<unk>: the model can hardly produce this reference, so the verdict below says "
+            "more about the reference than about the search.", missing).format(n=missing))
     cols = st.columns(3)
     cols[0].metric(_("log P(y* | x), reference"), f"{verdict.ref_logp:.3f}",
                    help=_("normalised: {score}").format(score=f"{verdict.ref_score:.3f}"))
