@@ -26,6 +26,12 @@ _INT = re.compile(r"[+-]?[0-9]+")  # ASCII only: "１２" (full-width) and "1e2"
 _FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
+def clipped(raw, limit: int = 40) -> str:
+    """A bad value as a notice quotes it: at most ``limit`` characters, "…" if cut."""
+    text = str(raw)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def setting(default: Any, *, live: bool = False, choices: tuple | None = None,
             lo: float | None = None, hi: float | None = None, label: str = "",
             max_len: int | None = None, pattern: str | None = None) -> Any:
@@ -129,7 +135,7 @@ def from_query(cls: type[C], params: Mapping[str, Any]) -> tuple[C, list[str]]:
             if any(name == f.name for name, _problem in _problems(trial)):
                 raise ValueError(raw)
         except (ValueError, TypeError, OverflowError):
-            shown = str(raw) if len(str(raw)) <= 40 else str(raw)[:40] + "…"
+            shown = clipped(raw)
             notices.append(_("Ignored URL parameter {name}={value!r}: using the default "
                              "{default!r}.").format(name=f.name, value=shown, default=default))
             continue

@@ -54,3 +54,12 @@ def test_check_reports_a_value_of_the_wrong_type_instead_of_raising():
     must give a refused config, not a TypeError in a callback."""
     problems = check(dataclasses.replace(LMConfig(), num_layers="layer 1"))
     assert problems == ["num_layers='layer 1' is not a number"]
+
+
+def test_a_long_bad_value_is_quoted_cut_with_an_ellipsis():
+    from seqviz.config import clipped
+
+    assert clipped("short") == "short" and clipped("x" * 40) == "x" * 40
+    assert clipped("x" * 41) == "x" * 40 + "…" and clipped("fr" * 20, 20) == "fr" * 10 + "…"
+    _cfg, notices = from_query(LMConfig, {"cell": "y" * 5000})
+    assert "y" * 40 + "…" in notices[0] and "y" * 41 not in notices[0]

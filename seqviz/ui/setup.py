@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from seqviz import i18n
+from seqviz.config import clipped
 from seqviz.engine.pool import shared_engine
 from seqviz.figures import style
 from seqviz.i18n import _
@@ -101,14 +102,14 @@ def _read_display_settings() -> None:
         if raw in i18n.LANGUAGES:
             ss[LANG] = raw
         else:
-            notices.append(("lang", raw[:20]))
+            notices.append(("lang", clipped(raw, 20)))
     if LANG not in ss:
         ss[LANG] = _browser_language()
     raw = params.get(PRESENT)
     if raw is not None:
         flag = _flag(raw)
         if flag is None:
-            notices.append(("present", raw[:20]))
+            notices.append(("present", clipped(raw, 20)))
         else:
             ss[PRESENT] = flag
     ss.setdefault(PRESENT, False)
