@@ -50,10 +50,25 @@ class PreparedFigure(go.Figure):
         return self._spec
 
 
+def notices_box():
+    """The block a live page's notices go in, drawn even when it holds none. Streamlit knows an
+    element by its place in the page: a banner that appears above the charts while the page
+    plays (Clipping's unclipped run diverges every few seconds) would move every chart one
+    place down, and the browser would take them down and draw them again (blank for a second
+    or two). In this block the charts keep their places."""
+    return st.container()
+
+
 def run_notices(snap: Snapshot, divergence: Any = None, *, advice: str | None = None) -> None:
     """What a live page says above its charts: the run stopped with an error, or it diverged
     (``divergence``: a ``seqviz.train.Divergence``) and its last good weights came back.
-    ``advice`` (translated) replaces the default "lower the learning rate" sentence."""
+    ``advice`` (translated) replaces the default "lower the learning rate" sentence. Drawn in
+    a ``notices_box``."""
+    with notices_box():
+        _run_notices(snap, divergence, advice)
+
+
+def _run_notices(snap: Snapshot, divergence: Any, advice: str | None) -> None:
     from seqviz.i18n import _
 
     if snap.error:

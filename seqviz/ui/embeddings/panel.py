@@ -27,7 +27,7 @@ from seqviz.ui import player
 from seqviz.ui.embeddings.mapview import draw_map, search_box
 from seqviz.ui.embeddings.sources import Source, word2vec_source
 from seqviz.ui.layout import columns
-from seqviz.ui.live import once_per_snapshot, run_notices
+from seqviz.ui.live import notices_box, once_per_snapshot, run_notices
 from seqviz.ui.tables import cell, markdown_grid
 
 
@@ -161,13 +161,14 @@ def neighbour_table(probes: dict) -> None:
 
 
 def _notices(view: EmbView | None, snap: Snapshot, training: bool) -> None:
-    run_notices(snap)
-    d = view.divergence if view is not None and training else None
-    if d is not None:
-        st.error(_("**Training diverged at step {step}** ({reason}). The update was skipped "
-                   "and the vectors of step {restored} restored. Lower the learning rate, "
-                   "then press Play again — or Reset.").format(
-                       step=d.step, reason=d.reason, restored=d.restored_to), icon="💥")
+    with notices_box():  # the charts below keep their places (seqviz.ui.live)
+        run_notices(snap)
+        d = view.divergence if view is not None and training else None
+        if d is not None:
+            st.error(_("**Training diverged at step {step}** ({reason}). The update was skipped "
+                       "and the vectors of step {restored} restored. Lower the learning rate, "
+                       "then press Play again — or Reset.").format(
+                           step=d.step, reason=d.reason, restored=d.restored_to), icon="💥")
 
 
 def render(key: str, exp: LiveEmbeddings, snap: Snapshot, playing: bool) -> None:

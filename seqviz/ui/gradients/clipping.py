@@ -25,7 +25,7 @@ from seqviz.i18n import _, pgettext
 from seqviz.ui import player
 
 from seqviz.ui.layout import columns
-from seqviz.ui.live import memo, once_per_snapshot
+from seqviz.ui.live import memo, notices_box, once_per_snapshot
 from seqviz.ui.timeline import past_view
 
 CLIFF = Cliff()
@@ -62,13 +62,14 @@ def divergence_lines(view: ClipView) -> list[str]:
 
 
 def _notices(view: ClipView | None, snap: Snapshot) -> None:
-    if snap.error:
-        st.error(_("**Training stopped:** {error}. Press **↺ Reset** to start again.").format(
-            error=snap.error), icon="💥")
-    lines = divergence_lines(view) if view is not None else []
-    if lines:
-        st.error(_("💥 {runs}. Each divergence is marked on the charts. Press **↺ Reset** to "
-                   "start both runs again.").format(runs="; ".join(lines)), icon="⚠️")
+    with notices_box():  # the charts below keep their places (seqviz.ui.live)
+        if snap.error:
+            st.error(_("**Training stopped:** {error}. Press **↺ Reset** to start again.").format(
+                error=snap.error), icon="💥")
+        lines = divergence_lines(view) if view is not None else []
+        if lines:
+            st.error(_("💥 {runs}. Each divergence is marked on the charts. Press **↺ Reset** "
+                       "to start both runs again.").format(runs="; ".join(lines)), icon="⚠️")
 
 
 def figures(view: ClipView) -> dict[str, go.Figure]:

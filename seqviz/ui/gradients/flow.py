@@ -28,7 +28,7 @@ from seqviz.i18n import N_, _, pgettext
 from seqviz.ui import player
 
 from seqviz.ui.layout import columns
-from seqviz.ui.live import memo, once_per_snapshot
+from seqviz.ui.live import memo, notices_box, once_per_snapshot
 from seqviz.ui.timeline import past_view
 
 GATES = {"lstm": ("f", N_("mean forget gate f")), "gru": ("z", N_("mean update gate z"))}
@@ -40,21 +40,22 @@ def build(cfg: GFConfig, *, playing: bool = False) -> LiveFlow:
 
 
 def _notices(view: FlowView | None, snap: Snapshot) -> None:
-    if snap.error:
-        st.error(_("**Training stopped:** {error}. Press **↺ Reset** to start again.").format(
-            error=snap.error), icon="💥")
-    if view is None:
-        return
-    lines = [_("**{cell}** diverged {n}× (last at step {step}: {reason}); weights of step "
-               "{restored} restored").format(cell=CELL_LABELS[c], n=d.count, step=d.last.step,
-                                             reason=d.last.reason, restored=d.last.restored_to)
-             for c, d in view.diverged.items() if d.last is not None]
-    if lines:
-        paused = _("Paused: {reason}. ").format(reason=snap.halted) \
-            if snap.halted and not snap.playing else ""
-        st.error(_("💥 Exploding: {runs}. {paused}Lower the spectral radius, the sequence length "
-                   "or the learning rate, then press **↺ Reset**.").format(
-            runs=" · ".join(lines), paused=paused), icon="⚠️")
+    with notices_box():  # the charts below keep their places (seqviz.ui.live)
+        if snap.error:
+            st.error(_("**Training stopped:** {error}. Press **↺ Reset** to start again.").format(
+                error=snap.error), icon="💥")
+        if view is None:
+            return
+        lines = [_("**{cell}** diverged {n}× (last at step {step}: {reason}); weights of step "
+                   "{restored} restored").format(cell=CELL_LABELS[c], n=d.count, step=d.last.step,
+                                                 reason=d.last.reason, restored=d.last.restored_to)
+                 for c, d in view.diverged.items() if d.last is not None]
+        if lines:
+            paused = _("Paused: {reason}. ").format(reason=snap.halted) \
+                if snap.halted and not snap.playing else ""
+            st.error(_("💥 Exploding: {runs}. {paused}Lower the spectral radius, the sequence "
+                       "length or the learning rate, then press **↺ Reset**.").format(
+                runs=" · ".join(lines), paused=paused), icon="⚠️")
 
 
 def _metrics(view: FlowView, snap: Snapshot) -> None:
