@@ -59,7 +59,8 @@ integer(K, "example", _("Example to draw (live)"), 0, 19, main=True,
 # ---- resolve the config the widgets describe ---------------------------------------------------
 new = dataclasses.replace(cfg, **widget_values(K, cfg))
 exp, _cfg = rebuild_or_apply(K, cfg, checked(cfg, new),
-                             lambda c: panel.build(c, playing=is_playing(K)), _("Model"))
+                             lambda c: panel.build(c, playing=is_playing(K)), _("Model"),
+                             labels=panel.settings)
 
 # ---- player, live panel, lecture, collapse rule -------------------------------------------------
 _step, _reset = step_and_reset(K, lambda: panel.build(ss[f"{K}.config"]))

@@ -19,7 +19,7 @@ from seqviz.ui.lecture import lecture_panel
 from seqviz.ui.lm import panel, rewind
 from seqviz.ui.player import is_playing, player_bar, step_and_reset
 from seqviz.ui.setup import setup_page
-from seqviz.ui.share import claim_fork, share_panel
+from seqviz.ui.share import claim_fork, setting_labels, share_panel
 from seqviz.ui.state import checked, open_config, rebuild_or_apply, widget_values
 
 K = "lm"
@@ -75,7 +75,8 @@ new = dataclasses.replace(cfg, **widget_values(K, cfg))
 new, upload_text = resolve_upload(K, cfg, new, "prose", _("the model"))
 exp, _cfg = rebuild_or_apply(K, cfg, checked(cfg, new),
                              lambda c: panel.build(c, upload_text, playing=is_playing(K)),
-                             _("Model"), fallback=lambda c: dataclasses.replace(c, corpus="prose"))
+                             _("Model"), fallback=lambda c: dataclasses.replace(c, corpus="prose"),
+                             labels=setting_labels)
 panel.vocabulary_notice(exp.data)
 
 

@@ -61,7 +61,7 @@ integer(K, "seed", _("Seed"), 0, 2**31 - 1, help=_("Same seed, same weights and 
 # ---- resolve the config the widgets describe ---------------------------------------------------
 new = checked(cfg, dataclasses.replace(cfg, **widget_values(K, cfg)))
 exp, cfg = rebuild_or_apply(K, cfg, new, lambda c: flow.build(c, playing=is_playing(K)),
-                            _("Runs"))
+                            _("Runs"), labels=flow.settings)
 
 
 # ---- player, live panel, lecture -------------------------------------------------------------

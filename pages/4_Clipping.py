@@ -61,7 +61,7 @@ ladder(K, "cliff_threshold", _("Cliff: clip threshold"),
 # ---- resolve the config the widgets describe ---------------------------------------------------
 new = checked(cfg, dataclasses.replace(cfg, **widget_values(K, cfg)))
 exp, cfg = rebuild_or_apply(K, cfg, new, lambda c: clipping.build(c, playing=is_playing(K)),
-                            _("Both runs"))
+                            _("Both runs"), labels=clipping.settings)
 
 
 # ---- player, live panel, cliff, lecture ------------------------------------------------------

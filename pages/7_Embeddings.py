@@ -47,7 +47,8 @@ if new.lm not in sources.lm_choices():
 exp, new = rebuild_or_apply(K, cfg, checked(cfg, new),
                             lambda c: panel.build(c, upload_text, playing=is_playing(K),
                                                   soon=f"{K}.exp" in ss),
-                            "word2vec", fallback=lambda c: dataclasses.replace(c, corpus="grammar"))
+                            "word2vec", fallback=lambda c: dataclasses.replace(c, corpus="grammar"),
+                            labels=controls.settings)
 
 
 # ---- player, lecture, map and queries --------------------------------------------------------

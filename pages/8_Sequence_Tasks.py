@@ -92,7 +92,8 @@ if fresh:
 # ---- resolve the config the widgets describe ---------------------------------------------------
 new = effective(dataclasses.replace(cfg, **widget_values(K, cfg)))  # a bundled model: its setup
 exp, new = rebuild_or_apply(K, cfg, checked(cfg, new),
-                            lambda c: panel.build(c, playing=is_playing(K)), _("The model"))
+                            lambda c: panel.build(c, playing=is_playing(K)), _("The model"),
+                            labels=panel.settings)
 
 # ---- shapes, player, live panel, lecture, typed sentence ---------------------------------------
 sections.shapes(new.task)

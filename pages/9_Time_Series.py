@@ -58,7 +58,7 @@ integer(K, "seed", _("Seed"), 0, 2**31 - 1,
 new, values = data.resolve(K, cfg, dataclasses.replace(cfg, **widget_values(K, cfg)))
 exp, _cfg = rebuild_or_apply(K, cfg, checked(cfg, new),
                              lambda c: panel.build(c, values, playing=is_playing(K)),
-                             _("The models"))
+                             _("The models"), labels=panel.settings)
 
 # ---- player, live panel, lecture ---------------------------------------------------------------
 _step, _reset = step_and_reset(K, lambda: panel.build(ss[f"{K}.config"], values))

@@ -301,3 +301,15 @@ def test_pause_shows_a_sample_of_the_paused_model():
         assert snap.payload.sample.step == snap.step
     finally:
         live.handle.close()
+
+
+@pytest.mark.parametrize("lang,label", [("en", "Architecture"), ("zh", "网络结构")])
+def test_a_rebuild_toast_names_the_setting_as_the_page_does(lang, label):
+    """Not the config field's code name ("cell 已改变" on a Chinese page)."""
+    from seqviz.i18n import use_language
+
+    with use_language(lang):
+        at = run_page(PAGE, query={**SMALL, "lang": lang})
+        at.radio(key="lm.w.cell").set_value("gru").run()
+    said = " ".join(t.value for t in at.toast)
+    assert label in said and "cell" not in said, said

@@ -67,7 +67,7 @@ def follow_period(followers: int, floor: float | None = None) -> float:
 def setting_labels() -> dict[str, str]:
     """What the settings are called on the pages (config field -> translated label); the
     default of ``share_panel``'s ``settings`` (the language model's)."""
-    return {"corpus": _("Corpus"), "level": _("Tokens"), "cell": _("Cell"),
+    return {"corpus": _("Corpus"), "level": _("Tokens"), "cell": _("Architecture"),
             "hidden_size": _("Hidden size H"), "num_layers": _("Layers"),
             "embed_size": _("Embedding size E"), "seq_len": _("Sequence length T (BPTT)"),
             "batch_size": _("Batch size B"), "optimizer": _("Optimiser"),

@@ -157,11 +157,13 @@ def checked(cfg: C, new: C) -> C:
 
 
 def rebuild_or_apply(key: str, cfg: C, new: C, build: Callable[[C], Any], what: str, *,
-                     fallback: Callable[[C], C] | None = None, busy: str | None = None
-                     ) -> tuple[Any, C]:
+                     fallback: Callable[[C], C] | None = None, busy: str | None = None,
+                     labels: Callable[[], dict] | None = None) -> tuple[Any, C]:
     """The page's experiment (``session_state[key.exp]``) for ``new``; returns (it, config kept).
 
-    A change to a rebuild field builds it again (a toast names the fields); live fields go to
+    A change to a rebuild field builds it again (a toast names the fields by their labels on
+    the page: ``labels()``, config field -> translated label or (label, how its value reads),
+    as the share panel's ``settings``); live fields go to
     ``apply_live`` of the running one. With ``fallback``, text that cannot be trained on
     (``CorpusError``) is reported: the first build retries with ``fallback(new)``, a later one
     keeps the running experiment and the old values of the fields that changed.
@@ -184,8 +186,11 @@ def rebuild_or_apply(key: str, cfg: C, new: C, build: Callable[[C], Any], what: 
                 new, built = dataclasses.replace(new, **{f: getattr(cfg, f) for f in changed}), None
         if built is not None:
             if exp is not None:
+                named = labels() if labels is not None else {}
+                shown = [(lambda n: n[0] if isinstance(n, tuple) else n)(named.get(f, f))
+                         for f in changed]
                 st.toast(_("{what} rebuilt because {fields} changed.").format(
-                    what=what, fields=", ".join(changed)))
+                    what=what, fields=", ".join(shown)))
                 close = getattr(exp, "close", None)  # an engine run: free its worker slot
                 if close is not None:
                     close()
