@@ -313,3 +313,21 @@ def test_a_rebuild_toast_names_the_setting_as_the_page_does(lang, label):
         at.radio(key="lm.w.cell").set_value("gru").run()
     said = " ".join(t.value for t in at.toast)
     assert label in said and "cell" not in said, said
+
+
+def test_a_slow_step_says_it_is_training_and_the_page_shows_it_when_done(monkeypatch):
+    """A large model's step takes seconds (13 s at sequence length 256, batch 128, H 512, three
+    layers): while the worker is on it (``stepping``, tested in test_engine) the page says so
+    and keeps looking; once it answers, the page shows the step and the note goes."""
+    import seqviz.engine.live as live
+
+    at = run_page(PAGE, query=SMALL)
+    monkeypatch.setattr(live.LiveExperiment, "stepping", lambda self: True)
+    at.button(key="lm.step").click().run()
+    assert any("Training one step" in i.value for i in at.info)
+    monkeypatch.undo()
+    exp = at.session_state["lm.exp"]
+    exp.handle.wait(lambda s: s.step == 1, timeout=60)
+    at.run()
+    assert not any("Training one step" in i.value for i in at.info)
+    assert at.metric[0].value == "1" and not exp.stepping()

@@ -368,3 +368,24 @@ def test_without_the_stats_setting_nothing_is_written(tmp_path, monkeypatch):
         assert list(tmp_path.iterdir()) == []
     finally:
         eng.shutdown()
+
+
+def test_a_step_slower_than_the_click_waits_is_stepping_until_the_worker_answers(
+        engine, monkeypatch):
+    """A large model's step takes seconds: Step returns before it is done, and the paused page
+    keeps looking (``stepping``) until its snapshot is there, instead of showing the step
+    before it for as long as the page stays paused."""
+    import seqviz.engine.live as live
+
+    monkeypatch.setattr(live, "STEP_WAIT", 0.05)
+    exp = live.LiveExperiment(engine.open(COUNTER, {"step_s": 1.0}), cfg=None)
+    exp.handle.wait(timeout=30)
+    before = exp.step(1)
+    assert before.step == 0 and exp.stepping()
+    done = exp.handle.wait(lambda s: s.step == 1, timeout=30)
+    assert done.step == 1 and not exp.stepping() and exp.steps == 1
+    monkeypatch.setattr(live, "STEP_WAIT", 30.0)
+    exp.handle.rebuild(kwargs={"step_s": 0.0})
+    exp.handle.wait(timeout=30)
+    assert exp.step(1).step == 1 and not exp.stepping()  # a quick step: never stepping
+    exp.handle.close()

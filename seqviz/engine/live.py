@@ -22,6 +22,7 @@ class LiveExperiment:
         self._copy: tuple[tuple[int, int], Any] | None = None  # ((generation, step), model)
         self._past: OrderedDict[tuple[int, int], dict] = OrderedDict()  # see ``weights_at``
         self._views: OrderedDict[tuple, Any] = OrderedDict()  # see ``analysis_at``
+        self._stepping: int | None = None  # a Step's command not answered yet (see step)
 
     def apply_live(self, cfg: Any) -> None:
         """Live settings act from the run's next step; nothing is rebuilt."""
@@ -29,12 +30,25 @@ class LiveExperiment:
         self.handle.apply_live(cfg)
 
     def step(self, n: int = 1) -> Snapshot | None:
-        """n steps (pausing first); waits briefly so the page redraws with them."""
+        """n steps (pausing first); waits briefly so the page redraws with them. A step that
+        takes longer (a large model: seconds) is ``stepping`` until the worker answers."""
         seq = self.handle.step(n)
         try:
-            return self.handle.wait_acked(seq, STEP_WAIT)
+            snap = self.handle.wait_acked(seq, STEP_WAIT)
+            self._stepping = None
+            return snap
         except TimeoutError:
+            self._stepping = seq
             return self.handle.snapshot()
+
+    def stepping(self) -> bool:
+        """A Step still running in the worker: the paused page must keep looking for its
+        snapshot, or it would show the step before it until something else redraws it."""
+        if self._stepping is not None:
+            snap = self.handle.snapshot()
+            if snap is not None and snap.acked >= self._stepping:
+                self._stepping = None
+        return self._stepping is not None
 
     def play(self) -> None:
         self.handle.play()

@@ -136,7 +136,9 @@ def _engine_panel(key: str, playing: bool, render: Callable[..., None]) -> None:
         except TimeoutError:  # the workers are still starting: poll until it is there
             pass
 
-    @st.fragment(run_every=display_period() if playing or waiting else None)
+    stepping = exp.stepping()  # a Step slower than the click waits for (a large model)
+
+    @st.fragment(run_every=display_period() if playing or waiting or stepping else None)
     def panel() -> None:
         exp = ss[f"{key}.exp"]
         snap = exp.snapshot()
@@ -146,6 +148,11 @@ def _engine_panel(key: str, playing: bool, render: Callable[..., None]) -> None:
             return
         if waiting and not playing:
             st.rerun(scope="app")  # here at last: stop polling
+        if stepping and not is_playing(key):
+            if not exp.stepping():
+                st.rerun(scope="app")  # the step is done: draw it, stop polling
+            st.info(_("Training one step… a model this large takes a few seconds per step; "
+                      "the charts update when it is done."), icon="⏳")
         if is_playing(key) and not sync_playing(key):
             st.rerun(scope="app")  # the worker paused the run: update the Play button
         render(key, exp, snap, is_playing(key))
