@@ -141,7 +141,7 @@ def heatmap_figure(values: np.ndarray, tokens: Sequence[str], order: Sequence[in
                  height=int(max(380, min(1000, 150 + 4 * len(order)))))
     fig.update_layout(
         xaxis=dict(domain=[0, 0.87], **time_axis(labels, tokens)),
-        xaxis2=dict(domain=[0.88, 1.0], nticks=3, tickangle=0,  # a narrow strip: few ticks
+        xaxis2=dict(domain=[0.88, 1.0], nticks=2, tickangle=0,  # a narrow strip: two ticks fit
                     title=dict(text=score_label, font=dict(size=small_font()))),
         yaxis=dict(autorange="reversed", showticklabels=len(order) <= 64),
         hovermode="closest", showlegend=False, clickmode="event+select",
