@@ -121,3 +121,23 @@ def test_legend_and_banner_give_the_same_divergence_counts_beyond_the_kept_histo
     for fig in figures(view).values():
         names = [t.name for t in fig.data if t.name and "diverged" in t.name]
         assert names == [f"without clipping: diverged {total}× (weights restored)"]
+
+
+def test_the_curves_start_at_the_first_step_after_thousands_of_steps():
+    """The trainers keep their last 2,000 steps; the page trains ~300 steps a second, so after
+    7 s the charts showed steps 1,050-3,090 on an axis from 0 (two thirds blank, no word why).
+    The curves keep the whole run, older steps thinned, in at most 2,000 rows."""
+    comp = ClipComparison(SMALL)
+    for _ in range(25):  # the worker views the run as it trains (every tick)
+        comp.step(100)
+        comp.series(RUNS[0]), comp.series(RUNS[1])
+    for name in RUNS:
+        s = comp.series(name)
+        assert s.steps[0] == 1 and s.steps[-1] == 2500 and len(s.steps) <= 2000
+        assert (s.steps[1:] > s.steps[:-1]).all()
+        assert (s.steps[-1000:] == range(1501, 2501)).all()  # the newest at every step
+        assert len(s.loss) == len(s.grad_norm) == len(s.clipped) == len(s.steps)
+    comp.step(10)
+    assert comp.series(RUNS[0]).steps[-1] == 2510  # extended, not rebuilt
+    comp.reset_curves()
+    assert comp.series(RUNS[0]).steps[0] > 500  # from the trainer's own (last 2,000) again

@@ -320,8 +320,8 @@ class ClipRun:
 
         with self.comp.lock:
             restore_trainers(self.comp.trainers, state, step)
+            self.comp.reset_curves()
         return self.steps
-
 
     def fork_state(self) -> dict:
         """The run as it is now, for a copy that goes on from here (``load_fork_state``)."""
@@ -335,6 +335,7 @@ class ClipRun:
         with comp.lock:
             for name, trainer in comp.trainers.items():
                 trainer.load_state_dict(state["trainers"][name])
+            comp.reset_curves()
         comp.apply_live(state["cfg"])
 
 
