@@ -95,3 +95,18 @@ def fork_by_link(follower: AppTest, page: str) -> AppTest:
     follower.switch_page(page).run()
     assert not follower.exception, [e.value for e in follower.exception]
     return follower
+
+
+def chart_places(at) -> list[tuple[int, ...]]:
+    """Where each plotly chart sits in the page's element tree: Streamlit knows an element by
+    this place, and a chart that moves is taken down and drawn again in the browser."""
+    out = []
+
+    def walk(node, path):
+        if getattr(node, "type", None) == "plotly_chart":
+            out.append(path)
+        for i, child in getattr(node, "children", {}).items():
+            walk(child, (*path, i))
+
+    walk(at.main, ())
+    return out

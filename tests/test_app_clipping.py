@@ -1,6 +1,6 @@
 """AppTest for the clipping page (its two runs train in an engine worker)."""
 
-from tests.apptest_utils import figures, run_page, run_until, texts
+from tests.apptest_utils import chart_places, figures, run_page, run_until, texts
 
 PAGE = "pages/4_Clipping.py"
 SMALL = {"seq_len": "20", "hidden_size": "8", "seed": "0"}
@@ -63,30 +63,15 @@ def test_threshold_and_lr_act_live_and_cliff_follows():
     assert _exp(at) is not exp and _exp(at).steps == 0 and _exp(at).view.cfg.hidden_size == 16
 
 
-def _chart_places(at) -> list[tuple[int, ...]]:
-    """Where each plotly chart sits in the page's element tree: Streamlit knows an element by
-    this place, and a chart that moves is taken down and drawn again in the browser."""
-    out = []
-
-    def walk(node, path):
-        if getattr(node, "type", None) == "plotly_chart":
-            out.append(path)
-        for i, child in getattr(node, "children", {}).items():
-            walk(child, (*path, i))
-
-    walk(at.main, ())
-    return out
-
-
 def test_divergence_is_marked_play_goes_on_and_reset_restarts():
     at = run_page(PAGE, query={"seq_len": "50", "seed": "0"})  # the default: it explodes
     run_until(at, lambda a: len(figures(a)) == 3, what="the first snapshot's charts")
-    places = _chart_places(at)
+    places = chart_places(at)
     at.button(key="clip.play").click().run()
     run_until(at, lambda a: "diverged" in texts(a), what="the unclipped run's divergence")
     # the banner came above the charts, which stayed where they were (else: blank while they
     # are drawn again, in the middle of playing)
-    assert _chart_places(at) == places and len(places) == 3
+    assert chart_places(at) == places and len(places) == 3
     exp = _exp(at)
     assert exp.view.diverged["without clipping"].count > 0
     assert exp.view.diverged["with clipping"].count == 0

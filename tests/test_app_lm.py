@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.apptest_utils import figures, run_page, run_until, texts, trace_len
+from tests.apptest_utils import (chart_places, figures, run_page, run_until, texts,
+                                 trace_len)
 
 PAGE = "pages/1_Language_Model.py"
 SMALL = {"corpus": "grammar", "level": "word", "hidden_size": "32", "embed_size": "16",
@@ -322,9 +323,12 @@ def test_a_slow_step_says_it_is_training_and_the_page_shows_it_when_done(monkeyp
     import seqviz.engine.live as live
 
     at = run_page(PAGE, query=SMALL)
+    run_until(at, lambda a: len(figures(a)) >= 3, what="the first charts")
+    places = chart_places(at)
     monkeypatch.setattr(live.LiveExperiment, "stepping", lambda self: True)
     at.button(key="lm.step").click().run()
     assert any("Training one step" in i.value for i in at.info)
+    assert chart_places(at) == places  # the note does not move the charts (no blank redraw)
     monkeypatch.undo()
     exp = at.session_state["lm.exp"]
     exp.handle.wait(lambda s: s.step == 1, timeout=60)

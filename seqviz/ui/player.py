@@ -20,6 +20,7 @@ import streamlit as st
 from seqviz.engine.live import LiveExperiment
 from seqviz.engine.pool import shared_engine
 from seqviz.i18n import _, ngettext
+from seqviz.ui.live import notices_box
 from seqviz.ui.setup import presenting
 
 TICK_SECONDS = 0.4  # fragment period while playing, when the machine is not crowded
@@ -142,17 +143,19 @@ def _engine_panel(key: str, playing: bool, render: Callable[..., None]) -> None:
     def panel() -> None:
         exp = ss[f"{key}.exp"]
         snap = exp.snapshot()
-        queue_notice(exp.handle.queue_position() if is_playing(key) else None)
+        box = notices_box()  # the engine's own notices come and go: the charts keep their places
+        with box:
+            queue_notice(exp.handle.queue_position() if is_playing(key) else None)
         if snap is None:
-            st.info(_("Starting the training worker… the charts appear in a moment."))
+            box.info(_("Starting the training worker… the charts appear in a moment."))
             return
         if waiting and not playing:
             st.rerun(scope="app")  # here at last: stop polling
         if stepping and not is_playing(key):
             if not exp.stepping():
                 st.rerun(scope="app")  # the step is done: draw it, stop polling
-            st.info(_("Training one step… a model this large takes a few seconds per step; "
-                      "the charts update when it is done."), icon="⏳")
+            box.info(_("Training one step… a model this large takes a few seconds per step; "
+                       "the charts update when it is done."), icon="⏳")
         if is_playing(key) and not sync_playing(key):
             st.rerun(scope="app")  # the worker paused the run: update the Play button
         render(key, exp, snap, is_playing(key))
