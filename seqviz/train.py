@@ -81,6 +81,76 @@ class CurveRows:
         return len(self._old) + len(self._new)
 
 
+class StepLog:
+    """A trainer's history: its ``StepStats`` from the first step on, in at most ``maxlen``
+    entries, thinned like ``CurveRows`` (the newest ``maxlen // 2`` at every step, older ones
+    at every ``stride``-th step). A deque of the last 2,000 steps would show a page that trains
+    100 steps a second only its last 20 seconds, on an axis that starts at 0. Reads like that
+    deque: iteration in step order, ``[-1]``, ``len``, ``append``, ``pop`` (a rolled-back step
+    comes off the end), ``extend``, ``clear``, ``maxlen``."""
+
+    def __init__(self, maxlen: int = 2000):
+        if maxlen < 4:
+            raise ValueError(f"maxlen must be >= 4, got {maxlen}")
+        self.maxlen, self.recent = int(maxlen), int(maxlen) // 2
+        self.clear()
+
+    def clear(self) -> None:
+        self._old: list = []
+        self._new: deque = deque()
+        self.stride, self._first = 1, None
+
+    def _on_stride(self, stats) -> bool:
+        return (stats.step - self._first) % self.stride == 0
+
+    def append(self, stats) -> None:
+        if self._first is None:
+            self._first = stats.step
+        self._new.append(stats)
+        if len(self._new) <= self.recent:
+            return
+        out = self._new.popleft()
+        if self._on_stride(out):
+            self._old.append(out)
+        if len(self._old) > self.maxlen - self.recent:
+            self.stride *= 2
+            self._old = [s for s in self._old if self._on_stride(s)]
+
+    def extend(self, items: Iterable) -> None:
+        for stats in items:
+            self.append(stats)
+
+    def pop(self):
+        if self._new:
+            return self._new.pop()
+        return self._old.pop()
+
+    def __len__(self) -> int:
+        return len(self._old) + len(self._new)
+
+    def __iter__(self):
+        yield from self._old
+        yield from self._new
+
+    def __reversed__(self):
+        yield from reversed(self._new)
+        yield from reversed(self._old)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return list(self)[i]
+        n = len(self)
+        i = i + n if i < 0 else i
+        if not 0 <= i < n:
+            raise IndexError("StepLog index out of range")
+        old = len(self._old)
+        return self._old[i] if i < old else self._new[i - old]
+
+    def __repr__(self) -> str:
+        return f"StepLog({len(self)} of steps {self[0].step}..{self[-1].step})" if self else \
+            "StepLog()"
+
+
 @dataclass(frozen=True)
 class StepStats:
     step: int  # 1-based index of this step since the trainer was built
@@ -217,7 +287,7 @@ class LastGood:
         for param, name, value in self._other:
             optimizer.state[param][name] = value
 
-    def restore(self, model: nn.Module, optimizer, batches, history: deque,
+    def restore(self, model: nn.Module, optimizer, batches, history: StepLog,
                 evals: deque) -> int:
         """The whole run as at its last good step: weights, optimiser, batches, history."""
         self.restore_weights(model, optimizer)
@@ -280,7 +350,7 @@ class Trainer:
         self.max_loss = max_loss  # a finite loss above this also counts as divergence
         self.lock = threading.Lock()
         self.steps = 0
-        self.history: deque[StepStats] = deque(maxlen=history)
+        self.history = StepLog(history)  # the whole run, thinned past ``history`` steps
         self.evals: deque[tuple[int, float]] = deque(maxlen=history)
         self.divergences: list[Divergence] = []
         self._good = LastGood()  # the run as it was before its latest update
@@ -411,7 +481,8 @@ class Trainer:
                 "sampler": _clone(self._sampler_state()),
                 "steps": self.steps, "weights_step": self._weights_step,
                 "lr": self.lr, "clip": self.clip, "clip_threshold": self.clip_threshold,
-                "history": list(self.history), "evals": list(self.evals),
+                "history": list(self.history), "history_stride": self.history.stride,
+                "evals": list(self.evals),
                 "divergences": list(self.divergences),
             }
 
@@ -429,6 +500,7 @@ class Trainer:
             self.set_clip(state["clip"], state["clip_threshold"])
             self.history.clear()
             self.history.extend(state["history"])
+            self.history.stride = max(self.history.stride, int(state.get("history_stride", 1)))
             self.evals.clear()
             self.evals.extend(state["evals"])
             self.divergences[:] = state["divergences"]

@@ -262,3 +262,61 @@ def test_curve_rows_keep_a_long_run_from_its_first_step_in_a_bounded_number_of_r
     assert (d.rows[:, 0] == rows[:, 0]).all()
     c.clear()
     assert len(c) == 0
+
+
+def _linear_trainer(history=2000, nan_at=()):
+    model = torch.nn.Linear(3, 1)
+    calls = {"n": 0}
+    x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
+
+    class Batches:
+        def next(self):
+            return x
+
+    def loss_fn(m, batch):
+        calls["n"] += 1
+        out = m(batch).pow(2).mean()
+        return out * math.nan if calls["n"] in nan_at else out
+
+    return Trainer(model, Batches(), loss_fn, optimizer="sgd", lr=0.01, history=history)
+
+
+def test_a_trainers_history_keeps_the_whole_run_from_step_1_in_at_most_maxlen_entries():
+    """A page that trains 300 steps a second used to chart only its last 2,000 steps on an
+    axis from 0; the history now thins older steps instead of dropping them."""
+    trainer = _linear_trainer(history=100)
+    trainer.step(1000)
+    steps = [h.step for h in trainer.history]
+    assert len(trainer.history) <= 100 and steps[0] == 1 and steps[-1] == 1000
+    assert steps == sorted(steps) and len(set(steps)) == len(steps)
+    assert steps[-50:] == list(range(951, 1001))  # the newest half at every step
+    assert len({b - a for a, b in zip(steps[1:-50], steps[2:-50])}) == 1  # older: one stride
+    assert trainer.history[-1].step == 1000 and trainer.history[0].step == 1
+    assert [h.step for h in reversed(trainer.history)] == steps[::-1]
+    assert trainer.last_loss == trainer.history[-1].loss
+
+
+def test_a_rollback_after_a_long_run_takes_only_the_undone_step_off_the_history():
+    trainer = _linear_trainer(history=100, nan_at={501})
+    trainer.step(500)
+    bad = trainer.step(1)[0]
+    assert bad.diverged and trainer.steps == 499
+    steps = [h.step for h in trainer.history]
+    assert steps[0] == 1 and steps[-1] == 499 and 500 not in steps
+    trainer.step(1)
+    assert trainer.history[-1].step == 500
+
+
+def test_a_copied_trainer_has_the_same_thinned_history_and_thins_on_alike(tiny_text):
+    a = _experiment(tiny_text, cell="gru")
+    a.trainer.history = type(a.trainer.history)(40)
+    a.trainer.step(150)
+    b = _experiment(tiny_text, cell="gru")
+    b.trainer.history = type(b.trainer.history)(40)
+    b.trainer.load_state_dict(a.trainer.state_dict())
+    assert list(b.trainer.history) == list(a.trainer.history)
+    for n in (1, 1, 90):  # the same stride too: the next steps thin the same
+        a.trainer.step(n)
+        b.trainer.step(n)
+        assert [h.step for h in b.trainer.history] == [h.step for h in a.trainer.history]
+        assert [h.loss for h in b.trainer.history] == [h.loss for h in a.trainer.history]
