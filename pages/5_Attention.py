@@ -6,7 +6,8 @@ import dataclasses
 
 import streamlit as st
 
-from seqviz.attention.experiment import ATTENTION_NAMES, PRETRAINED, S2SConfig, describe
+from seqviz.attention.experiment import (ATTENTION_NAMES, PRETRAINED, TASK_LENGTHS, S2SConfig,
+                                        describe)
 from seqviz.attention.export import EXPORT
 from seqviz.attention.lecture import STEPS
 from seqviz.attention.tasks import ALPHABETS, TASK_TITLES, TASKS
@@ -98,14 +99,22 @@ if fresh:
             help=_("Same seed, same starting weights and batches."))
 
 # ---- resolve the config the widgets describe ----------------------------------------------------
+def _problems(c: S2SConfig) -> list[str]:
+    out = check(c)
+    if c.min_len > c.max_len:
+        out.append(_("the shortest input ({lo}) is longer than the longest ({hi})").format(
+            lo=c.min_len, hi=c.max_len))
+    return out
+
+
 new = dataclasses.replace(cfg, **widget_values(K, cfg))
-problems = check(new)
-if new.min_len > new.max_len:
-    problems.append(_("the shortest input ({lo}) is longer than the longest ({hi})").format(
-        lo=new.min_len, hi=new.max_len))
+problems = _problems(new)
 if problems:
     st.error(_("Invalid setting: {problems}").format(problems="; ".join(problems)), icon="🚫")
-    new = cfg
+    # The running settings; a link whose input lengths are impossible opens its task with the
+    # task's own lengths (one message for one mistake, not a second one from the build).
+    new = cfg if not _problems(cfg) else dataclasses.replace(
+        cfg, **dict(zip(("min_len", "max_len"), TASK_LENGTHS[cfg.task])))
 new = panel.resolve(K, cfg, new, is_playing(K))
 store_config(K, new)
 exp = ss[f"{K}.exp"]

@@ -136,6 +136,16 @@ def test_impossible_task_lengths_show_a_message():
     assert _exp(at).cfg == _exp(at).cfg.__class__()  # fell back to the defaults
 
 
+def test_a_link_with_the_shortest_input_above_the_longest_gets_one_message():
+    """One message for one mistake (the build used to add a second), and the link's task runs
+    with the task's own input lengths."""
+    at = run_page(PAGE, query={**SMALL, "min_len": "30", "max_len": "8"})
+    assert [e.value for e in at.error] == [
+        "Invalid setting: the shortest input (30) is longer than the longest (8)"]
+    cfg = _exp(at).cfg
+    assert (cfg.task, cfg.min_len, cfg.max_len, cfg.hidden_size) == ("reverse", 3, 10, 16)
+
+
 @pytest.mark.skipif(not pretrained_path("reverse").exists(), reason="run scripts/train_seq2seq.py")
 def test_pretrained_checkpoint_opens_at_once_with_timeline():
     at = run_page(PAGE, query={"pretrained": "reverse"})
