@@ -89,6 +89,22 @@ def test_an_empty_training_curve_says_press_play_and_loses_the_note_with_data():
         "No training step yet: press ▶ Play or ⏭ Step."]
 
 
+def test_the_press_play_note_sits_between_the_baselines_not_on_one():
+    """LM at step 0: the note in the middle of the axis covered the 2-gram line."""
+    base = [("1-gram", 28.12), ("2-gram", 9.96), ("3-gram", 5.25), ("5-gram", 3.11)]
+    levels = sorted(math.log(v) for _n, v in base)
+    for fig in (loss_figure([], [], baselines=base).to_dict(),
+                refresh_loss(loss_figure([1, 2], [3.0, 2.0], baselines=base).to_dict(), [], [])):
+        (note,) = fig["layout"]["annotations"]
+        assert note["yref"] == "y"
+        gap = min(abs(note["y"] - v) for v in levels)
+        assert gap >= 0.45 * max(b - a for a, b in zip(levels, levels[1:]))
+    (lone,) = loss_figure([], [], baselines=base[:1]).layout.annotations
+    assert lone.yref == "paper" and lone.y > 0.7  # a lone line is in the middle of its axis
+    (plain,) = loss_figure([], []).layout.annotations
+    assert (plain.yref, plain.y) == ("paper", 0.5)
+
+
 @pytest.mark.parametrize("values", [[0.9], [1.0], [0.071, 0.075], [13.0, 13.2], [2.1, 2.4]])
 def test_a_narrow_log_axis_still_shows_two_labelled_ticks(values):
     """A curve's first point (or a flat stretch) spans less than one 1-2-5 step: plotly would

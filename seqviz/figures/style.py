@@ -119,26 +119,27 @@ def styled_over_steps(fig: go.Figure, *, title: str, y: str, **kwargs) -> go.Fig
 WAITING = "waiting"  # the ``name`` of a chart's "no data yet" note
 
 
-def _waiting(text: str) -> dict:
-    return dict(name=WAITING, text=text, x=0.5, y=0.5, xref="paper", yref="paper",
+def _waiting(text: str, y: float = 0.5, yref: str = "paper") -> dict:
+    return dict(name=WAITING, text=text, x=0.5, y=y, xref="paper", yref=yref,
                 showarrow=False, font=dict(size=font_size() + 2, color="#555"),
                 bgcolor="rgba(255,255,255,0.85)")
 
 
-def waiting_note(fig: go.Figure, text: str) -> go.Figure:
+def waiting_note(fig: go.Figure, text: str, **where) -> go.Figure:
     """Say in the middle of an empty chart why it is empty (e.g. "press Play"), so a chart
-    with no data yet never looks broken."""
-    fig.add_annotation(**_waiting(text))
+    with no data yet never looks broken; ``where`` (``y``, ``yref``) moves it off a line the
+    chart already has."""
+    fig.add_annotation(**_waiting(text, **where))
     return fig
 
 
-def with_waiting(layout: dict, text: str | None) -> dict:
+def with_waiting(layout: dict, text: str | None, **where) -> dict:
     """A figure dict's layout with its ``waiting_note`` saying ``text``, or without one
     (``None``): what a builder gives for empty or drawn data, for code that refreshes a built
     figure's arrays instead of building it again."""
     kept = [a for a in layout.get("annotations", ()) if a.get("name") != WAITING]
     if text is not None:
-        kept.append(_waiting(text))
+        kept.append(_waiting(text, **where))
     if kept:
         return {**layout, "annotations": kept}
     return {k: v for k, v in layout.items() if k != "annotations"}

@@ -70,6 +70,21 @@ def _divergence_marks(fig: go.Figure, steps: Sequence[int]) -> None:
                                  line=dict(color="red", dash="dot")))
 
 
+def _clear_of(levels: Sequence[float]) -> dict:
+    """Where a waiting note covers none of the chart's dashed lines (``levels``, in the y axis'
+    units): the middle of the widest gap between two of them when that gap is a fifth of their
+    span or more (lines alone leave no room above or below them), the top of a lone line's axis;
+    else the middle."""
+    ys = sorted({float(v) for v in levels if math.isfinite(v)})
+    if len(ys) == 1:
+        return dict(y=0.85)
+    if len(ys) >= 2:
+        gap, mid = max((b - a, (a + b) / 2) for a, b in zip(ys, ys[1:]))
+        if gap >= 0.2 * (ys[-1] - ys[0]):
+            return dict(y=mid, yref="y")
+    return {}
+
+
 def loss_figure(steps: Sequence[int], losses: Sequence[float], *,
                 baselines: Sequence[tuple[str, float]] = (), divergences: Sequence[int] = (),
                 title: str | None = None) -> go.Figure:
@@ -85,7 +100,7 @@ def loss_figure(steps: Sequence[int], losses: Sequence[float], *,
     _baseline_lines(fig, baselines, x_end, transform=math.log)
     _divergence_marks(fig, list(divergences))
     if not len(steps):
-        waiting_note(fig, no_steps_yet())
+        waiting_note(fig, no_steps_yet(), **_clear_of([math.log(v) for _n, v in baselines]))
     return styled_over_steps(fig, title=title or _("Training loss"),
                              y=_("cross-entropy (nats / token)"))
 
@@ -146,7 +161,7 @@ def _typed(values) -> dict:
 
 
 def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_ticks=None,
-               waiting: str | None = None) -> dict:
+               waiting: str | None = None, **where) -> dict:
     data = []
     for i, trace in enumerate(spec["data"]):
         trace = {**trace, **arrays.get(i, {})}
@@ -154,7 +169,7 @@ def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_ticks=None,
             trace["x"] = [0, x_end]
         data.append(trace)
     layout = spec["layout"]
-    layout = with_waiting(layout, waiting)  # empty -> drawn, or back after a Reset
+    layout = with_waiting(layout, waiting, **where)  # empty -> drawn, or back after a Reset
     if waiting is None and "range" in layout.get("xaxis", {}):  # built empty (``styled``)
         layout = {**layout, "xaxis": {k: v for k, v in layout["xaxis"].items() if k != "range"}}
     if y_ticks is not None:
@@ -182,9 +197,10 @@ def _range(*arrays) -> tuple[float, float] | tuple[()]:
 def refresh_loss(spec: dict, steps: Sequence[int], losses: Sequence[float]) -> dict:
     """``loss_figure(steps, losses, ...).to_dict()`` from a built one with the same extras."""
     xs = _typed(steps)
+    base = [t["y"][0] for t in spec["data"] if t.get("meta") == "to x_end"]
     return _refreshed(spec, {0: {"x": xs, "y": _typed(losses)},
                              1: {"x": xs, "y": _typed(ema(losses))}}, _x_end(steps),
-                      waiting=None if len(steps) else no_steps_yet())
+                      waiting=None if len(steps) else no_steps_yet(), **_clear_of(base))
 
 
 def refresh_perplexity(spec: dict, steps: Sequence[int], perplexities: Sequence[float]) -> dict:
