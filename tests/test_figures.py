@@ -131,15 +131,17 @@ def test_a_wide_log_axis_is_left_to_plotly_and_a_refresh_drops_the_narrow_range(
 
 
 @pytest.mark.parametrize("mlp", [(0.9, 1.0), (1.0, 0.9)])
-def test_the_tau_charts_two_mlp_labels_sit_apart_and_its_long_title_wraps(mlp):
-    """Drawn half width, the English title would be cut on one line; the MLP's two errors are
-    often close, and their labels were printed over each other."""
+def test_the_tau_charts_mlp_points_are_told_apart_in_the_legend_and_its_long_title_wraps(mlp):
+    """Drawn half width, the English title would be cut on one line; the MLP's two errors had
+    labels beside the points, which sat on the AR's dashed line: the legend names them now."""
     from seqviz.timeseries.figures import tau_figure
 
     fig = tau_figure([1, 2, 4, 8, 16], [0.5, 0.4, 0.3, 0.2, 0.1], [1, 1, 1, 1, 1], 16, 8, mlp)
-    point = next(t for t in fig.data if t.mode == "markers+text")
-    low = 0 if mlp[0] <= mlp[1] else 1
-    assert point.textposition[low] == "bottom right" and point.textposition[1 - low] == "top right"
+    points = [t for t in fig.data if t.name.startswith("MLP")]
+    assert [t.name for t in points] == ["MLP at τ = 8, 1 step", "MLP at τ = 8, 16 steps"]
+    assert [(t.x[0], t.y[0]) for t in points] == [(8, mlp[0]), (8, mlp[1])]
+    assert points[0].marker.symbol != points[1].marker.symbol
+    assert not any("text" in (t.mode or "") for t in fig.data)
     assert fig.layout.title.text == "The Markov assumption:<br>error against the window τ"
     assert fig.layout.margin.t > 60  # room for the second line
 

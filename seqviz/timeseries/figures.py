@@ -119,15 +119,15 @@ def tau_figure(taus, one_step, k_step, k: int, tau: int, mlp: tuple[float, float
                              name=_("linear AR, {k} steps").format(k=k),
                              line=dict(color=PALETTE[4], width=3, dash="dash")))
     if mlp is not None:
-        # the two labels sit apart (the lower point's below it, the higher's above), so that
-        # close errors do not print one label over the other
-        low_first = mlp[0] <= mlp[1]
-        fig.add_trace(go.Scatter(x=[tau, tau], y=list(mlp), mode="markers+text",
-                                 name=_("MLP at τ = {tau}").format(tau=tau),
-                                 text=[_("1 step"), _("{k} steps").format(k=k)],
-                                 textposition=["bottom right", "top right"] if low_first
-                                 else ["top right", "bottom right"],
-                                 marker=dict(color=PALETTE[0], size=14, symbol="diamond")))
+        # two legend entries, filled and open as the AR's solid and dashed lines, rather than
+        # labels by the points: a label beside a point lands on whichever line passes there
+        for i, (err, name, symbol) in enumerate(zip(
+                mlp, (_("MLP at τ = {tau}, 1 step"), _("MLP at τ = {tau}, {k} steps")),
+                ("diamond", "diamond-open"))):
+            fig.add_trace(go.Scatter(x=[tau], y=[err], mode="markers",
+                                     name=name.format(tau=tau, k=k),
+                                     marker=dict(color=PALETTE[0], size=14, symbol=symbol,
+                                                 line=dict(color=PALETTE[0], width=3))))
     fig.add_vline(x=tau, line=dict(color=PALETTE[0], dash="dot", width=1))
     title = _("The Markov assumption: error against the window τ")
     two_lines = len(title) > 40 and ": " in title  # drawn half width: one line would be cut
