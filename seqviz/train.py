@@ -24,7 +24,6 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -38,53 +37,10 @@ class BatchSource(Protocol):
     def next(self) -> Any: ...
 
 
-class CurveRows:
-    """A run's per-step rows (first column: the step) from its first step on, in at most
-    ``cap`` rows, for the charts: the newest ``cap // 2`` rows at every step, the older ones at
-    every ``stride``-th step, the stride doubling as the run grows (as TensorBoard thins a long
-    run's scalars). A chart of 10,000 steps still starts at step 1 instead of showing the last
-    2,000 from an axis that starts at 0. ``extend`` takes new rows in step order."""
-
-    def __init__(self, width: int, cap: int = 2000):
-        if cap < 4:
-            raise ValueError(f"cap must be >= 4, got {cap}")
-        self.width, self.cap, self.recent = int(width), int(cap), int(cap) // 2
-        self.clear()
-
-    def clear(self) -> None:
-        self._old = np.empty((0, self.width))
-        self._new = np.empty((0, self.width))
-        self.stride, self._first = 1, None
-
-    def extend(self, rows) -> None:
-        rows = np.asarray(rows, dtype=float).reshape(-1, self.width)
-        if self._first is None and len(rows):
-            self._first = rows[0, 0]  # kept whatever the stride: the curve starts there
-        self._new = np.concatenate([self._new, rows])
-        if len(self._new) <= self.recent:
-            return
-        out, self._new = self._new[:-self.recent], self._new[-self.recent:]
-        self._old = np.concatenate([self._old, out[self._on_stride(out)]])
-        while len(self._old) > self.cap - self.recent:
-            self.stride *= 2
-            self._old = self._old[self._on_stride(self._old)]
-
-    def _on_stride(self, rows: np.ndarray) -> np.ndarray:
-        return (rows[:, 0] - self._first) % self.stride == 0
-
-    @property
-    def rows(self) -> np.ndarray:
-        """(N, width), N <= cap, in step order."""
-        return np.concatenate([self._old, self._new])
-
-    def __len__(self) -> int:
-        return len(self._old) + len(self._new)
-
-
 class StepLog:
     """A trainer's history: its ``StepStats`` from the first step on, in at most ``maxlen``
-    entries, thinned like ``CurveRows`` (the newest ``maxlen // 2`` at every step, older ones
-    at every ``stride``-th step). A deque of the last 2,000 steps would show a page that trains
+    entries: the newest ``maxlen // 2`` at every step, older ones at every ``stride``-th step,
+    the stride doubling as the run grows (as TensorBoard thins a long run's scalars). A deque of the last 2,000 steps would show a page that trains
     100 steps a second only its last 20 seconds, on an axis that starts at 0. Reads like that
     deque: iteration in step order, ``[-1]``, ``len``, ``append``, ``pop`` (a rolled-back step
     comes off the end), ``extend``, ``clear``, ``maxlen``."""

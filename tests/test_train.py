@@ -243,27 +243,6 @@ def test_bad_live_settings_rejected(tiny_text):
         exp.trainer.set_clip("sideways", 1.0)
 
 
-def test_curve_rows_keep_a_long_run_from_its_first_step_in_a_bounded_number_of_rows():
-    import numpy as np
-
-    from seqviz.train import CurveRows
-
-    c = CurveRows(2, cap=100)
-    for step in range(1, 10_001):  # one row at a time, as a view after every step
-        c.extend([[step, 2.0 * step]])
-    rows = c.rows
-    assert len(rows) <= 100 and rows[0, 0] == 1 and rows[-1, 0] == 10_000
-    assert (np.diff(rows[:, 0]) > 0).all() and (rows[:, 1] == 2 * rows[:, 0]).all()
-    assert (rows[-50:, 0] == np.arange(9951, 10_001)).all()  # the newest half at every step
-    old = np.diff(rows[:-50, 0])
-    assert len(set(old[1:].tolist())) == 1  # the older part evenly spaced (one stride)
-    d = CurveRows(2, cap=100)
-    d.extend(np.c_[np.arange(1, 10_001), np.zeros(10_000)])  # all at once: the same rows
-    assert (d.rows[:, 0] == rows[:, 0]).all()
-    c.clear()
-    assert len(c) == 0
-
-
 def _linear_trainer(history=2000, nan_at=()):
     model = torch.nn.Linear(3, 1)
     calls = {"n": 0}

@@ -19,7 +19,7 @@ from seqviz.config import setting
 from seqviz.gradients.tasks import (CELL_NAMES, TASKS, LockstepRuns, build_net, build_task,
                                     eval_batch, make_trainer)
 from seqviz.i18n import N_
-from seqviz.train import CurveRows, Trainer
+from seqviz.train import Trainer
 
 RUNS = (N_("without clipping"), N_("with clipping"))  # keys; shown translated
 
@@ -79,14 +79,6 @@ class ClipComparison(LockstepRuns):
                                           lr=cfg.lr, clip=clip, clip_threshold=cfg.clip_threshold,
                                           eval_every=25)
         super().__init__(trainers)
-        self.reset_curves()
-
-    def reset_curves(self) -> None:
-        """Start the charts' curves again from the trainers' histories (after a restore or a
-        fork replaced them)."""
-        # step, loss (nan: diverged), norm, clipped, diverged: the whole run, thinned
-        self._curves = {name: CurveRows(5) for name in self.trainers}
-        self._seen = {name: 0 for name in self.trainers}
 
     def apply_live(self, cfg: ClipConfig) -> None:
         """Learning rate for both runs, clip mode and threshold for the clipped one."""
@@ -99,18 +91,13 @@ class ClipComparison(LockstepRuns):
             self.cfg = cfg
 
     def series(self, name: str) -> RunSeries:
-        """The run's curves from its first step (``CurveRows``: at most 2,000 rows, older
-        steps thinned; the trainer itself keeps its last 2,000 steps), extended with the steps
-        since the last call."""
-        trainer, seen = self.trainers[name], self._seen[name]
+        """The run's curves from its first step (the trainer's history: at most 2,000 steps,
+        older ones thinned), diverged steps with a NaN loss."""
+        trainer = self.trainers[name]
         with trainer.lock:
-            new = [h for h in trainer.history if h.step > seen] if trainer.steps > seen else []
-            self._seen[name] = max(seen, trainer.steps)
-        curve = self._curves[name]
-        if new:
-            curve.extend([(h.step, math.nan if h.diverged else h.loss, h.grad_norm,
-                           h.clipped, h.diverged) for h in new])
-        rows = curve.rows
+            hist = list(trainer.history)
+        rows = np.array([(h.step, math.nan if h.diverged else h.loss, h.grad_norm, h.clipped,
+                          h.diverged) for h in hist], dtype=float).reshape(-1, 5)
         return RunSeries(steps=rows[:, 0].astype(int), loss=rows[:, 1], grad_norm=rows[:, 2],
                          clipped=rows[:, 3].astype(bool),
                          divergences=rows[rows[:, 4] > 0, 0].astype(int))

@@ -320,7 +320,6 @@ class ClipRun:
 
         with self.comp.lock:
             restore_trainers(self.comp.trainers, state, step)
-            self.comp.reset_curves()
         return self.steps
 
     def fork_state(self) -> dict:
@@ -335,7 +334,6 @@ class ClipRun:
         with comp.lock:
             for name, trainer in comp.trainers.items():
                 trainer.load_state_dict(state["trainers"][name])
-            comp.reset_curves()
         comp.apply_live(state["cfg"])
 
 

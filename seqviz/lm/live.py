@@ -28,7 +28,7 @@ from seqviz.engine.pool import Engine, RunError
 from seqviz.engine.rewind import WeightHistory
 from seqviz.lm.experiment import Baseline, LMExperiment
 from seqviz.models.lm import LanguageModel, make_lm
-from seqviz.train import CurveRows, Divergence, DivergenceWatch
+from seqviz.train import Divergence, DivergenceWatch
 
 SAMPLE_EVERY = 3.0  # seconds of play between fresh samples, at the least
 SAMPLE_SHARE = 0.05  # ... and a sample costs at most this share of the run's training time
@@ -98,8 +98,6 @@ class LMTrainingRun:
         self._sample_cost = 0.0  # seconds the last sample took
         self._trained = 0.0  # seconds of training since the last sample
         self._diverged = DivergenceWatch(self.exp.trainer)
-        self._hist = CurveRows(4)  # step, loss, norm, clipped norm: the whole run, thinned
-        self._hist_step = 0  # the trainer's step count at the last view
         self.rewind = WeightHistory()  # weights at past steps, for the pages' timelines
         self.rewind.offer(self.steps, self.exp.model.state_dict)
 
@@ -148,17 +146,11 @@ class LMTrainingRun:
         return self._sample
 
     def _history(self) -> tuple[np.ndarray, ...]:
-        """(steps, loss, norm, clipped norm) since the first step (``CurveRows``: at most
-        2,000 rows, older steps thinned), diverged steps left out; extended with the steps
-        since the last view instead of rebuilt."""
+        """(steps, loss, norm, clipped norm) since the first step (the trainer's history: at
+        most 2,000 steps, older ones thinned), diverged steps left out."""
         tr = self.exp.trainer
-        new = [h for h in list(tr.history)[-(tr.steps - self._hist_step):] if not h.diverged
-               and h.step > self._hist_step] if tr.steps > self._hist_step else []
-        if new:
-            cols = np.array([(h.step, h.loss, h.grad_norm, h.grad_norm_clipped) for h in new])
-            self._hist.extend(cols)
-        self._hist_step = tr.steps
-        rows = self._hist.rows
+        rows = np.array([(h.step, h.loss, h.grad_norm, h.grad_norm_clipped)
+                         for h in list(tr.history) if not h.diverged], dtype=float).reshape(-1, 4)
         return rows[:, 0].astype(np.int64), rows[:, 1], rows[:, 2], rows[:, 3]
 
     def view(self) -> LMView:
@@ -183,7 +175,6 @@ class LMTrainingRun:
         self.exp.apply_live(state["cfg"])
         self.exp.trainer.load_state_dict(state["trainer"])
         self.prompt = state["prompt"]
-        self._hist, self._hist_step = CurveRows(4), 0
         self._diverged = DivergenceWatch(self.exp.trainer)  # old divergences are not news
 
     def weights(self) -> dict:
@@ -200,7 +191,6 @@ class LMTrainingRun:
     def restore(self, state: dict, step: int) -> int:
         """Re-open a checkpoint's weights in this run (paused), counting on from ``step``."""
         export.restore(self.exp, state, step)
-        self._hist, self._hist_step = CurveRows(4), 0  # the saved curves come back
         self._sample, self._diverged = None, DivergenceWatch(self.exp.trainer)
         return self.steps
 
