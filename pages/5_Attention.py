@@ -31,7 +31,7 @@ page_header("🎯 " + _("Attention"),
               "say where it looks (each row sums to 1). Press **Play** and watch the alignment "
               "appear."))
 claim_fork(K)  # a Fork link from the Follow page: says why, if it fails
-cfg = open_config(S2SConfig, K)
+cfg = open_config(S2SConfig, K, notes=panel.link_notes)
 ss = st.session_state
 
 # ---- controls ------------------------------------------------------------------------------------
@@ -116,7 +116,9 @@ if problems:
     new = cfg if not _problems(cfg) else dataclasses.replace(
         cfg, **dict(zip(("min_len", "max_len"), TASK_LENGTHS[cfg.task])))
 new = panel.resolve(K, cfg, new, is_playing(K))
-store_config(K, new)
+# A bundled model's run is stored (and linked) with its own task and shape, not the hidden
+# fresh-model settings, so a shared link says what it opens.
+store_config(K, panel.resolved(new))
 exp = ss[f"{K}.exp"]
 if exp.cfg.pretrained != "none":
     meta = exp.meta

@@ -147,6 +147,24 @@ def test_a_link_with_the_shortest_input_above_the_longest_gets_one_message():
 
 
 @pytest.mark.skipif(not pretrained_path("reverse").exists(), reason="run scripts/train_seq2seq.py")
+def test_a_bundled_model_link_says_which_of_its_settings_are_not_used_and_links_what_runs():
+    """``?pretrained=reverse&task=dates`` opened the reversal model and dropped the task
+    without a word; the page's own link for a bundled model carried the hidden fresh-model
+    settings (task=dates beside pretrained=reverse), so it would have said so too."""
+    at = run_page(PAGE, query={"pretrained": "reverse", "task": "dates", "hidden_size": "16",
+                               "lr": "0.01"})
+    (note,) = [w.value for w in at.warning]
+    assert "task=dates" in note and "hidden_size=16" in note and "lr" not in note
+    assert _exp(at).cfg.task == "reverse" and _exp(at).cfg.lr == 0.01
+    stored = at.session_state["att.config"]
+    assert (stored.task, stored.hidden_size, stored.lr) == ("reverse", 64, 0.01)
+    assert at.query_params["task"] == "reverse"  # the link the page writes: what runs
+    quiet = run_page(PAGE, query=dict(at.query_params.items()))
+    assert not quiet.warning  # the page's own link opens without a note
+    assert not run_page(PAGE, query={"pretrained": "reverse"}).warning
+
+
+@pytest.mark.skipif(not pretrained_path("reverse").exists(), reason="run scripts/train_seq2seq.py")
 def test_pretrained_checkpoint_opens_at_once_with_timeline():
     at = run_page(PAGE, query={"pretrained": "reverse"})
     exp = _exp(at)

@@ -23,7 +23,8 @@ from seqviz.ui.setup import LINK, display_params
 C = TypeVar("C")
 
 
-def page_config(cls: type[C], key: str) -> C:
+def page_config(cls: type[C], key: str,
+                notes: Callable[[C, dict[str, str]], list[str]] | None = None) -> C:
     """The page's config: from the URL when it carries one, else the session copy.
 
     Sidebar navigation clears the query string, so an empty one means "keep what this session
@@ -34,6 +35,8 @@ def page_config(cls: type[C], key: str) -> C:
     lecture step: ``link_params`` marks them) or the browser's Back and Forward. Any other is
     an address the browser sent before the page's last change had reached it (a click on Play
     a moment after a slider moved): the session keeps its settings and writes them again.
+    ``notes(cfg, params)`` adds the page's own notices about a link it opens (e.g. settings a
+    bundled model overrides).
     """
     store = f"{key}.config"
     params = config_params()
@@ -48,6 +51,8 @@ def page_config(cls: type[C], key: str) -> C:
         publish(current, key)  # a stale address: the address bar shows the settings again
     elif differs:
         cfg, notices = from_query(cls, params)
+        if notes is not None:
+            notices = [*notices, *notes(cfg, params)]
         st.session_state[store] = cfg
         st.session_state[f"{key}.notices"] = notices
         if current is not None:
@@ -134,13 +139,14 @@ def widget_values(key: str, cfg: Any) -> dict[str, Any]:
             for f in fields(cfg)}
 
 
-def open_config(cls: type[C], key: str, *, seed: bool = True) -> C:
+def open_config(cls: type[C], key: str, *, seed: bool = True,
+                notes: Callable[[C, dict[str, str]], list[str]] | None = None) -> C:
     """Every page's start: its config (URL or session copy), the URL notices, seeded widgets.
 
     A page that must adjust the config first (e.g. resolve a model name) passes ``seed=False``
     and calls ``seed_widgets`` itself.
     """
-    cfg = page_config(cls, key)
+    cfg = page_config(cls, key, notes)
     show_notices(key)
     if seed:
         seed_widgets(key, cfg)

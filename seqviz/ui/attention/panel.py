@@ -47,6 +47,25 @@ def resolved(cfg: S2SConfig) -> S2SConfig:
     return effective_config(cfg, payload(cfg.pretrained) if cfg.pretrained != "none" else None)
 
 
+def link_notes(cfg: S2SConfig, params: dict[str, str]) -> list[str]:
+    """A link that opens a bundled model and also names a task or model setting: the checkpoint
+    brings its own, so say which of the link's settings are not used (else they vanish
+    without a word)."""
+    if cfg.pretrained == "none":
+        return []
+    try:
+        runs = resolved(cfg)
+    except (ValueError, CheckpointError):
+        return []  # the build says why
+    unused = [f"{f.name}={params[f.name]}" for f in dataclasses.fields(cfg)
+              if f.name in params and getattr(cfg, f.name) != getattr(runs, f.name)]
+    if not unused:
+        return []
+    return [_("The bundled model {model} brings its own task and shape, so these settings of "
+              "the link are not used: {settings}.").format(model=describe(runs),
+                                                          settings=", ".join(unused))]
+
+
 def warm() -> None:
     """Server start-up (``seqviz.ui.startup``): the default task and the bundled dates model
     (the home page's lecture link) built and loaded in the shared caches."""
