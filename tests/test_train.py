@@ -121,20 +121,8 @@ def test_nan_loss_rolls_back_to_the_last_good_step():
     """The 8th attempt's loss is NaN: the weights of update 7 produced it, so update 7 goes too;
     the run is exactly as after step 6 (weights, Adam's moments, history), the diverged attempt
     is not counted, and training goes on from there."""
-    model = torch.nn.Linear(3, 1)
-    calls = {"n": 0}
-    x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
-
-    class Batches:
-        def next(self):
-            return x
-
-    def loss_fn(m, batch):
-        calls["n"] += 1
-        out = m(batch).pow(2).mean()
-        return out * math.nan if calls["n"] == 8 else out
-
-    trainer = Trainer(model, Batches(), loss_fn, optimizer="adam", lr=0.1)
+    trainer = _linear_trainer(nan_at={8}, optimizer="adam", lr=0.1)
+    model = trainer.model
     trainer.step(6)
     good = {k: v.clone() for k, v in model.state_dict().items()}
     moments = {k: v.clone() for k, v in trainer.optimizer.state[model.weight].items()}
@@ -243,7 +231,7 @@ def test_bad_live_settings_rejected(tiny_text):
         exp.trainer.set_clip("sideways", 1.0)
 
 
-def _linear_trainer(history=2000, nan_at=()):
+def _linear_trainer(history=2000, nan_at=(), optimizer="sgd", lr=0.01):
     model = torch.nn.Linear(3, 1)
     calls = {"n": 0}
     x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
@@ -257,7 +245,7 @@ def _linear_trainer(history=2000, nan_at=()):
         out = m(batch).pow(2).mean()
         return out * math.nan if calls["n"] in nan_at else out
 
-    return Trainer(model, Batches(), loss_fn, optimizer="sgd", lr=0.01, history=history)
+    return Trainer(model, Batches(), loss_fn, optimizer=optimizer, lr=lr, history=history)
 
 
 def test_a_trainers_history_keeps_the_whole_run_from_step_1_in_at_most_maxlen_entries():
