@@ -39,8 +39,10 @@ class BatchSource(Protocol):
 
 class StepLog:
     """A trainer's history: its ``StepStats`` from the first step on, in at most ``maxlen``
-    entries: the newest ``maxlen // 2`` at every step, older ones at every ``stride``-th step,
-    the stride doubling as the run grows (as TensorBoard thins a long run's scalars). A deque of the last 2,000 steps would show a page that trains
+    entries: every ``stride``-th step, the stride doubling as the run grows (as TensorBoard
+    thins a long run's scalars), and the steps since the last of those, so the newest step is
+    always there. Evenly thinned from end to end: a chart of the per-step loss is as dense at
+    its right end as at its left. A deque of the last 2,000 steps would show a page that trains
     100 steps a second only its last 20 seconds, on an axis that starts at 0. Reads like that
     deque: iteration in step order, ``[-1]``, ``len``, ``append``, ``pop`` (a rolled-back step
     comes off the end), ``extend``, ``clear``, ``maxlen``."""
@@ -48,49 +50,59 @@ class StepLog:
     def __init__(self, maxlen: int = 2000):
         if maxlen < 4:
             raise ValueError(f"maxlen must be >= 4, got {maxlen}")
-        self.maxlen, self.recent = int(maxlen), int(maxlen) // 2
+        self.maxlen = int(maxlen)
         self.clear()
 
     def clear(self) -> None:
-        self._old: list = []
-        self._new: deque = deque()
+        self._kept: list = []  # the steps on the stride
+        self._tail: list = []  # the steps after the last of them (fewer than ``stride``)
         self.stride, self._first = 1, None
 
     def _on_stride(self, stats) -> bool:
         return (stats.step - self._first) % self.stride == 0
 
-    def append(self, stats) -> None:
+    def _place(self, stats) -> None:
         if self._first is None:
             self._first = stats.step
-        self._new.append(stats)
-        if len(self._new) <= self.recent:
-            return
-        out = self._new.popleft()
-        if self._on_stride(out):
-            self._old.append(out)
-        if len(self._old) > self.maxlen - self.recent:
+        if self._on_stride(stats):
+            self._kept.append(stats)
+            self._tail.clear()
+        else:
+            self._tail.append(stats)
+
+    def append(self, stats) -> None:
+        self._place(stats)
+        while len(self._kept) + self.stride - 1 > self.maxlen:
             self.stride *= 2
-            self._old = [s for s in self._old if self._on_stride(s)]
+            self._kept = [s for s in self._kept if self._on_stride(s)]
 
     def extend(self, items: Iterable) -> None:
         for stats in items:
             self.append(stats)
 
+    def load(self, items: Iterable, stride: int = 1) -> None:
+        """The entries of another log with its stride (``list(log)``, ``log.stride``): the
+        same log, which thins on alike."""
+        self.clear()
+        self.stride = max(1, int(stride))
+        for stats in items:
+            self._place(stats)
+
     def pop(self):
-        if self._new:
-            return self._new.pop()
-        return self._old.pop()
+        if self._tail:
+            return self._tail.pop()
+        return self._kept.pop()
 
     def __len__(self) -> int:
-        return len(self._old) + len(self._new)
+        return len(self._kept) + len(self._tail)
 
     def __iter__(self):
-        yield from self._old
-        yield from self._new
+        yield from self._kept
+        yield from self._tail
 
     def __reversed__(self):
-        yield from reversed(self._new)
-        yield from reversed(self._old)
+        yield from reversed(self._tail)
+        yield from reversed(self._kept)
 
     def __getitem__(self, i):
         if isinstance(i, slice):
@@ -99,8 +111,8 @@ class StepLog:
         i = i + n if i < 0 else i
         if not 0 <= i < n:
             raise IndexError("StepLog index out of range")
-        old = len(self._old)
-        return self._old[i] if i < old else self._new[i - old]
+        kept = len(self._kept)
+        return self._kept[i] if i < kept else self._tail[i - kept]
 
     def __repr__(self) -> str:
         return f"StepLog({len(self)} of steps {self[0].step}..{self[-1].step})" if self else \
@@ -454,9 +466,7 @@ class Trainer:
             self.steps, self._weights_step = int(state["steps"]), int(state["weights_step"])
             self.set_lr(state["lr"])
             self.set_clip(state["clip"], state["clip_threshold"])
-            self.history.clear()
-            self.history.extend(state["history"])
-            self.history.stride = max(self.history.stride, int(state.get("history_stride", 1)))
+            self.history.load(state["history"], state.get("history_stride", 1))
             self.evals.clear()
             self.evals.extend(state["evals"])
             self.divergences[:] = state["divergences"]

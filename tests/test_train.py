@@ -250,15 +250,22 @@ def _linear_trainer(history=2000, nan_at=(), optimizer="sgd", lr=0.01):
 
 def test_a_trainers_history_keeps_the_whole_run_from_step_1_in_at_most_maxlen_entries():
     """A page that trains 300 steps a second used to chart only its last 2,000 steps on an
-    axis from 0; the history now thins older steps instead of dropping them."""
+    axis from 0; the history now thins the run evenly instead of dropping its start, and the
+    newest step is always there. (Keeping the newest 1,000 at every step made the per-step
+    curves twice as dense at their right end, which read as "training got noisier".)"""
     trainer = _linear_trainer(history=100)
-    trainer.step(1000)
-    steps = [h.step for h in trainer.history]
-    assert len(trainer.history) <= 100 and steps[0] == 1 and steps[-1] == 1000
-    assert steps == sorted(steps) and len(set(steps)) == len(steps)
-    assert steps[-50:] == list(range(951, 1001))  # the newest half at every step
-    assert len({b - a for a, b in zip(steps[1:-50], steps[2:-50])}) == 1  # older: one stride
-    assert trainer.history[-1].step == 1000 and trainer.history[0].step == 1
+    for n in (1000, 13, 1, 7):  # the newest step is kept whenever the run stops
+        trainer.step(n)
+        steps = [h.step for h in trainer.history]
+        assert len(trainer.history) <= 100 and steps[0] == 1 and steps[-1] == trainer.steps
+        assert steps == sorted(steps) and len(set(steps)) == len(steps)
+        stride = trainer.history.stride
+        on = [s for s in steps if (s - 1) % stride == 0]
+        assert on == list(range(1, on[-1] + 1, stride))  # every stride-th step, none missing
+        assert steps[len(on):] == list(range(on[-1] + 1, trainer.steps + 1))  # then the tail
+        assert len(steps) - len(on) < stride
+    assert trainer.history.stride >= 16 and len(trainer.history) > 50  # not thinned too far
+    assert trainer.history[-1].step == 1021 and trainer.history[0].step == 1
     assert [h.step for h in reversed(trainer.history)] == steps[::-1]
     assert trainer.last_loss == trainer.history[-1].loss
 

@@ -51,12 +51,27 @@ class RunSeries:
     loss: np.ndarray  # nan where the step diverged
     grad_norm: np.ndarray  # before clipping
     clipped: np.ndarray  # bool
-    divergences: np.ndarray  # steps that diverged (NaN / inf / loss limit)
+    divergences: np.ndarray  # steps that diverged (NaN / inf / loss limit), all or evenly thinned
 
     @property
     def share_clipped(self) -> float:
         ok = ~np.isnan(self.loss)
         return float(self.clipped[ok].mean()) if ok.any() else 0.0
+
+
+MARKS = 2000  # divergence marks drawn at most: every one up to this, then evenly thinned
+
+
+def _evenly(steps: np.ndarray, most: int | None = None) -> np.ndarray:
+    """``steps`` thinned evenly to at most ``most``, the last kept: the marks of a run that
+    diverged thousands of times cover the whole run (the history thins its steps alike; the
+    legend gives the full count)."""
+    most = MARKS if most is None else most
+    if len(steps) <= most:
+        return steps
+    idx = np.unique(np.r_[np.linspace(0, len(steps) - 1, most - 1).round().astype(int),
+                          len(steps) - 1])
+    return steps[idx]
 
 
 class ClipComparison(LockstepRuns):
@@ -96,11 +111,11 @@ class ClipComparison(LockstepRuns):
         trainer = self.trainers[name]
         with trainer.lock:
             hist = list(trainer.history)
-        rows = np.array([(h.step, math.nan if h.diverged else h.loss, h.grad_norm, h.clipped,
-                          h.diverged) for h in hist], dtype=float).reshape(-1, 5)
+            diverged = np.array([d.step for d in trainer.divergences], dtype=int)
+        rows = np.array([(h.step, math.nan if h.diverged else h.loss, h.grad_norm, h.clipped)
+                         for h in hist], dtype=float).reshape(-1, 4)
         return RunSeries(steps=rows[:, 0].astype(int), loss=rows[:, 1], grad_norm=rows[:, 2],
-                         clipped=rows[:, 3].astype(bool),
-                         divergences=rows[rows[:, 4] > 0, 0].astype(int))
+                         clipped=rows[:, 3].astype(bool), divergences=_evenly(diverged))
 
     def accuracy(self, name: str) -> tuple[list[int], list[float]]:
         trainer = self.trainers[name]
