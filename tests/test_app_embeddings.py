@@ -73,6 +73,8 @@ def test_step_play_pause_reset():
     at = _drawn(run_page(PAGE))
     at.button(key="emb.step").click().run()
     assert not at.exception and _exp(at).steps == 1 and _metrics(at)["Step"] == "1"
+    # the queries say whose vectors answered them (they answer on full reruns only)
+    assert "Answered with the vectors of step 1." in texts(at)
     at.button(key="emb.play").click().run()
     assert not at.exception and at.session_state["emb.playing"]
     # wait on what the page drew (the run's own counter may be a snapshot ahead of it)
@@ -87,6 +89,7 @@ def test_step_play_pause_reset():
     paused = exp.snapshot()
     assert not paused.playing  # Pause waited for the worker, and one more frame for the map
     run_until(at, lambda a: _view(a).map.settled, what="the paused map settling")
+    assert f"Answered with the vectors of step {paused.step:,}." in texts(at)
     assert exp.handle.wait_acked(exp.handle.apply_live(exp.cfg), timeout=30).step == paused.step
     before = paused.payload.map.build
     at.button(key="emb.rerun_btn").click().run()  # a fresh t-SNE of the current vectors

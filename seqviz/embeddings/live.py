@@ -436,6 +436,11 @@ class LiveEmbeddings(LiveExperiment):
         """The run's word vectors (V, E), fetched when the run has moved since the last copy."""
         return self._fetch(timeout)[1]
 
+    @property
+    def vectors_step(self) -> int | None:
+        """The step of the vectors the last ``vectors`` or ``index`` call gave (None before)."""
+        return None if self._vectors is None else self._vectors[0][1]
+
     def index(self, timeout: float = 10.0) -> Index:
         got = self._fetch(timeout)
         if got[2] is None:

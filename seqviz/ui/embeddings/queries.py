@@ -64,6 +64,12 @@ def queries(key: str, src: Source, exp: LiveEmbeddings) -> None:
             nearest(key, index)
         with right:
             analogies(key, index)
+    if src.eset is None and exp.vectors_step is not None:
+        # the queries run on full reruns only: while training plays they would otherwise
+        # show an older step's answers (step 0's right after Play) without a word
+        st.caption(_("Answered with the vectors of step {step}. While training plays, they "
+                     "answer again when you change a query or press Pause.").format(
+            step=f"{exp.vectors_step:,}"))
 
 
 def nearest(key: str, index) -> None:
