@@ -335,3 +335,23 @@ def test_a_slow_step_says_it_is_training_and_the_page_shows_it_when_done(monkeyp
     at.run()
     assert not any("Training one step" in i.value for i in at.info)
     assert at.metric[0].value == "1" and not exp.stepping()
+
+
+def test_a_lecture_step_opened_in_the_same_session_rebuilds_the_model():
+    """A step link (or a home preset) opened where an LSTM had trained: the address and the
+    sidebar said RNN, the charts and the step counter were the LSTM's, and Play went on
+    training it (browser walk, 2026-12-06)."""
+    at = run_page(PAGE, query=SMALL)
+    at.button(key="lm.step").click().run()
+    at.button(key="lm.step").click().run()
+    old = at.session_state["lm.exp"]
+    assert old.steps == 2 and old.cfg.cell != "rnn"
+    at.query_params["cell"] = "rnn"
+    at.query_params["link"] = "1"  # the app's own link (seqviz.ui.setup.LINK)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    exp = at.session_state["lm.exp"]
+    assert exp is not old and exp.cfg.cell == "rnn" and exp.steps == 0
+    assert at.session_state["lm.w.cell"] == "rnn"
+    at.run()  # and only once: the next rerun keeps it
+    assert at.session_state["lm.exp"] is exp

@@ -56,6 +56,9 @@ def page_config(cls: type[C], key: str,
         st.session_state[store] = cfg
         st.session_state[f"{key}.notices"] = notices
         if current is not None:
+            # what the running experiment was built from: ``rebuild_or_apply`` compares the
+            # link's settings with it (the stored config is the link's now)
+            st.session_state[f"{key}.replaced"] = current
             for f in fields(cfg):
                 st.session_state[widget_key(key, f.name)] = getattr(cfg, f.name)
     return st.session_state[store]
@@ -176,7 +179,13 @@ def rebuild_or_apply(key: str, cfg: C, new: C, build: Callable[[C], Any], what: 
     """
     ss = st.session_state
     exp = ss.get(f"{key}.exp")
-    changed = rebuild_changes(cfg, new) if exp is not None else ["start"]
+    # A link opened in this session (a lecture step, a home preset) replaced the stored config
+    # before this run: the running experiment is still the one built from the config it
+    # replaced, so that is what a change is measured against (else the new settings showed
+    # beside the old model's charts).
+    built_from = ss.pop(f"{key}.replaced", None)
+    base = built_from if built_from is not None else cfg
+    changed = rebuild_changes(base, new) if exp is not None else ["start"]
     if changed:
         try:
             with st.spinner(busy) if busy else contextlib.nullcontext():
@@ -189,7 +198,7 @@ def rebuild_or_apply(key: str, cfg: C, new: C, build: Callable[[C], Any], what: 
                 new = fallback(new)
                 built = build(new)
             else:
-                new, built = dataclasses.replace(new, **{f: getattr(cfg, f) for f in changed}), None
+                new, built = dataclasses.replace(new, **{f: getattr(base, f) for f in changed}), None
         if built is not None:
             if exp is not None:
                 named = labels() if labels is not None else {}
