@@ -38,3 +38,23 @@ def test_a_lecture_link_opens_it_on_its_step_and_presenter_mode_always():
     at.session_state["lm.lecture.open"] = False  # the lecturer closes it: it stays closed
     at.run()
     assert not _lecture(at).proto.expanded and not _lecture(at).children
+
+
+def test_a_step_link_marks_its_own_step_not_an_earlier_one_its_setup_includes():
+    """Embeddings' step 1 only picks the corpus, so it matched every later step's setup: a link
+    to step 3 marked step 1, showed step 1's answer, kept step 3's hidden however long it
+    trained, and did not open the lecture (browser walk, 2026-12-06)."""
+    from seqviz.embeddings.lecture import lecture_steps
+
+    step3 = lecture_steps("en")[2]
+    at = run_page("pages/7_Embeddings.py", query=dict(step3.params))
+    lecture = _lecture(at)
+    assert lecture.proto.expanded
+    marked = [m.value for m in lecture.markdown if m.value.endswith("⬅")]
+    assert len(marked) == 1 and marked[0].startswith("**3.")
+
+
+def test_a_bundled_models_step_does_not_ask_to_train_0_more_steps():
+    at = run_page("pages/5_Attention.py", query={"present": "1"})
+    notes = " ".join(c.value for c in _lecture(at).caption)
+    assert "train 0 more" not in notes and "Set it up (the link above)" in notes

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import streamlit as st
 
 from seqviz.i18n import _, ngettext
-from seqviz.lecture import LectureStep, matches
+from seqviz.lecture import VIEW_ONLY, LectureStep, matches
 from seqviz.ui.layout import lazy_expander
 from seqviz.ui.setup import link_params, presenting
 
@@ -23,7 +23,10 @@ def lecture_panel(key: str, page: str, steps: Sequence[LectureStep], cfg: Any,
     Chinese grammar)."""
     if not steps:
         return
-    current = next((i for i, s in enumerate(steps) if matches(s, cfg)), None)
+    # The most specific step the page is set up for: a step that only picks the corpus matches
+    # every later step's setup too, and would take their answers (Embeddings' steps 2-5).
+    current = max((i for i, s in enumerate(steps) if matches(s, cfg)), default=None,
+                  key=lambda i: (len(set(steps[i].params) - set(VIEW_ONLY)), -i))
     # A step's link opens the lecture on it; a step whose setup is what a first visit opens
     # with does not (the charts, not five steps of text, come first).
     linked = current is not None and not matches(
@@ -43,7 +46,9 @@ def lecture_panel(key: str, page: str, steps: Sequence[LectureStep], cfg: Any,
                 st.success(_("**Answer:** {text}").format(text=_(step.answer)))
             else:
                 left = max(step.after_steps - (trained if current == i - 1 else 0), 0)
-                st.caption(pending if pending is not None else ngettext(
+                st.caption(pending if pending is not None else _(
+                    "Set it up (the link above): the answer appears here.") if left == 0 else
+                    ngettext(
                     "Set it up and train {n} more step, then pause: the answer appears here.",
                     "Set it up and train {n} more steps, then pause: the answer appears here.",
                     left).format(n=left))
