@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, Callable
 import torch
 
 from seqviz.data import Vocab
-from seqviz.i18n import _
+from seqviz.i18n import N_, _
 from seqviz.limits import MAX_CHECKPOINT_BYTES, MAX_PARAMETERS, MAX_SPEC
 from seqviz.models.lm import LanguageModel, LMSpec
 
@@ -37,6 +37,18 @@ def save_checkpoint(dest: str | Path | BinaryIO, kind: str, spec: dict, state_di
                "state_dict": {k: v.detach().cpu() for k, v in state_dict.items()},
                "meta": dict(meta or {}), **extra}
     torch.save(payload, dest)
+
+
+KIND_PAGES = {  # the page whose runs a checkpoint kind holds (its title in the page list)
+    "lm": N_("Language model"), "seq2seq": N_("Attention"),
+    "gradients": N_("Gradient flow through time"), "clipping": N_("Gradient clipping"),
+    "ctc": N_("CTC"), "timeseries": N_("Time series"), "seqtasks": N_("Sequence tasks"),
+    "word2vec": N_("Word embeddings"),
+}
+
+
+def _page(kind: Any) -> str:
+    return _(KIND_PAGES[kind]) if kind in KIND_PAGES else repr(kind)
 
 
 def load_checkpoint(src: str | Path | bytes | BinaryIO, kind: str) -> dict:
@@ -61,8 +73,9 @@ def load_checkpoint(src: str | Path | bytes | BinaryIO, kind: str) -> dict:
         raise CheckpointError(_("This file is not a seqviz checkpoint: its format tag is "
                                 "missing."))
     if payload.get("kind") != kind:
-        raise CheckpointError(_("This checkpoint holds a {have!r} model; this page needs a "
-                                "{want!r} model.").format(have=payload.get("kind"), want=kind))
+        raise CheckpointError(_("This checkpoint was saved on the “{have}” page; this page "
+                                "opens checkpoints saved on the “{want}” page.").format(
+            have=_page(payload.get("kind")), want=_page(kind)))
     if not isinstance(payload.get("state_dict"), dict) or not isinstance(payload.get("spec"), dict):
         raise CheckpointError(_("The checkpoint is incomplete: it has no model description or "
                                 "no weights."))

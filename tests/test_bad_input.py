@@ -149,7 +149,7 @@ def _payload(**changes) -> bytes:
      "format tag"),
     (lambda: _payload(state_dict={"rnn.weight": torch.zeros(2, 2)}), "do not fit"),
     (lambda: _payload(spec={"vocab_size": 10, "hidden_size": 8000}), "out of bounds"),
-    (lambda: _payload(kind="seq2seq"), "needs a 'lm' model"),
+    (lambda: _payload(kind="seq2seq"), "opens checkpoints saved on the “Language model” page"),
     (lambda: "this is a text file, not a checkpoint".encode(), "not a seqviz checkpoint"),
 ])
 def test_bad_checkpoints_get_a_complete_message(make, words):

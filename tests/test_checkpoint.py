@@ -40,7 +40,7 @@ def test_wrong_kind_and_wrong_shapes(tiny_text):
     model, data, raw = _saved(tiny_text)
     buf = io.BytesIO()
     save_checkpoint(buf, "seq2seq", {}, {})
-    with pytest.raises(CheckpointError, match="'seq2seq'"):
+    with pytest.raises(CheckpointError, match="saved on the “Language model” page"):
         load_lm(buf.getvalue())
     payload = load_checkpoint(io.BytesIO(raw), "lm")
     payload["spec"]["hidden_size"] = 32

@@ -148,7 +148,7 @@ def test_bad_gradient_checkpoints_get_clear_translated_messages():
     state = run.checkpoint_state()
     good = export.save_clipping(state, run.comp.cfg)
     cases = [
-        (good, export.read_flow, "holds a 'clipping' model", "clipping"),
+        (good, export.read_flow, "saved on the “Gradient clipping” page", "梯度裁剪"),
         (_file("clipping", {"hidden_size": 8000}, {}), export.read_clipping, "out of bounds",
          "超出"),
         (_file("clipping", {"hidden_size": 16}, state["state_dict"]), export.read_clipping,

@@ -214,7 +214,7 @@ def _lm_checkpoint() -> bytes:
     (lambda: b"x" * 20_000_001, "limited to", "最大为"),
     (_ctc_bad_spec, "out of bounds", "超出"),
     (_ctc_too_wide, "cannot be trained on this page", "无法"),
-    (_lm_checkpoint, "holds a 'lm' model", "'lm'"),
+    (_lm_checkpoint, "saved on the “Language model” page", "语言模型"),
 ])
 def test_bad_ctc_checkpoints_get_a_clear_translated_message(make, en, zh):
     from seqviz.checkpoint import CheckpointError
@@ -295,7 +295,7 @@ def test_bad_timeseries_checkpoints_get_a_clear_message():
     del state["state_dict"]["rnn.out.bias"]
     with pytest.raises(CheckpointError, match="1 missing"):
         read_run(save_run(state, run.exp.cfg))
-    with pytest.raises(CheckpointError, match="holds a 'lm' model"):
+    with pytest.raises(CheckpointError, match="saved on the “Language model” page"):
         read_run(_lm_checkpoint())
 
 
@@ -359,7 +359,7 @@ def test_bad_attention_checkpoints_get_a_clear_message():
     torch_save(payload, buf)
     with pytest.raises(CheckpointError, match="cannot be trained on this page"):
         read_run(buf.getvalue())
-    with pytest.raises(CheckpointError, match="holds a 'lm' model"):
+    with pytest.raises(CheckpointError, match="saved on the “Language model” page"):
         read_run(_lm_checkpoint())
 
 

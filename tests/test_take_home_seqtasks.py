@@ -163,7 +163,7 @@ def _lm_checkpoint() -> bytes:
     (lambda: b"", "The file is empty", "空"),
     (_bad_spec, "out of bounds", "超出"),
     (_no_cell, "description is incomplete", "不完整"),
-    (_lm_checkpoint, "holds a 'lm' model", "'lm'"),
+    (_lm_checkpoint, "saved on the “Language model” page", "语言模型"),
     (_tagger_as_sentiment, "is a tagging model but its settings are for the sentiment task",
      "情感"),
     (_too_wide, "cannot be trained on this page", "无法"),
