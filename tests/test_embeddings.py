@@ -10,6 +10,7 @@ from sklearn.manifold import trustworthiness as sk_trustworthiness
 from seqviz.data import ANALOGIES
 from seqviz.embeddings import figures as figs
 from seqviz.embeddings.grammars import TEACHING
+from seqviz.figures.style import MAX_CURVE
 from seqviz.i18n import use_language
 from seqviz.embeddings.queries import (Index, QueryError, analogy, analogy_accuracy, neighbours,
                                        relation_of, search_labels, trustworthiness)
@@ -172,7 +173,7 @@ def test_search_by_word_or_regex():
 # ---- figures (the map: test_embeddings_map.py) -----------------------------------------------
 def test_training_figures():
     loss = figs.w2v_loss_figure(list(range(1, 5001)), list(np.linspace(4, 2, 5000)), negatives=5)
-    assert len(loss.data[0].x) <= figs.MAX_CURVE  # long histories are thinned
+    assert len(loss.data[0].x) <= MAX_CURVE  # long histories are thinned
     assert loss.data[2].y[0] == pytest.approx(6 * math.log(2))
     assert loss.layout.yaxis.title.text == "loss per pair (nats)"
     acc = figs.analogy_accuracy_figure([0, 10], {"all": [0.0, 0.5], "gender": [0.0, 1.0]})

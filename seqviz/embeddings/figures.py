@@ -11,19 +11,10 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length,
+from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, thin_evenly,
                                   styled_over_steps)
 from seqviz.figures.training import ema
 from seqviz.i18n import _
-
-MAX_CURVE = 2000  # points per curve; longer histories are thinned evenly
-
-
-def _thin(*arrays: Sequence, limit: int = MAX_CURVE) -> list[np.ndarray]:
-    n = len(arrays[0])
-    idx = np.unique(np.linspace(0, n - 1, limit).astype(int)) if n > limit else np.arange(n)
-    return [np.asarray(a)[idx] for a in arrays]
-
 
 def w2v_loss_figure(steps: Sequence[int], losses: Sequence[float], *, negatives: int | None = None,
                     smooth: Sequence[float] | None = None, title: str | None = None
@@ -34,7 +25,7 @@ def w2v_loss_figure(steps: Sequence[int], losses: Sequence[float], *, negatives:
     if smooth is None:
         smooth = ema(losses) if len(losses) else np.array([])
     check_same_length(steps=steps, smooth=smooth)
-    s, raw, sm = _thin(steps, losses, smooth)
+    s, raw, sm = thin_evenly(steps, losses, smooth)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=s, y=raw, mode="lines", name=_("loss per step"),
                              line=dict(color=PALETTE[0], width=1), opacity=0.35))
@@ -57,7 +48,7 @@ def analogy_accuracy_figure(steps: Sequence[int], series: dict[str, Sequence[flo
     fig = go.Figure()
     for i, (name, values) in enumerate(series.items()):
         check_same_length(steps=steps, **{name: values})
-        s, v = _thin(steps, values)
+        s, v = thin_evenly(steps, values)
         fig.add_trace(go.Scatter(x=s, y=100 * np.asarray(v, float), mode="lines", name=name,
                                  line=dict(color=PALETTE[(i + 1) % len(PALETTE)],
                                            width=4 if i == 0 else 2)))
@@ -78,7 +69,7 @@ def move_curves(fig: go.Figure, steps: Sequence[int], *series: Sequence[float],
     """New data for a figure made by ``w2v_loss_figure`` (series: losses, smoothed) or
     ``analogy_accuracy_figure`` (one series per line, ``scale=100``), in place: the layout and
     the user's zoom stay. A loss figure's dashed level is stretched to the last step."""
-    s, *values = _thin(steps, *series)
+    s, *values = thin_evenly(steps, *series)
     with fig.batch_update():
         for trace, v in zip(fig.data, values):
             trace.x, trace.y = s, scale * np.asarray(v, float)

@@ -9,9 +9,9 @@ from typing import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.embeddings.figures import _thin, w2v_loss_figure
+from seqviz.embeddings.figures import w2v_loss_figure
 from seqviz.figures.style import (PALETTE, check_same_length, log_ticks, styled,
-                                  styled_over_steps)
+                                  styled_over_steps, thin_evenly)
 from seqviz.i18n import _
 
 
@@ -55,7 +55,7 @@ def compare_accuracy_figure(runs: dict[str, tuple[Sequence[int], Sequence[float]
     fig = go.Figure()
     for i, (name, (steps, acc)) in enumerate(runs.items()):
         check_same_length(steps=steps, **{name: acc})
-        s, a = _thin(steps, acc)
+        s, a = thin_evenly(steps, acc)
         fig.add_trace(go.Scatter(x=s, y=100 * np.asarray(a, float), name=name,
                                  mode="lines" if len(s) > 2 else "lines+markers",  # step 0 only
                                  line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=3)))

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
+
+import numpy as np
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -114,6 +116,17 @@ def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440,
 def styled_over_steps(fig: go.Figure, *, title: str, y: str, **kwargs) -> go.Figure:
     """``styled`` for a curve over training: x is "training step", from step 0 (``steps``)."""
     return styled(fig, title=title, x=_("training step"), y=y, steps=True, **kwargs)
+
+
+MAX_CURVE = 2000  # points per curve; longer histories are thinned evenly
+
+
+def thin_evenly(*arrays: Sequence, limit: int = MAX_CURVE) -> list[np.ndarray]:
+    """Parallel arrays cut to at most ``limit`` evenly spaced entries, the first and the last
+    kept (a curve or a row of marks that still spans the whole run)."""
+    n = len(arrays[0])
+    idx = np.unique(np.linspace(0, n - 1, limit).astype(int)) if n > limit else np.arange(n)
+    return [np.asarray(a)[idx] for a in arrays]
 
 
 WAITING = "waiting"  # the ``name`` of a chart's "no data yet" note

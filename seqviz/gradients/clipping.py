@@ -18,6 +18,7 @@ import numpy as np
 from seqviz.config import setting
 from seqviz.gradients.tasks import (CELL_NAMES, TASKS, LockstepRuns, build_net, build_task,
                                     eval_batch, make_trainer)
+from seqviz.figures.style import thin_evenly
 from seqviz.i18n import N_
 from seqviz.train import Trainer
 
@@ -59,19 +60,8 @@ class RunSeries:
         return float(self.clipped[ok].mean()) if ok.any() else 0.0
 
 
-MARKS = 2000  # divergence marks drawn at most: every one up to this, then evenly thinned
-
-
-def _evenly(steps: np.ndarray, most: int | None = None) -> np.ndarray:
-    """``steps`` thinned evenly to at most ``most``, the last kept: the marks of a run that
-    diverged thousands of times cover the whole run (the history thins its steps alike; the
-    legend gives the full count)."""
-    most = MARKS if most is None else most
-    if len(steps) <= most:
-        return steps
-    idx = np.unique(np.r_[np.linspace(0, len(steps) - 1, most - 1).round().astype(int),
-                          len(steps) - 1])
-    return steps[idx]
+MARKS = 2000  # divergence marks drawn at most: every one up to this, then evenly thinned (the
+# legend gives the full count): the marks of a run that diverged thousands of times span it
 
 
 class ClipComparison(LockstepRuns):
@@ -114,8 +104,9 @@ class ClipComparison(LockstepRuns):
             diverged = np.array([d.step for d in trainer.divergences], dtype=int)
         rows = np.array([(h.step, math.nan if h.diverged else h.loss, h.grad_norm, h.clipped)
                          for h in hist], dtype=float).reshape(-1, 4)
+        (marks,) = thin_evenly(diverged, limit=MARKS)
         return RunSeries(steps=rows[:, 0].astype(int), loss=rows[:, 1], grad_norm=rows[:, 2],
-                         clipped=rows[:, 3].astype(bool), divergences=_evenly(diverged))
+                         clipped=rows[:, 3].astype(bool), divergences=marks)
 
     def accuracy(self, name: str) -> tuple[list[int], list[float]]:
         trainer = self.trainers[name]
