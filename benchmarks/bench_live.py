@@ -182,7 +182,7 @@ def draw_loop(sessions: list, tick: float, stop: threading.Event, stats: dict) -
 
 
 def fairness(sessions: int, seconds: float, tick: float) -> None:
-    from seqviz.engine.pool import Engine, default_workers
+    from seqviz.engine.pool import Engine, default_max_playing, default_workers
     from seqviz.lm.config import LMConfig
     from seqviz.lm.experiment import fit_baselines
     from seqviz.lm.live import LiveLM, text_data_for
@@ -195,7 +195,13 @@ def fairness(sessions: int, seconds: float, tick: float) -> None:
     print(f"reference: {workers} bare torch loops at once: "
           f"{', '.join(f'{r:.1f}' for r in ref)} steps/s, total {ref_total:.1f}")
 
-    engine = Engine(workers=workers)
+    # Every session plays: the scheduler's fairness among playing runs is what is measured. The
+    # server's default admission cap (``default_max_playing``: 3 per worker) would queue 14 of
+    # the 20, and each timed Pause sends its session to the back of the queue, so the "slowest"
+    # session measured the queue (0 steps/s), not the scheduler (seen 2026-12-06).
+    engine = Engine(workers=workers, max_playing=sessions)
+    print(f"(admission cap lifted to {sessions} for this figure; the server's default is "
+          f"{default_max_playing(workers)} playing at once, the rest queued)")
     engine.wait_ready(120)
     data = text_data_for(LMConfig(**DEFAULT_LM), None)
     lines = fit_baselines(data)
