@@ -8,7 +8,7 @@ import glob
 import pytest
 
 from seqviz.lm.lecture import STEPS as LM_STEPS
-from tests.apptest_utils import run_page
+from tests.apptest_utils import run_page, run_until
 
 PAGES = sorted(p for p in glob.glob("pages/*.py") if "Follow" not in p)
 
@@ -58,3 +58,19 @@ def test_a_bundled_models_step_does_not_ask_to_train_0_more_steps():
     at = run_page("pages/5_Attention.py", query={"present": "1"})
     notes = " ".join(c.value for c in _lecture(at).caption)
     assert "train 0 more" not in notes and "Set it up (the link above)" in notes
+
+
+def test_the_divergence_steps_answer_appears_once_the_run_has_diverged():
+    """LM step 4 (SGD at 10): the run diverges at step 4 and is restored to step 2 (the update
+    that produced the bad weights is undone too), so with the trained-steps count the answer,
+    due after 4 steps, never appeared (walk, 2026-12-06). The step that diverged counts."""
+    step4 = LM_STEPS[3]
+    assert "explodes at step 4" in step4.answer and step4.after_steps == 4
+    at = run_page("pages/1_Language_Model.py", query=dict(step4.params))
+    answers = [s.value for s in _lecture(at).success]
+    assert answers == []
+    at.button(key="lm.play").click().run()
+    run_until(at, lambda a: not a.session_state["lm.playing"], what="the divergence pause")
+    assert at.session_state["lm.exp"].steps < step4.after_steps  # restored to a good step
+    answers = [s.value for s in _lecture(at).success]
+    assert len(answers) == 1 and "explodes at step 4" in answers[0]

@@ -188,10 +188,16 @@ def render(key: str, exp: LiveLM, snap: Snapshot, playing: bool) -> None:
 
 
 def trained_steps(key: str) -> int:
-    """Steps the page's model has trained (0 before its first snapshot)."""
+    """Steps the page's model has trained (0 before its first snapshot), counting a step that
+    diverged: its update is undone (and the one before it), but the run got that far, and a
+    lecture step about the divergence has its answer then."""
     exp = st.session_state.get(f"{key}.exp")
     snap = exp.snapshot() if isinstance(exp, LiveLM) else None
-    return snap.step if snap is not None else 0
+    if snap is None:
+        return 0
+    view: LMView | None = snap.payload
+    diverged = view.divergence if view is not None else None
+    return max(snap.step, diverged.step if diverged is not None else 0)
 
 
 def live_panel(key: str, playing: bool) -> None:
