@@ -18,6 +18,8 @@ def test_home_page_links_every_existing_page():
     at = run_page("app.py")
     labels = [el.proto.label for el in at.get("page_link")]
     assert any("Language model" in label for label in labels)
+    # the follower's page too: a student told "follow the lecturer" finds it on the home page
+    assert any("Follow the lecturer" in label for label in labels)
     assert any("Quick start" in h.value for h in at.header)
 
 

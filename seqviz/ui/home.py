@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from seqviz.i18n import N_, _
-from seqviz.ui.catalog import existing_pages, page_title
+from seqviz.ui.catalog import FOLLOW, existing_pages, page_title
 from seqviz.ui.setup import link_params
 
 PRESETS = [  # (label, query parameters of the language-model page)
@@ -36,7 +36,7 @@ def render() -> None:
         "runs offline on the CPU."))
 
     st.header(_("Pages"))
-    for path, _icon, _title, blurb in existing_pages():
+    for path, _icon, _title, blurb in existing_pages() + [FOLLOW]:
         st.page_link(path, label=page_title(path))
         st.caption(_(blurb))
 
