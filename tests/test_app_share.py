@@ -88,3 +88,20 @@ def test_a_fork_link_with_a_bad_code_or_for_another_page_says_so_and_the_page_wo
         assert at.session_state[f"{key}.exp"].steps == 0  # the page's own run, not a copy
         assert figures(at)
     assert lecturer.session_state["lm.exp"].steps == 1  # nothing touched the lecturer's run
+
+
+def test_the_bad_code_message_shows_a_code_of_this_servers_form(monkeypatch):
+    """The example had a replica prefix (r1-…) on a server whose codes have none."""
+    from seqviz.engine.share import CODE_RE
+    from seqviz.ui.share import registry as share_registry
+
+    registry = share_registry()
+    monkeypatch.setattr(registry, "replica", "")
+    at = run_page(FOLLOW, query={"follow": "nope"})
+    message = " ".join(e.value for e in at.error)
+    example = message.split("a code looks like ")[1].split(" ")[0]
+    assert CODE_RE.match(example) and "-" not in example
+    monkeypatch.setattr(registry, "replica", "r2")
+    at = run_page(FOLLOW, query={"follow": "nope"})
+    message = " ".join(e.value for e in at.error)
+    assert "a code looks like r2-" in message

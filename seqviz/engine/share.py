@@ -83,6 +83,11 @@ def new_code(replica: str = "") -> str:
     return f"{replica}-{token}" if replica else token
 
 
+def example_code(replica: str = "") -> str:
+    """A code of this server's form, to show how one looks (with its replica prefix or not)."""
+    return f"{replica}-k7q9xw3mfa" if replica else "k7q9xw3mfa"
+
+
 def parse_code(text: Any) -> str | None:
     """A code as typed or found in a URL (spaces and case forgiven), or None if it is not one."""
     if not isinstance(text, str) or len(text) > 40:

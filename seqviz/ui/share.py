@@ -25,8 +25,8 @@ from seqviz.data.uploads import text_id
 from seqviz.engine.live import LiveExperiment
 from seqviz.engine.pool import RunError, shared_engine
 from seqviz.engine.share import (BALANCER_COOKIE, ENDED, EXPIRED, SESSION_ENDED, STOPPED,
-                                 UNKNOWN, WAITING, Followed, Share, ShareRegistry, parse_code,
-                                 shared_registry)
+                                 UNKNOWN, WAITING, Followed, Share, ShareRegistry, balancer_prefix,
+                                 example_code, parse_code, shared_registry)
 from seqviz.i18n import _, ngettext, pgettext
 from seqviz.ui.catalog import page_title
 from seqviz.ui.controls import held
@@ -329,8 +329,10 @@ def _fork_upload(key: str, mine: LiveExperiment) -> bool:
 
 def _ask_code(bad: str | None) -> None:
     if bad:
-        st.error(_("“{code}” is not a share code: a code looks like r1-k7q9xw3mfa (letters and "
-                   "digits from the lecturer's screen).").format(code=bad[:40]), icon="⚠️")
+        prefix = registry().replica or balancer_prefix(st.context.cookies.get(BALANCER_COOKIE))
+        st.error(_("“{code}” is not a share code: a code looks like {example} (letters and "
+                   "digits from the lecturer's screen).").format(
+                       code=bad[:40], example=example_code(prefix)), icon="⚠️")
     with st.form("follow.form", border=False):
         typed = st.text_input(_("Code from the lecturer's screen"), max_chars=40)
         if st.form_submit_button(_("Follow"), type="primary"):
