@@ -148,3 +148,25 @@ def test_a_message_means_the_same_in_every_domain():
                                    f"{po.stem} {text!r}")
                 seen.setdefault(key, (po.stem, text))
     assert clashes == []
+
+
+GLOSSARY = {  # a formula or term the English spells one way, written one way in Chinese
+    "p(label | frames)": "p(标签 | 帧)",
+}
+
+
+def test_a_formula_reads_the_same_in_every_chinese_message():
+    """The CTC table header read "p(标签 | 帧)" while the caption under it kept "p(label |
+    frames)" (walk, 2026-12-06)."""
+    from babel.messages.pofile import read_po
+
+    odd = []
+    for po in sorted((ROOT / "seqviz" / "locale" / "zh_CN" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as fh:
+            for msg in read_po(fh):
+                ids = [msg.id] if isinstance(msg.id, str) else list(msg.id)
+                texts = [msg.string] if isinstance(msg.string, str) else list(msg.string)
+                for term, zh in GLOSSARY.items():
+                    if any(term in i for i in ids) and not all(zh in t for t in texts if t):
+                        odd.append((po.stem, ids[0]))
+    assert odd == []
