@@ -72,7 +72,8 @@ integer(K, "seed", _("Seed"), 0, 2**31 - 1,
 # ---- resolve the config the widgets describe ---------------------------------------------------
 panel.sample_controls(K)
 new = dataclasses.replace(cfg, **widget_values(K, cfg))
-new, upload_text = resolve_upload(K, cfg, new, "prose", _("the model"))
+new, upload_text = resolve_upload(K, cfg, new, "prose", _("the model"),
+                                  label=lambda c: _(CORPUS_NAMES[c]))
 exp, _cfg = rebuild_or_apply(K, cfg, checked(cfg, new),
                              lambda c: panel.build(c, upload_text, playing=is_playing(K)),
                              _("Model"), fallback=lambda c: dataclasses.replace(c, corpus="prose"),

@@ -79,3 +79,14 @@ def test_chinese_uploads_are_cut_into_words_and_bad_input_is_explained_in_chines
         words = set(new.corpus.words)
         assert {"喜欢", "苹果", "公园", "图书馆"} <= words  # jieba's words, not characters
         assert not {"欢", "果"} & words
+
+
+def test_an_upload_link_with_no_file_yet_keeps_training_on_the_chinese_grammar():
+    """With no usable file yet the page trains on a corpus meanwhile: in Chinese that was the
+    English grammar, named by its internal id ("keeps training on grammar")."""
+    with use_language("zh"):
+        at = run_page(PAGE, query={"lang": "zh", "corpus": "upload"})
+        assert not at.exception
+        assert _exp(at).cfg.corpus == "grammar_zh"
+        notes = " ".join(i.value for i in at.info)
+        assert "继续在 **玩具文法（中文）** 上训练" in notes, notes

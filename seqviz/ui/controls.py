@@ -141,10 +141,12 @@ def text_upload(key: str, label: str, *, where=st.sidebar, types: Sequence[str] 
 
 
 def resolve_upload(key: str, old: C, new: C, default: str, who: str, *, field: str = "corpus",
-                   prompt: str | None = None) -> tuple[C, str | None]:
+                   prompt: str | None = None,
+                   label: Callable[[str], str] = str) -> tuple[C, str | None]:
     """The config to use while ``new.corpus == "upload"`` (or the config's ``field``), and the
     uploaded text (or None). ``prompt`` (translated, with ``{who}`` and ``{keep}``) replaces the
-    "choose a .txt file" notice.
+    "choose a .txt file" notice; ``label`` names the corpus kept meanwhile as the page's
+    corpus menu does.
 
     The config's ``upload`` field is the text's content id, so the link names the text: a link
     opened in another session finds it in the server's store, or says plainly that the server
@@ -175,7 +177,7 @@ def resolve_upload(key: str, old: C, new: C, default: str, who: str, *, field: s
         keep = getattr(old, field) if getattr(old, field) != "upload" else default
         st.info((prompt or _("Choose a .txt file in the sidebar to train on your own text. "
                              "Meanwhile {who} keeps training on **{keep}**.")).format(
-            who=who, keep=keep))
+            who=who, keep=label(keep)))
         return _with_upload(dataclasses.replace(new, **{field: keep}), ""), None
     return _with_upload(new, text_id(text)), text
 

@@ -44,7 +44,7 @@ def open_page_config(key: str) -> EmbConfig:
     return cfg
 
 
-def _corpus_name(name: str) -> str:
+def corpus_name(name: str) -> str:
     return _("your own .txt file") if name == "upload" else _(CORPUS_NAMES[name])
 
 
@@ -67,7 +67,7 @@ def controls(key: str) -> None:
                fmt=lambda v: _("this session's live LM") if v == "live"
                else _("bundled: {name}").format(name=v))
     sb.header("word2vec")
-    select(key, "corpus", _("Corpus"), list(EMB_CORPORA), fmt=_corpus_name,
+    select(key, "corpus", _("Corpus"), list(EMB_CORPORA), fmt=corpus_name,
            help=_corpus_help(), main=True)
     if ss[f"{key}.w.corpus"] == "upload":
         text_upload(key, _("Upload a text file (any language)"))
@@ -146,7 +146,7 @@ def _details(key: str, name: str, label: str, names: tuple[str, ...]):
 def settings() -> dict:
     """The settings a follower of a shared run sees (``seqviz.ui.share``), as on this page
     (the word2vec run and its map; the follower's map is always word2vec's)."""
-    return {"corpus": (_("Corpus"), _corpus_name),
+    return {"corpus": (_("Corpus"), corpus_name),
             "algorithm": (_("Model"), {"skipgram": "skip-gram", "cbow": "CBOW"}.get),
             "objective": (_("Output layer"), lambda v: _(OBJECTIVE_NAMES[v])
                           if v in OBJECTIVE_NAMES else v),
