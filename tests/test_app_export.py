@@ -307,3 +307,33 @@ def test_clipping_page_reopens_its_checkpoint_paused_at_its_step():
     at.file_uploader(key="clip.reopen.file").set_value(
         ("other.pt", b"PK\x03\x04" + b"\x00" * 300, "application/octet-stream")).run()
     assert "This is not a seqviz checkpoint" in texts(at)
+
+
+def test_a_reopened_model_keeps_its_settings_against_the_browsers_stale_widget_values(
+        monkeypatch):
+    """While a fragment ticks (Embeddings' map settles after the re-open), the browser's rerun
+    requests carry the widget values from before the re-open. They overwrote the checkpoint's
+    settings, and the page rebuilt its old model at step 0 (browser test, 2026-12-06)."""
+    from seqviz.embeddings.script import EXPORT as EMB_EXPORT
+
+    at = run_page("pages/7_Embeddings.py", query={"points": "20", "embed_size": "16"})
+    at.button(key="emb.step").click().run()
+    run_until(at, lambda a: a.session_state["emb.exp"].steps == 1, what="one step")
+    raw = ui_export._checkpoint(at.session_state["emb.exp"], EMB_EXPORT)
+    at = run_page("pages/7_Embeddings.py", query={"points": "20", "embed_size": "8"})
+    at.file_uploader(key="emb.reopen.file").set_value(
+        ("seqviz-embeddings.pt", raw, "application/octet-stream"))
+    at.run()
+    run_until(at, lambda a: a.session_state["emb.exp"].steps == 1, what="the re-opened step")
+    assert at.session_state["emb.exp"].cfg.embed_size == 16
+    at.session_state["emb.w.embed_size"] = 8  # what the browser still shows, sent by a tick
+    at.run()
+    assert not at.exception
+    assert at.session_state["emb.exp"].cfg.embed_size == 16
+    assert at.session_state["emb.exp"].steps == 1
+    assert "Opened the checkpoint: the model is at step 1, paused" in texts(at)
+    monkeypatch.setattr("seqviz.ui.state.FORCED_HOLD_S", 0.0)  # the hold has passed
+    at.run()  # the browser shows the checkpoint's settings now: they are the user's again
+    assert "emb.forced" not in at.session_state
+    at.select_slider(key="emb.w.embed_size").set_value(32).run()
+    assert at.session_state["emb.exp"].cfg.embed_size == 32

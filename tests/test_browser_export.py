@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from seqviz.lm.export import read_run
-from tests.browser import no_exception, shot, step_count, wait_js, wait_ready
+from tests.browser import (no_exception, shot, step_count, wait_js, wait_metric_at_least,
+                           wait_ready)
 
 pytestmark = pytest.mark.browser
 QUERY = "corpus=grammar&level=word&hidden_size=32&embed_size=16&seq_len=16&batch_size=8&seed=0"
@@ -102,3 +103,28 @@ def test_the_panel_reads_in_chinese_and_presenter_mode(server, page, lang, prese
         page.screenshot(path=str(shot(page, name)), full_page=False)
     else:
         shot(page, name)
+
+
+def test_reopening_an_embeddings_checkpoint_says_so(server, page, tmp_path):
+    """Every page confirmed a re-opened checkpoint but Embeddings, whose step came back without
+    a word (walk, 2026-12-06)."""
+    page.set_viewport_size({"width": 1400, "height": 2400})
+    page.goto(f"{server}/Embeddings?points=20&seed=0&embed_size=16")
+    wait_ready(page)
+    expect(page.locator('[data-testid="stMetric"]').first).to_be_visible()
+    page.get_by_role("button", name="⏭ Step").click()
+    _step_is(page, 1)
+    panel = _panel(page, "Take it home")
+    model = _download(page, panel, "💾 Trained model (.pt)", tmp_path)
+    # re-opened in a new session whose model has another shape, while it trains
+    page.goto(f"{server}/Embeddings?points=20&seed=0&embed_size=8")
+    wait_ready(page)
+    page.get_by_role("button", name="▶ Play").click()
+    wait_metric_at_least(page, "Step", 3)
+    panel = _panel(page, "Take it home")
+    panel.locator('input[type="file"]').set_input_files(str(model))
+    expect(page.get_by_text("Opened the checkpoint: the model is at step 1, paused")
+           ).to_be_visible()
+    _step_is(page, 1)
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible()
+    no_exception(page)

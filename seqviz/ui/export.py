@@ -13,7 +13,6 @@ paused, on that same rerun.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import fields
 from typing import Any
 
 import streamlit as st
@@ -27,7 +26,7 @@ from seqviz.limits import MAX_UPLOAD_MB
 from seqviz.ui.controls import file_upload
 from seqviz.ui.layout import lazy_expander
 from seqviz.ui.player import set_playing
-from seqviz.ui.state import widget_key
+from seqviz.ui.state import force_widgets, forced_key
 
 CALL_TIMEOUT = 60.0  # seconds a download waits for the worker (a script embeds the corpus)
 
@@ -40,22 +39,57 @@ def _message(key: str) -> str:
     return f"{key}.reopen.message"
 
 
-def _on_upload(key: str, lesson: LessonExport) -> None:
-    """The uploader's callback: check the file, point the widgets at its config, and leave
-    the weights pending until the page has the run they fit."""
-    upload = st.session_state.get(f"{key}.reopen.file")
-    if upload is None or lesson.read is None:
-        return
+def _seen(key: str) -> str:
+    return f"{key}.reopen.seen"
+
+
+def _say(key: str, kind: str, text: str, step: int | None = None) -> None:
+    """Report on a re-opening ("success" or "error") beside the uploader. The report stays
+    while the run stays as it left it (paused at that step): a page can rerun on its own right
+    after (Embeddings reruns once its map has settled), and a report shown only once was gone
+    before anyone could read it."""
+    if step is None:
+        exp = st.session_state.get(f"{key}.exp")
+        snap = exp.snapshot() if isinstance(exp, LiveExperiment) else None
+        step = snap.step if snap is not None else None
+    st.session_state[_message(key)] = (kind, text, step, False)
+
+
+def _report(key: str, exp: LiveExperiment) -> tuple[str, str] | None:
+    """The report to show on this run, if any: a new one always, an old one while the run is
+    still paused at the step it was made at (the success's step: the re-opened one)."""
+    said = st.session_state.get(_message(key))
+    if said is None:
+        return None
+    kind, text, step, shown = said
+    if shown:
+        snap = exp.snapshot()
+        if snap is None or snap.playing or snap.step != step:
+            st.session_state.pop(_message(key))
+            return None
+    st.session_state[_message(key)] = (kind, text, step, True)
+    return kind, text
+
+
+def _read_upload(key: str, lesson: LessonExport, upload: Any) -> None:
+    """A file just chosen in the uploader: check it, point the page's settings at its config,
+    and leave the weights pending until the page has the run they fit.
+
+    This runs in the script, not as the uploader's ``on_change``: a playing page's fragment
+    tick can interrupt a callback (reading a checkpoint takes a moment), and its rerun carries
+    the browser's widget values, which undid the ones a callback had set. Both happened on
+    Embeddings, whose re-opened model was then never rebuilt or never read."""
     try:
         reopened = lesson.read(upload.getvalue())
     except CheckpointError as err:
-        st.session_state[_message(key)] = ("error", str(err))
-        return
-    set_playing(key, False)
-    cfg = reopened.cfg
-    for f in fields(cfg):
-        st.session_state[widget_key(key, f.name)] = getattr(cfg, f.name)
+        st.session_state[_seen(key)] = upload.file_id
+        _say(key, "error", str(err))
+        st.rerun()  # the report goes above the uploader, drawn before this
+    st.session_state[_seen(key)] = upload.file_id  # each chosen file is read once
     st.session_state[_pending(key)] = reopened
+    force_widgets(key, reopened.cfg)  # the settings of the next runs' widgets
+    set_playing(key, False)
+    st.rerun()  # the page's settings become the checkpoint's at the start of the next run
 
 
 def apply_pending(key: str, lesson: LessonExport, exp: Any) -> None:
@@ -64,7 +98,8 @@ def apply_pending(key: str, lesson: LessonExport, exp: Any) -> None:
     if reopened is None:
         return
     if not same_model(exp.cfg, reopened.cfg):
-        st.session_state[_message(key)] = ("error", _(
+        st.session_state.pop(forced_key(key), None)  # the page's settings are the user's again
+        _say(key, "error", _(
             "The page could not rebuild the checkpoint's model with these settings, so the "
             "checkpoint was not opened. Check the messages above, then open it again."))
         return
@@ -74,17 +109,17 @@ def apply_pending(key: str, lesson: LessonExport, exp: Any) -> None:
         exp.pause()
         step = exp.handle.call("restore", reopened.state, reopened.step, timeout=CALL_TIMEOUT)
     except CheckpointError as err:
-        st.session_state[_message(key)] = ("error", str(err))
+        _say(key, "error", str(err))
         return
     except (RunError, TimeoutError) as err:
-        st.session_state[_message(key)] = ("error", _(
+        _say(key, "error", _(
             "The checkpoint could not be put in the run: {error}").format(error=err))
         return
     with contextlib.suppress(TimeoutError):  # draw the re-opened run on this rerun
         exp.handle.wait(lambda s: s.step == step, timeout=STEP_WAIT)
-    st.session_state[_message(key)] = ("success", _(
+    _say(key, "success", _(
         "Opened the checkpoint: the model is at step {step}, paused. Press Play to train on."
-    ).format(step=f"{int(step):,}"))
+    ).format(step=f"{int(step):,}"), step=int(step))
     st.rerun()  # the live panel above was drawn from the run before the weights came back
 
 
@@ -112,7 +147,7 @@ def export_panel(key: str, lesson: LessonExport | str, page: str) -> None:
     if not isinstance(exp, LiveExperiment):
         return
     apply_pending(key, lesson, exp)  # on success: a rerun, which draws the re-opened run
-    message = st.session_state.pop(_message(key), None)
+    message = _report(key, exp)
     stem = lesson.file_stem
     box, is_open = lazy_expander(_("Take it home: export or re-open this experiment"),
                                  f"{key}.export.open", open_now=message is not None)
@@ -144,9 +179,10 @@ def export_panel(key: str, lesson: LessonExport | str, page: str) -> None:
                        "again later, or load it in PyTorch with torch.load(..., "
                        "weights_only=True)."))
         if lesson.read is not None:
-            file_upload(
+            upload = file_upload(
                 st, _("Re-open a trained model (.pt, at most {mb} MB)").format(mb=MAX_UPLOAD_MB),
                 key=f"{key}.reopen.file", types=["pt"], max_mb=MAX_UPLOAD_MB,
-                on_change=_on_upload, args=(key, lesson),
                 help=_("A file saved by this page. Its settings replace the page's, its weights "
                        "the model's; training pauses."))
+            if upload is not None and st.session_state.get(_seen(key)) != upload.file_id:
+                _read_upload(key, lesson, upload)

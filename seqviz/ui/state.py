@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import time
 from dataclasses import fields
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -39,6 +40,7 @@ def page_config(cls: type[C], key: str,
     bundled model overrides).
     """
     store = f"{key}.config"
+    force_widgets(key)
     params = config_params()
     current = st.session_state.get(store)
     written = st.session_state.get(f"{key}.written")
@@ -62,6 +64,41 @@ def page_config(cls: type[C], key: str,
             for f in fields(cfg):
                 st.session_state[widget_key(key, f.name)] = getattr(cfg, f.name)
     return st.session_state[store]
+
+
+def forced_key(key: str) -> str:
+    return f"{key}.forced"
+
+
+FORCED_HOLD_S = 5.0  # seconds a forced config is held against the browser's values
+
+
+def force_widgets(key: str, cfg: Any = None) -> None:
+    """Hold the page's config widgets at ``cfg`` (a re-opened checkpoint's settings,
+    ``seqviz.ui.export``) from the next run on, for ``FORCED_HOLD_S`` and until a run finds
+    them unchanged.
+
+    Called with no ``cfg`` at the start of every page run (``page_config``). Setting a
+    widget's value once is not enough while a fragment ticks (a playing page, or Embeddings'
+    map settling after the re-open): a tick's request carries the browser's widget values from
+    before the change, and they overwrote it, so the page rebuilt the model it had before
+    (walk and browser test, 2026-12-06). A user's own change within the hold is undone too;
+    the hold is short for that reason."""
+    ss = st.session_state
+    if cfg is not None:
+        ss[forced_key(key)] = (cfg, time.monotonic())
+        return
+    held = ss.get(forced_key(key))
+    if held is None:
+        return
+    cfg, since = held
+    wanted = {widget_key(key, f.name): getattr(cfg, f.name) for f in fields(cfg)}
+    if time.monotonic() - since >= FORCED_HOLD_S and all(ss.get(k) == v
+                                                          for k, v in wanted.items()):
+        ss.pop(forced_key(key))  # the browser has had them long enough: the user's again
+        return
+    for k, v in wanted.items():
+        ss[k] = v
 
 
 def show_notices(key: str) -> None:
