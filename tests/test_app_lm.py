@@ -360,3 +360,8 @@ def test_a_lecture_step_opened_in_the_same_session_rebuilds_the_model():
     assert at.session_state["lm.w.cell"] == "rnn"
     at.run()  # and only once: the next rerun keeps it
     assert at.session_state["lm.exp"] is exp
+    # a playing page's tick sent before the link came carries the old sidebar's values: the
+    # link's settings hold against it (else the page went back to the LSTM at step 0)
+    at.session_state["lm.w.cell"] = old.cfg.cell
+    at.run()
+    assert at.session_state["lm.exp"] is exp and at.session_state["lm.w.cell"] == "rnn"

@@ -63,6 +63,7 @@ def page_config(cls: type[C], key: str,
             st.session_state[f"{key}.replaced"] = current
             for f in fields(cfg):
                 st.session_state[widget_key(key, f.name)] = getattr(cfg, f.name)
+            force_widgets(key, cfg)  # against a playing page's ticks sent before the link
     return st.session_state[store]
 
 
