@@ -104,4 +104,16 @@ def test_upload_controls_read_in_chinese(server, page):
     assert page.evaluate(read) == want, page.url
     expect(zone.get_by_text("per file")).to_be_hidden()
     expect(zone.locator('button [data-testid="stMarkdownContainer"]')).to_be_hidden()
+    # with a file chosen, its ✕ and the "+" to add another are icons: they read "上传" too
+    zone.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "mine.txt", "mimeType": "text/plain",
+                "buffer": ("你好世界。" * 200).encode()}])
+    chip = zone.locator('[data-testid="stFileChip"]')
+    expect(chip).to_be_visible()
+    icons = """() => [...document.querySelectorAll(
+        '.st-key-lm-upload [data-testid="stFileUploaderDropzone"] button')]
+        .filter(b => b.getAttribute('data-testid') !== 'stBaseButton-secondary')
+        .map(b => getComputedStyle(b, '::after').content)"""
+    wait_js(page, f"() => ({icons})().length >= 2")
+    assert all(c in ("none", "normal", '""') for c in page.evaluate(icons)), page.evaluate(icons)
     no_exception(page)

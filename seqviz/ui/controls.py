@@ -103,6 +103,11 @@ def file_upload(where, label: str, *, key: str, types: Sequence[str], max_mb: in
     return upload
 
 
+# The dropzone's "Upload" button. Its other buttons (a chosen file's ✕, "+" to add one) are
+# icons: the translated text was drawn after them too ("✕上传", "+ 上传").
+BROWSE = 'button[data-testid="stBaseButton-secondary"]'
+
+
 def _translated_dropzone(key: str, max_mb: int, types: Sequence[str], where) -> None:
     cls = "st-key-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in key)
     limits = _("{mb} MB per file").format(mb=max_mb)
@@ -115,8 +120,8 @@ def _translated_dropzone(key: str, max_mb: int, types: Sequence[str], where) -> 
         "{ display: none; } "
         f"{zone} [data-testid=\"stFileUploaderDropzoneInstructions\"]::after "
         f"{{ content: {_css_string(limits)}; font-size: 0.875rem; opacity: 0.6; }} "
-        f"{zone} button [data-testid=\"stMarkdownContainer\"] {{ display: none; }} "
-        f"{zone} button::after {{ content: {button}; }}</style>")
+        f"{zone} {BROWSE} [data-testid=\"stMarkdownContainer\"] {{ display: none; }} "
+        f"{zone} {BROWSE}::after {{ content: {button}; }}</style>")
 
 
 def text_upload(key: str, label: str, *, where=st.sidebar, types: Sequence[str] = ("txt",),
