@@ -45,6 +45,16 @@ def _step_is(page, n: int) -> None:
         """, arg=n)
 
 
+def _reopen(page, panel, model, step: int) -> None:
+    """Re-open ``model`` in the panel: it says so, and the run is at its step, paused."""
+    panel.locator('input[type="file"]').set_input_files(str(model))
+    expect(page.get_by_text(f"Opened the checkpoint: the model is at step {step}, paused")
+           ).to_be_visible()
+    _step_is(page, step)
+    expect(page.get_by_role("button", name="▶ Play")).to_be_visible()
+    no_exception(page)
+
+
 def test_downloads_and_reopening_a_checkpoint(server, page, tmp_path):
     page.set_viewport_size({"width": 1400, "height": 2400})
     _open(page, server)
@@ -69,12 +79,7 @@ def test_downloads_and_reopening_a_checkpoint(server, page, tmp_path):
     page.get_by_role("button", name="↺ Reset").click()
     _step_is(page, 0)
     panel = page.locator(EXPANDER).filter(has_text="Take it home")
-    panel.locator('input[type="file"]').set_input_files(str(model))
-    expect(page.get_by_text("Opened the checkpoint: the model is at step 2, paused")
-           ).to_be_visible()
-    _step_is(page, 2)
-    expect(page.get_by_role("button", name="▶ Play")).to_be_visible()
-    no_exception(page)
+    _reopen(page, panel, model, 2)
     assert step_count(page) == 2
     page.mouse.move(1, 1)  # no button tooltip over the shot
     shot(page, "export_lm_en")
@@ -122,9 +127,4 @@ def test_reopening_an_embeddings_checkpoint_says_so(server, page, tmp_path):
     page.get_by_role("button", name="▶ Play").click()
     wait_metric_at_least(page, "Step", 3)
     panel = _panel(page, "Take it home")
-    panel.locator('input[type="file"]').set_input_files(str(model))
-    expect(page.get_by_text("Opened the checkpoint: the model is at step 1, paused")
-           ).to_be_visible()
-    _step_is(page, 1)
-    expect(page.get_by_role("button", name="▶ Play")).to_be_visible()
-    no_exception(page)
+    _reopen(page, panel, model, 1)
