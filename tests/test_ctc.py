@@ -204,3 +204,15 @@ def test_trellis_figure_greys_exactly_the_cells_on_no_complete_alignment():
     z = np.array(fig.data[0].z, dtype=float)  # (S', T)
     np.testing.assert_array_equal(np.isfinite(z), tr.reachable.T)
     assert np.nanmax(z, axis=0).tolist() == [0.0] * T  # each frame relative to its largest
+
+
+def test_a_label_error_rate_above_100_percent_is_explained_on_its_chart():
+    """An untrained model inserts symbols: its rate reads about 210 % at step 0, which puzzled
+    a student (walk, 2026-12-06). A line at 100 % says why; a chart below it has none."""
+    from seqviz.ctc.figures import ler_figure
+
+    high = ler_figure([0, 50], [2.1, 0.8], [2.0, 0.7], 4).to_dict()["layout"]
+    assert [s["y0"] for s in high["shapes"]] == [100]
+    assert "inserted symbols" in high["annotations"][0]["text"]
+    low = ler_figure([0, 50], [0.9, 0.4], [0.9, 0.3], 4).to_dict()["layout"]
+    assert not low.get("shapes") and not low.get("annotations")

@@ -162,6 +162,11 @@ def ler_figure(steps: Sequence[int], greedy: Sequence[float], beam: Sequence[flo
     top = max([100 * v for v in list(greedy) + list(beam)] + [100])
     end = max(list(steps) + [MIN_STEPS])
     fig.update_xaxes(range=[-0.02 * end, end * 1.02])
+    if top > 100:  # an untrained model's insertions: say why a rate passes 100 %
+        fig.add_hline(y=100, line=dict(color="#888", width=1, dash="dash"),
+                      annotation_text=_("100 %: as many errors as label symbols<br>(inserted "
+                                        "symbols count too)"),
+                      annotation_position="top right", annotation_font_color="#555")
     return fig.update_yaxes(range=[-2, top + 2])
 
 
