@@ -332,8 +332,11 @@ def test_a_reopened_model_keeps_its_settings_against_the_browsers_stale_widget_v
     assert at.session_state["emb.exp"].cfg.embed_size == 16
     assert at.session_state["emb.exp"].steps == 1
     assert "Opened the checkpoint: the model is at step 1, paused" in texts(at)
-    monkeypatch.setattr("seqviz.ui.state.FORCED_HOLD_S", 0.0)  # the hold has passed
-    at.run()  # the browser shows the checkpoint's settings now: they are the user's again
-    assert "emb.forced" not in at.session_state
+    # the user's own move within the hold is the user's: only the old value is stale
     at.select_slider(key="emb.w.embed_size").set_value(32).run()
     assert at.session_state["emb.exp"].cfg.embed_size == 32
+    monkeypatch.setattr("seqviz.ui.state.FORCED_HOLD_S", 0.0)  # the hold has passed
+    at.run()
+    assert "emb.forced" not in at.session_state
+    at.select_slider(key="emb.w.embed_size").set_value(8).run()  # now 8 is a choice too
+    assert at.session_state["emb.exp"].cfg.embed_size == 8

@@ -63,7 +63,8 @@ def page_config(cls: type[C], key: str,
             st.session_state[f"{key}.replaced"] = current
             for f in fields(cfg):
                 st.session_state[widget_key(key, f.name)] = getattr(cfg, f.name)
-            force_widgets(key, cfg)  # against a playing page's ticks sent before the link
+            # against a playing page's ticks sent before the link
+            force_widgets(key, cfg, {f.name: getattr(current, f.name) for f in fields(current)})
     return st.session_state[store]
 
 
@@ -74,31 +75,34 @@ def forced_key(key: str) -> str:
 FORCED_HOLD_S = 5.0  # seconds a forced config is held against the browser's values
 
 
-def force_widgets(key: str, cfg: Any = None) -> None:
+def force_widgets(key: str, cfg: Any = None, before: dict[str, Any] | None = None) -> None:
     """Hold the page's config widgets at ``cfg`` (a re-opened checkpoint's settings,
-    ``seqviz.ui.export``) from the next run on, for ``FORCED_HOLD_S`` and until a run finds
-    them unchanged.
+    ``seqviz.ui.export``, or a link's) from the next run on, against their values ``before``
+    (field -> value; by default the widgets' values now), for ``FORCED_HOLD_S`` and until a
+    run finds them unchanged.
 
     Called with no ``cfg`` at the start of every page run (``page_config``). Setting a
     widget's value once is not enough while a fragment ticks (a playing page, or Embeddings'
     map settling after the re-open): a tick's request carries the browser's widget values from
     before the change, and they overwrote it, so the page rebuilt the model it had before
-    (walk and browser test, 2026-12-06). A user's own change within the hold is undone too;
-    the hold is short for that reason."""
+    (walk and browser test, 2026-12-06). Only a widget back at its value from before is set
+    again: one the user has moved elsewhere since keeps the user's value."""
     ss = st.session_state
     if cfg is not None:
-        ss[forced_key(key)] = (cfg, time.monotonic())
+        if before is None:
+            before = {f.name: ss.get(widget_key(key, f.name)) for f in fields(cfg)}
+        ss[forced_key(key)] = (cfg, before, time.monotonic())
         return
     held = ss.get(forced_key(key))
     if held is None:
         return
-    cfg, since = held
-    wanted = {widget_key(key, f.name): getattr(cfg, f.name) for f in fields(cfg)}
-    if time.monotonic() - since >= FORCED_HOLD_S and all(ss.get(k) == v
-                                                          for k, v in wanted.items()):
+    cfg, before, since = held
+    stale = {widget_key(key, f.name): getattr(cfg, f.name) for f in fields(cfg)
+             if ss.get(widget_key(key, f.name)) == before.get(f.name) != getattr(cfg, f.name)}
+    if not stale and time.monotonic() - since >= FORCED_HOLD_S:
         ss.pop(forced_key(key))  # the browser has had them long enough: the user's again
         return
-    for k, v in wanted.items():
+    for k, v in stale.items():
         ss[k] = v
 
 
