@@ -7,12 +7,13 @@ import dataclasses
 
 import streamlit as st
 
-from seqviz.data import CORPORA, CORPUS_NAMES
+from seqviz.data import CORPORA
 from seqviz.i18n import N_, _
 from seqviz.lm.config import LMConfig
 from seqviz.lm.export import EXPORT
 from seqviz.lm.lecture import STEPS
-from seqviz.ui.controls import integer, ladder, resolve_upload, select, text_upload
+from seqviz.ui.controls import (corpus_label, integer, ladder, resolve_upload, select,
+                                 text_upload)
 from seqviz.ui.export import export_panel
 from seqviz.ui.layout import page_header
 from seqviz.ui.lecture import lecture_panel
@@ -36,8 +37,8 @@ ss = st.session_state
 sb = st.sidebar
 sb.header(_("Data"))
 select(K, "corpus", _("Corpus"), list(CORPORA) + ["upload"],
-       fmt=lambda c: _("your own .txt file") if c == "upload" else _(CORPUS_NAMES[c]),
-       help="\n".join(f"- **{_(CORPUS_NAMES[c])}**: {_(CORPORA[c])}" for c in CORPORA))
+       fmt=corpus_label,
+       help="\n".join(f"- **{corpus_label(c)}**: {_(CORPORA[c])}" for c in CORPORA))
 if ss[f"{K}.w.corpus"] == "upload":
     text_upload(K, _("Upload a text file (any language)"))
 select(K, "level", _("Tokens"), ["char", "word"], horizontal=True,
@@ -72,8 +73,7 @@ integer(K, "seed", _("Seed"), 0, 2**31 - 1,
 # ---- resolve the config the widgets describe ---------------------------------------------------
 panel.sample_controls(K)
 new = dataclasses.replace(cfg, **widget_values(K, cfg))
-new, upload_text = resolve_upload(K, cfg, new, "prose", _("the model"),
-                                  label=lambda c: _(CORPUS_NAMES[c]))
+new, upload_text = resolve_upload(K, cfg, new, "prose", _("the model"))
 exp, _cfg = rebuild_or_apply(K, cfg, checked(cfg, new),
                              lambda c: panel.build(c, upload_text, playing=is_playing(K)),
                              _("Model"), fallback=lambda c: dataclasses.replace(c, corpus="prose"),

@@ -39,8 +39,7 @@ controls.controls(K)
 
 # ---- resolve the config the widgets describe --------------------------------------------------
 new = dataclasses.replace(cfg, **widget_values(K, cfg))
-new, upload_text = resolve_upload(K, cfg, new, controls.first_config().corpus, "word2vec",
-                                  label=controls.corpus_name)
+new, upload_text = resolve_upload(K, cfg, new, controls.first_config().corpus, "word2vec")
 if new.lm not in sources.lm_choices():
     st.warning(_("No bundled language model named {name!r}; using this session's live LM."
                  ).format(name=new.lm[:40]))

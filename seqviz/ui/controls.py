@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence, TypeVar
 
 import streamlit as st
 
-from seqviz.data import CorpusError, decode_upload
+from seqviz.data import CORPUS_NAMES, CorpusError, decode_upload
 from seqviz.data.uploads import text_id
 from seqviz.limits import MAX_TEXT_BYTES, MB
 from seqviz.i18n import _, language
@@ -124,6 +124,14 @@ def _translated_dropzone(key: str, max_mb: int, types: Sequence[str], where) -> 
         f"{zone} {BROWSE}::after {{ content: {button}; }}</style>")
 
 
+def corpus_label(name: str) -> str:
+    """A corpus as the corpus menus name it, translated ("Toy grammar (English)"; "your own
+    .txt file" for an upload); a name they do not know, as it is."""
+    if name == "upload":
+        return _("your own .txt file")
+    return _(CORPUS_NAMES[name]) if name in CORPUS_NAMES else name
+
+
 def text_upload(key: str, label: str, *, where=st.sidebar, types: Sequence[str] = ("txt",),
                 decode: Callable[[bytes], str] = decode_upload,
                 max_bytes: int = MAX_TEXT_BYTES) -> None:
@@ -147,11 +155,11 @@ def text_upload(key: str, label: str, *, where=st.sidebar, types: Sequence[str] 
 
 def resolve_upload(key: str, old: C, new: C, default: str, who: str, *, field: str = "corpus",
                    prompt: str | None = None,
-                   label: Callable[[str], str] = str) -> tuple[C, str | None]:
+                   label: Callable[[str], str] = corpus_label) -> tuple[C, str | None]:
     """The config to use while ``new.corpus == "upload"`` (or the config's ``field``), and the
     uploaded text (or None). ``prompt`` (translated, with ``{who}`` and ``{keep}``) replaces the
-    "choose a .txt file" notice; ``label`` names the corpus kept meanwhile as the page's
-    corpus menu does.
+    "choose a .txt file" notice; ``label`` names the corpus kept meanwhile (by default as the
+    corpus menus do).
 
     The config's ``upload`` field is the text's content id, so the link names the text: a link
     opened in another session finds it in the server's store, or says plainly that the server

@@ -8,12 +8,12 @@ import dataclasses
 
 import streamlit as st
 
-from seqviz.data import CORPORA, CORPUS_NAMES
+from seqviz.data import CORPORA
 from seqviz.embeddings.experiment import CORPORA as EMB_CORPORA
 from seqviz.embeddings.experiment import EmbConfig
 from seqviz.embeddings.objectives import OBJECTIVE_NAMES
 from seqviz.i18n import _, language
-from seqviz.ui.controls import held, integer, ladder, select, text_upload
+from seqviz.ui.controls import corpus_label, held, integer, ladder, select, text_upload
 from seqviz.ui.embeddings import sources
 from seqviz.ui.layout import lazy_expander
 from seqviz.ui.state import (config_params, keep_widget_values, open_config, seed_widgets,
@@ -44,12 +44,8 @@ def open_page_config(key: str) -> EmbConfig:
     return cfg
 
 
-def corpus_name(name: str) -> str:
-    return _("your own .txt file") if name == "upload" else _(CORPUS_NAMES[name])
-
-
 def _corpus_help() -> str:
-    lines = [f"- **{_(CORPUS_NAMES[c])}**: {_(CORPORA[c])}" for c in EMB_CORPORA if c in CORPORA]
+    lines = [f"- **{corpus_label(c)}**: {_(CORPORA[c])}" for c in EMB_CORPORA if c in CORPORA]
     lines.append(_("- **your own .txt file**: any language; Chinese is cut into words with "
                    "jieba"))
     return "\n".join(lines)
@@ -67,7 +63,7 @@ def controls(key: str) -> None:
                fmt=lambda v: _("this session's live LM") if v == "live"
                else _("bundled: {name}").format(name=v))
     sb.header("word2vec")
-    select(key, "corpus", _("Corpus"), list(EMB_CORPORA), fmt=corpus_name,
+    select(key, "corpus", _("Corpus"), list(EMB_CORPORA), fmt=corpus_label,
            help=_corpus_help(), main=True)
     if ss[f"{key}.w.corpus"] == "upload":
         text_upload(key, _("Upload a text file (any language)"))
@@ -146,7 +142,7 @@ def _details(key: str, name: str, label: str, names: tuple[str, ...]):
 def settings() -> dict:
     """The settings a follower of a shared run sees (``seqviz.ui.share``), as on this page
     (the word2vec run and its map; the follower's map is always word2vec's)."""
-    return {"corpus": (_("Corpus"), corpus_name),
+    return {"corpus": (_("Corpus"), corpus_label),
             "algorithm": (_("Model"), {"skipgram": "skip-gram", "cbow": "CBOW"}.get),
             "objective": (_("Output layer"), lambda v: _(OBJECTIVE_NAMES[v])
                           if v in OBJECTIVE_NAMES else v),
