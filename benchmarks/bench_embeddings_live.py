@@ -177,12 +177,14 @@ def page_cpu() -> None:
     """The page's server CPU per rerun (AppTest), paused and playing."""
     from streamlit.testing.v1 import AppTest
 
+    from tests.apptest_utils import figures
+
     os.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.switch_page("pages/7_Embeddings.py")
     at.run()
     deadline = time.monotonic() + 120
-    while len(at.get("plotly_chart")) < 3:
+    while len(figures(at)) < 3:
         assert time.monotonic() < deadline, "the page did not draw"
         time.sleep(0.2)
         at.run()

@@ -7,8 +7,8 @@ this process's engine (one worker per core), shared through ``seqviz.engine.shar
 are threads of this process, as the Streamlit server's sessions are: each reads the share at
 the Follow page's pace (``seqviz.ui.share.follow_period``) and, for every new snapshot, does
 what the page does to draw it: the LM panel's three curves refreshed from the snapshot
-(``seqviz.figures.training.refresh_*``) and serialised as ``st.plotly_chart`` does
-(``plotly.io.to_json``). Rounds alternate 0 and N followers so a busy machine's drift hits
+(``seqviz.figures.training.refresh_*``) and serialised as the page's chart does
+(``plotly.io.to_json``, ``seqviz.ui.chart``). Rounds alternate 0 and N followers so a busy machine's drift hits
 both; the figure is the lecturer's steps/s with N followers over its steps/s with none (goal:
 at least 0.9), beside the followers' drawing cost (server CPU seconds per second, and ms per
 redraw).

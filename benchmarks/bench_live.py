@@ -174,7 +174,7 @@ def draw_loop(sessions: list, tick: float, stop: threading.Event, stats: dict) -
                 continue
             seen[i] = snap.version
             start = time.thread_time()
-            for fig in _figures(live, snap.payload, caches[i]).values():  # as st.plotly_chart serialises
+            for fig in _figures(live, snap.payload, caches[i]).values():  # as seqviz.ui.chart serialises
                 plotly.io.to_json(fig.to_dict(), validate=False)
             stats["draw_cpu"] += time.thread_time() - start
             stats["draws"] += 1
@@ -338,7 +338,7 @@ def browser_play(seconds: float) -> None:
             page = browser.new_page(viewport={"width": 1500, "height": 2000})
             page.goto(url + "/Language_Model")
             wait_ready(page)
-            expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3, timeout=90_000)
+            expect(page.locator('.sv-chart')).to_have_count(3, timeout=90_000)
             page.get_by_role("button", name="▶ Play").click()
             wait_metric_at_least(page, "Step", 30)  # warm: the run has had its first slices
             workers = worker_pids(proc.pid)
@@ -396,7 +396,7 @@ def browser_play(seconds: float) -> None:
 
 REFERENCE_PAGE = "benchmarks/first_chart_reference.py"  # a title and one small Plotly chart
 FIRST_CHART = {  # page path -> what a visitor opens (defaults; bundled demos included)
-    "reference: a title and one 3-point Plotly chart, no seqviz": "",
+    "reference: a title and one 3-point Plotly chart, no torch or lesson": "",
     "Language_Model": "/Language_Model",
     "Language_Model (feed-forward, n = 5)": "/Language_Model?cell=ff&window=4",
     "Hidden_States (bundled LSTM)": "/Hidden_States",
@@ -410,7 +410,7 @@ FIRST_CHART = {  # page path -> what a visitor opens (defaults; bundled demos in
     "Time_Series": "/Time_Series",
     "CTC": "/CTC",
 }
-DRAWN = ('[data-testid="stPlotlyChart"] :is(path.js-line, .heatmaplayer image, '
+DRAWN = ('.sv-chart :is(path.js-line, .heatmaplayer image, '
          'g.points path.point, .barlayer path, .contourlayer path)')
 
 

@@ -13,6 +13,8 @@ import numpy as np
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from seqviz.ui.chart import COMPONENT as CHART_COMPONENT
+
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120  # torch import and the first corpus load take seconds
 
@@ -48,9 +50,20 @@ def run_until(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 60.
     return at
 
 
+def chart_figure(proto) -> dict | None:
+    """The figure dict an element draws, if it is one of the app's charts
+    (``seqviz.ui.chart``: a ``st.components.v2`` element carrying the figure's JSON; the
+    page's ``preload`` element carries none)."""
+    if type(proto).__name__ != "BidiComponent" or proto.component_name != CHART_COMPONENT:
+        return None
+    figure = json.loads(proto.json).get("figure")
+    return json.loads(figure) if figure else None
+
+
 def figures(at: AppTest) -> list[dict]:
-    """Every Plotly chart on the page as its figure dict."""
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    """Every chart on the page as its figure dict, in page order."""
+    found = (chart_figure(el.proto) for el in at.get("bidi_component"))
+    return [fig for fig in found if fig is not None]
 
 
 def trace_values(trace: dict, axis: str = "y") -> np.ndarray:
@@ -103,7 +116,7 @@ def chart_places(at) -> list[tuple[int, ...]]:
     out = []
 
     def walk(node, path):
-        if getattr(node, "type", None) == "plotly_chart":
+        if chart_figure(getattr(node, "proto", None)) is not None:
             out.append(path)
         for i, child in getattr(node, "children", {}).items():
             walk(child, (*path, i))

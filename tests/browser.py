@@ -199,7 +199,7 @@ def step_count(page, timeout: float = 30) -> int:
 # per chart the browser renders: [has a box, number of drawn data elements (lines, points,
 # bars, heatmap images)]. Streamlit keeps hidden copies of replaced elements (display: none)
 # for a moment; they are not on screen and not counted.
-CHARTS_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+CHARTS_JS = """() => [...document.querySelectorAll('.sv-chart')]
   .filter(c => c.checkVisibility({visibilityProperty: true})).map(c => {
   const r = c.getBoundingClientRect();
   const drawn = c.querySelectorAll(
@@ -252,11 +252,11 @@ _LAYOUT_JS = """() => {
     .map(e => (e.value || e.textContent).trim().slice(0, 40));
   return {
     overflow: Math.max(doc.scrollWidth - doc.clientWidth, main.scrollWidth - main.clientWidth),
-    ticks: min(sizes('[data-testid="stPlotlyChart"] .xtick text, ' +
-                     '[data-testid="stPlotlyChart"] .ytick text')),
-    legend: min(sizes('[data-testid="stPlotlyChart"] .legendtext')),
-    titles: min(sizes('[data-testid="stPlotlyChart"] .gtitle')),
-    charts: document.querySelectorAll('[data-testid="stPlotlyChart"]').length,
+    ticks: min(sizes('.sv-chart .xtick text, ' +
+                     '.sv-chart .ytick text')),
+    legend: min(sizes('.sv-chart .legendtext')),
+    titles: min(sizes('.sv-chart .gtitle')),
+    charts: document.querySelectorAll('.sv-chart').length,
     cut: cut,
   };
 }"""
@@ -313,3 +313,30 @@ def overlapping_labels(chart) -> list:
             if min(a[2], b[2]) - max(a[1], b[1]) > 2 and min(a[4], b[4]) - max(a[3], b[3]) > 2:
                 out.append((a[0], b[0]))
     return out
+
+
+# [word labels drawn, word labels in the chart's figure] of a chart (non-blank texts of its
+# scatter traces drawn as text): Plotly.react draws no label for a point whose text was empty
+# before (seqviz.ui.chart keeps a space there), so the two must match.
+_LABELS_JS = """(chart) => {
+  const drawn = [...chart.querySelectorAll('g.textpoint text')]
+    .filter(t => t.textContent.trim()).length;
+  const given = (chart.data || []).filter(t => String(t.mode || '').includes('text'))
+    .map(t => (t.text || []).filter(x => String(x ?? '').trim()).length)
+    .reduce((a, b) => a + b, 0);
+  return [drawn, given];
+}"""
+
+
+def wait_labels_drawn(chart, at_least: int, timeout: float = 90) -> int:
+    """Wait until ``chart`` (a locator of one chart) draws every word label its figure has,
+    and at least ``at_least`` of them; returns how many."""
+    import time
+
+    deadline, counts = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        counts = chart.evaluate(_LABELS_JS)
+        if counts[0] == counts[1] >= at_least:
+            return counts[0]
+        time.sleep(POLL_MS / 1000)
+    raise AssertionError(f"labels drawn / in the figure: {counts}, wanted all and >= {at_least}")

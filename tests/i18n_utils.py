@@ -18,6 +18,8 @@ import json
 import re
 from typing import Iterable
 
+from tests.apptest_utils import chart_figure
+
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 # Names and symbols that stay as they are in Chinese course material.
@@ -75,8 +77,9 @@ def visible_strings(at) -> list[str]:
     def walk(node) -> None:
         proto = getattr(node, "proto", None)
         kind = type(proto).__name__ if proto is not None else ""
-        if kind == "PlotlyChart":
-            out.extend(_plotly_strings(json.loads(proto.spec)))
+        figure = chart_figure(proto) if proto is not None else None
+        if figure is not None:
+            out.extend(_plotly_strings(figure))
         elif proto is not None and kind not in SKIP_PROTOS:
             for field in ("label", "help", "body", "placeholder", "delta"):
                 value = getattr(proto, field, None)

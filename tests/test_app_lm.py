@@ -203,19 +203,23 @@ def test_live_curves_refreshed_equal_a_fresh_build():
 
 
 def test_a_prepared_figure_is_drawn_as_its_spec_without_building_a_figure(monkeypatch):
-    """st.plotly_chart takes a PreparedFigure as the dict it holds; making one builds no
+    """The chart serialises a PreparedFigure as the dict it holds; making one builds no
     go.Figure (an empty one deep-copies plotly's template: more than a refresh costs)."""
-    import plotly.graph_objects as go
-    import plotly.tools
+    import json
 
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from seqviz.ui.chart import figure_json
     from seqviz.ui.live import PreparedFigure
 
     spec = go.Figure(go.Scatter(x=[1, 2], y=[3, 4])).to_dict()
     built = []
     monkeypatch.setattr(go.Figure, "__init__", lambda *a, **k: built.append(1))
+    expected = json.loads(pio.to_json(spec, validate=False))
     fig = PreparedFigure(spec)
+    assert json.loads(figure_json(fig)) == expected
     assert not built
-    assert plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True) is spec
 
 
 def test_a_play_beyond_the_servers_cap_waits_and_says_how_many_are_ahead():

@@ -27,7 +27,8 @@ LESSONS = sorted(p.name for p in PKG.iterdir()
                  if (p / "__init__.py").exists() and p.name not in SHARED)
 SHARED_UI = {"setup", "state", "player", "controls", "catalog", "data", "live", "layout", "home",
              "lecture", "startup", "timeline", "export", "share", "tabs",  # tabs: Hidden, Embeddings
-             "tables"}  # markdown tables: Embeddings
+             "tables",  # markdown tables: Embeddings
+             "chart"}  # every Plotly chart (drawn in place)
 
 
 def module_name(path: Path) -> str:

@@ -12,7 +12,7 @@ from tests.browser import (no_exception, play_until, shot, step_count, wait_metr
                            wait_ready)
 
 pytestmark = pytest.mark.browser
-CHARTS = '[data-testid="stPlotlyChart"]'
+CHARTS = '.sv-chart'
 
 
 def _heatmaps(page):

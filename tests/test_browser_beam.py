@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 _BOXES_JS = """() => {
   const box = (e) => { const r = e.getBoundingClientRect();
                        return [r.left, r.top, r.right, r.bottom]; };
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+  const charts = [...document.querySelectorAll('.sv-chart')]
     .filter(c => c.checkVisibility()).map(c => {
       const t = c.querySelector('.gtitle'), l = c.querySelector('g.legend');
       return {title: t ? box(t) : null, legend: l ? box(l) : null,
@@ -52,7 +52,7 @@ def layout_problems(page, where: str, max_tree_px: float = 1600) -> list[str]:
 
 def _ready(pg):
     wait_ready(pg)
-    chart = pg.locator('[data-testid="stPlotlyChart"]').first
+    chart = pg.locator('.sv-chart').first
     expect(chart.locator("g.trace.scatter path.point").first).to_be_attached()
     expect(pg.locator('[data-testid="stTable"]').first).to_be_visible()
     wait_ready(pg)
@@ -64,7 +64,7 @@ def test_beam_tree_and_node_click(server, page):
                        "&text=Thursday%2C+May+3rd+1979")
     _ready(page)
     no_exception(page)
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart = page.locator('.sv-chart').first
     expect(page.get_by_text("Final hypotheses", exact=True)).to_be_visible()
     expect(page.get_by_text("Click a node in the tree")).to_be_visible()
     # click one of the "kept" markers: the inspector then shows that node's prefix
@@ -122,7 +122,7 @@ def test_tally_charts_in_both_languages(server, page):
         _ready(page)
         page.get_by_role("button", name=run).click()
         for title, name in zip(titles, ("outcomes", "conventions")):
-            chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text=title)
+            chart = page.locator('.sv-chart').filter(has_text=title)
             expect(chart.locator("g.barlayer path").first).to_be_attached(timeout=180_000)
             wait_ready(page)
             chart.scroll_into_view_if_needed()

@@ -10,7 +10,7 @@ from tests.browser import (SHOTS, check_looks, no_exception, play_until, shot, s
                            wait_ready)
 
 pytestmark = pytest.mark.browser
-CHARTS = '[data-testid="stPlotlyChart"]'
+CHARTS = '.sv-chart'
 LOOKS = [("en", False, (1500, 3800)), ("zh", False, (1500, 3800)),
          ("en", True, (1024, 768)), ("zh", True, (1024, 768)),
          ("en", True, (1280, 720)), ("zh", True, (1280, 720))]

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import (metric, no_exception, overlapping_labels, page_language, play_until,
-                           shot, step_count, wait_metric_at_least, wait_ready)
+                           shot, step_count, wait_labels_drawn, wait_metric_at_least, wait_ready)
 
 pytestmark = pytest.mark.browser
 
@@ -24,8 +24,8 @@ def test_embeddings_train_and_labelled_map(server, page):
     assert step_count(page) == 0
     assert play_until(page, 300, timeout=60)[0] >= 300, "the step counter did not rise"
     assert wait_metric_at_least(page, "Analogy accuracy", 50, timeout=30) >= 50  # ~95 % by 300
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
-    expect(chart.locator("g.textpoint text").nth(29)).to_be_attached()  # >= 30 word labels
+    chart = page.locator('.sv-chart').first
+    wait_labels_drawn(chart, 30)  # >= 30 word labels, every one of the figure's drawn
     no_exception(page)
     shot(page, "embeddings_pca")
     search = page.get_by_label("Search the map")
@@ -49,7 +49,7 @@ def test_embeddings_train_and_labelled_map(server, page):
     expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=60_000)
     wait_ready(page)
     expect(page.get_by_text(SETTLED)).to_be_visible(timeout=30_000)
-    expect(chart.locator("g.textpoint text").nth(29)).to_be_attached()
+    wait_labels_drawn(chart, 30)  # the labels of moved points too
     no_exception(page)
     shot(page, "embeddings_tsne")
 
@@ -76,10 +76,10 @@ def _trained_and_settled(pg, lang: str, steps: int = 300) -> None:
     expect(pg.get_by_role("button", name=play)).to_be_visible(timeout=90_000)
     wait_ready(pg)
     expect(pg.get_by_text(settled)).to_be_visible(timeout=180_000)
-    chart = pg.locator('[data-testid="stPlotlyChart"]').first
+    chart = pg.locator('.sv-chart').first
     # labels that would overlap are left to hover (seqviz.embeddings.labels), so how many are
     # drawn depends on where t-SNE put the 20 words: at least half of them
-    expect(chart.locator("g.textpoint text").nth(9)).to_be_attached()
+    wait_labels_drawn(chart, 10)
     wait_ready(pg)
 
 
@@ -96,7 +96,7 @@ def test_embeddings_look_right_in_both_languages_and_presenter_mode(server, page
         lang = page_language(pg)
         _trained_and_settled(pg, lang)
         overlaps.extend((pg.url, pair) for pair in overlapping_labels(
-            pg.locator('[data-testid="stPlotlyChart"]').first))
+            pg.locator('.sv-chart').first))
 
     assert check_looks(page, server + "/Embeddings?seed=0", "embeddings", ready) == []
     assert overlaps == []
@@ -120,11 +120,11 @@ def test_glove_and_debiasing_panels_look_right(server, page):
             if tab == "glove":
                 wait_metric_at_least(pg, step, 300, timeout=180)
             expect(pg.get_by_role("heading", name=header)).to_be_visible(timeout=180_000)
-            expect(pg.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts,
+            expect(pg.locator('.sv-chart')).to_have_count(charts,
                                                                                timeout=120_000)
             # every chart drawn with its title; retried as a whole, not chart by chart: a rerun
             # (GloVe reaching its steps, the map settling) re-sends the page meanwhile
-            untitled = pg.locator('[data-testid="stPlotlyChart"]:not(:has(.gtitle))')
+            untitled = pg.locator('.sv-chart:not(:has(.gtitle))')
             expect(untitled).to_have_count(0, timeout=60_000)
             wait_ready(pg)
             pg.get_by_role("heading", name=header).scroll_into_view_if_needed()

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def _heatmaps_drawn(page, n: int) -> None:
     """Plotly draws a heatmap as an <image> inside its heatmap layer."""
-    images = page.locator('[data-testid="stPlotlyChart"] .heatmaplayer image')
+    images = page.locator('.sv-chart .heatmaplayer image')
     expect(images.nth(n - 1)).to_be_attached(timeout=30_000)
 
 
@@ -42,7 +42,7 @@ def test_gradient_flow_page(server, page):
     wait_metric_at_least(page, "Step", shown + 1)
     expect(page.get_by_text(f"Per-timestep gradients of the RNN at step {shown + 1:,}")
            ).to_be_visible(timeout=30_000)  # a Step draws the gradients of its own step
-    charts = page.locator('[data-testid="stPlotlyChart"]')
+    charts = page.locator('.sv-chart')
     expect(charts).to_have_count(6)
     _heatmaps_drawn(page, 2)
     _lines_drawn(charts, [2, 3, 4, 5])  # distance, accuracy, why, spectral radius
@@ -79,7 +79,7 @@ def test_clipping_page(server, page):
     no_exception(page)
     expect(page.get_by_text("The cliff", exact=True)).to_be_visible(timeout=60_000)
     assert play_until(page, 25)[0] >= 25
-    charts = page.locator('[data-testid="stPlotlyChart"]')
+    charts = page.locator('.sv-chart')
     expect(charts).to_have_count(3)
     _lines_drawn(charts, [0, 1])
     expect(page.get_by_text("diverged").first).to_be_visible()
@@ -102,14 +102,14 @@ def _played(key: str, steps: int, charts: int):
 
     def ready(pg) -> None:
         wait_ready(pg)
-        expect(pg.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts)
+        expect(pg.locator('.sv-chart')).to_have_count(charts)
         play = pg.locator(f".st-key-{key}-play button")
         play.click()
         wait_js(pg, _FIRST_METRIC_JS, arg=steps, timeout=180)
         play.click()
         expect(play).to_contain_text("▶")
         wait_ready(pg)
-        expect(pg.locator('[data-testid="stPlotlyChart"] path.js-line').first).to_be_attached()
+        expect(pg.locator('.sv-chart path.js-line').first).to_be_attached()
         wait_ready(pg)
 
     return ready
@@ -127,7 +127,7 @@ def _whole_page_too(ready, name: str):
             lang = "zh" if "lang=zh" in pg.url else "en"
             pg.set_viewport_size({"width": size["width"], "height": 4200})
             wait_ready(pg)
-            expect(pg.locator('[data-testid="stPlotlyChart"] path.js-line').first
+            expect(pg.locator('.sv-chart path.js-line').first
                    ).to_be_visible()
             shot(pg, f"{name}_{lang}_present_{size['width']}x{size['height']}_whole")
             pg.set_viewport_size(size)

@@ -21,7 +21,7 @@ def _hidden_ready(pg) -> None:
     first visit on a fresh server loads the corpus, fits the n-gram and traces 8192 validation
     tokens: on a machine whose cores are busy elsewhere that takes minutes, not seconds."""
     wait_ready(pg, timeout=300_000)
-    expect(pg.locator('[data-testid="stPlotlyChart"] .heatmaplayer image').first).to_be_attached(
+    expect(pg.locator('.sv-chart .heatmaplayer image').first).to_be_attached(
         timeout=300_000)
     expect(pg.locator(".seqviz-text").first).to_be_visible()
     wait_ready(pg, timeout=300_000)
@@ -40,7 +40,7 @@ def test_hidden_states_pick_a_unit_and_see_coloured_text(server, page):
     before = _neuron_header(page)
 
     # click the bar of another unit beside the heatmap: the neuron view follows it
-    heatmap = page.locator('[data-testid="stPlotlyChart"]').first
+    heatmap = page.locator('.sv-chart').first
     bars = heatmap.locator("g.barlayer g.point path")
     expect(bars.first).to_be_visible()
     bars.nth(3).click(force=True)
@@ -107,7 +107,7 @@ def test_every_tab_fits_a_projector(server, page, lang):
     _hidden_ready(page)
     # the first chart starts on the projector's screen; the notice that no live model has
     # been trained yet (this test's session trained none) comes after the charts
-    first = page.locator('[data-testid="stPlotlyChart"]').first
+    first = page.locator('.sv-chart').first
     expect(first.locator(".main-svg").first).to_be_visible()
     top = first.bounding_box()["y"]
     assert top < 700, f"the first chart starts at {top:.0f} px, off a 768 px screen"
@@ -117,7 +117,7 @@ def test_every_tab_fits_a_projector(server, page, lang):
     for k, tab in enumerate(TABS[lang], 1):
         page.get_by_role("tab", name=tab).click()
         panel = page.locator('[role="tabpanel"]:visible')
-        charts = panel.locator('[data-testid="stPlotlyChart"]')
+        charts = panel.locator('.sv-chart')
         if k != 3:  # the neuron finder draws coloured text and a table, not charts
             expect(charts.first.locator(".main-svg").first).to_be_visible()
         else:  # only the open tab is drawn: its content comes with the rerun the click asks for

@@ -82,7 +82,7 @@ def test_address_bar_follows_every_change_and_reopens_the_same_experiment(server
     page = ctx.new_page()
     page.goto(server + START)
     wait_ready(page)
-    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_attached()
+    expect(page.locator('.sv-chart').first).to_be_attached()
     page.get_by_role("button", name="▶ Play").click()  # changes land while it trains
     for act, name, value in CHANGES:
         before = _params(page.url)
@@ -104,7 +104,7 @@ def test_address_bar_follows_every_change_and_reopens_the_same_experiment(server
     other = fresh.new_page()
     other.goto(link)
     wait_ready(other)
-    expect(other.locator('[data-testid="stPlotlyChart"]').first).to_be_attached()
+    expect(other.locator('.sv-chart').first).to_be_attached()
     wait_ready(other)
     assert _params(other.url) == _params(link)  # the page parsed and re-published it unchanged
     assert other.locator('[data-testid="stAlert"]').filter(has_text="Ignored").count() == 0
@@ -164,7 +164,7 @@ def test_a_click_sent_with_the_old_address_keeps_the_change(server, browser):
     replies = _HeldReplies(page)
     page.goto(server + START)
     wait_ready(page)
-    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_attached()
+    expect(page.locator('.sv-chart').first).to_be_attached()
     assert _params(page.url)["optimizer"] == "adam" and step_count(page) == 0
     replies.holding = True
     runs = replies.finished

@@ -42,6 +42,14 @@ def _sample(page) -> list[list[int]]:
 
 MIN_SAMPLES = int(SECONDS / EVERY * 0.5)
 
+# Each chart element is marked before Play; afterwards every chart must be the same element
+# (redrawn in place by Plotly.react, seqviz.ui.chart), with the number of figures it was given
+# (``data-version``). With st.plotly_chart, Streamlit 1.67 mounted a new element per figure.
+MARK_JS = """() => [...document.querySelectorAll('.sv-chart')].map((c, i) => {
+  c.__svMark = i; return Number(c.dataset.version || 0); })"""
+KEPT_JS = """() => [...document.querySelectorAll('.sv-chart')].map(
+  c => [c.__svMark === undefined ? null : c.__svMark, Number(c.dataset.version || 0)])"""
+
 
 def _watch(page, name: str) -> list[list[list[int]]]:
     """Sample the charts every EVERY s for SECONDS s, and on a loaded machine (where a sample
@@ -80,8 +88,9 @@ def test_charts_never_go_blank_while_playing(server, page, name, url, charts):
     page.set_viewport_size({"width": 1500, "height": 3200})
     page.goto(server + url)
     wait_ready(page)
-    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts)
+    expect(page.locator('.sv-chart')).to_have_count(charts)
     start = step_count(page)
+    before = page.evaluate(MARK_JS)
     page.get_by_role("button", name="▶ Play").click()
     wait_metric_at_least(page, "Step", start + 1)
     frames = _watch(page, name)
@@ -90,6 +99,9 @@ def test_charts_never_go_blank_while_playing(server, page, name, url, charts):
     assert len(frames) >= MIN_SAMPLES, f"only {len(frames)} samples were taken"
     problems = _blank_frames(frames, charts)
     assert not problems, "\n".join(problems[:10])
+    after = page.evaluate(KEPT_JS)
+    assert [mark for mark, _v in after] == list(range(charts)), after  # the same elements
+    assert after[0][1] >= before[0] + 3, (before, after)  # the loss curve redrawn in place
     no_exception(page)
 
 

@@ -103,7 +103,7 @@ def test_hidden_states_timeline(server, page, lang, present):
             collapse.first.click(force=True)
             expect(page.locator('[data-testid="stSidebar"]')).to_have_attribute(
                 "data-collapsed", "true")
-    expect(page.locator('[data-testid="stPlotlyChart"] .heatmaplayer image').first
+    expect(page.locator('.sv-chart .heatmaplayer image').first
            ).to_be_attached(timeout=300_000)
     wait_ready(page, timeout=300_000)
     _pick(page, w["past"])
@@ -111,13 +111,13 @@ def test_hidden_states_timeline(server, page, lang, present):
     _slide(page, w["shown"], "ArrowRight", 3)
     expect(page.get_by_text(re.compile(re.escape(w["as_was"]))).first).to_be_visible(
         timeout=60_000)
-    expect(page.locator('[data-testid="stPlotlyChart"] .heatmaplayer image').first
+    expect(page.locator('.sv-chart .heatmaplayer image').first
            ).to_be_attached()
     no_exception(page)
     shot(page, _name("hidden", lang, present, "past"))
     _pick(page, w["compare"])
     _slide(page, w["a"], "Home", 1)
-    heat = page.locator('[data-testid="stPlotlyChart"]').filter(
+    heat = page.locator('.sv-chart').filter(
         has=page.locator(".heatmaplayer image"))
     expect(heat).to_have_count(3, timeout=60_000)  # A, B and B − A
     no_exception(page)
@@ -136,7 +136,7 @@ def test_embeddings_timeline(server, page, lang, present):
     w = _words(lang)
     _open(page, server, "/Embeddings?seed=0&projection=pca", lang, present)
     _train(page, w, 100)
-    maps = page.locator('[data-testid="stPlotlyChart"]').filter(
+    maps = page.locator('.sv-chart').filter(
         has=page.locator("g.textpoint text"))
     expect(maps.first).to_be_visible(timeout=60_000)
     base = maps.count()  # the live map, and any other labelled chart of the page (GloVe's f(x))

@@ -18,7 +18,7 @@ def _all_charts_drawn(pg, least: int) -> None:
     diagram is drawn with layout shapes, not data: it is checked by its boxes)."""
     wait_js(pg, f"() => {{ const c = ({CHARTS_JS})(); return c.every(([box, n]) => box) && "
                f"c.filter(([box, n]) => n > 0).length >= {least}; }}")
-    shapes = pg.locator('[data-testid="stPlotlyChart"]').first
+    shapes = pg.locator('.sv-chart').first
     expect(shapes.locator("path[style*='fill: rgb(198, 219, 239)']").first).to_be_attached()
 
 

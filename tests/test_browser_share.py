@@ -42,7 +42,7 @@ def test_share_follow_fork_and_end(server, browser, request):
         expect(pg.locator('[data-testid="stApp"]')).to_be_visible()
         expect(pg.get_by_text(re.compile("Following the lecturer|正在跟随讲师"))
                ).to_be_visible()
-        charts = pg.locator('[data-testid="stPlotlyChart"]').filter(
+        charts = pg.locator('.sv-chart').filter(
             has=pg.locator("path.js-line"))
         expect(charts.nth(2)).to_be_visible()  # all three curves drawn
 
@@ -72,5 +72,5 @@ def test_share_follow_fork_and_end(server, browser, request):
     wait_metric_at_least(ended, "Step", 1)
     share_switch.click()  # the lecturer stops sharing
     expect(ended.get_by_text("the lecturer stopped sharing")).to_be_visible()
-    expect(ended.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()  # kept
+    expect(ended.locator('.sv-chart').first).to_be_visible()  # kept
     shot(ended, "follow_ended")

@@ -10,7 +10,7 @@ from tests.browser import (SHOTS, check_looks, no_exception, play_until, shot, s
                            wait_ready)
 
 pytestmark = pytest.mark.browser
-CHARTS = '[data-testid="stPlotlyChart"]'
+CHARTS = '.sv-chart'
 URL = "/Time_Series?seed=0"
 LOOKS = [("en", False, (1500, 4200)), ("zh", False, (1500, 4200)),
          ("en", True, (1024, 768)), ("zh", True, (1024, 768))]

@@ -35,10 +35,11 @@ def once_per_snapshot(key: str, snap: Snapshot, build: Callable[[], Any], name: 
 
 class PreparedFigure(go.Figure):
     """A figure given as its finished plotly dict (e.g. from ``seqviz.figures.training``'s
-    ``refresh_*``). ``st.plotly_chart`` serialises a Figure's ``to_dict()`` without validating
-    it again, so a live chart costs its JSON, not a rebuild.
+    ``refresh_*``). ``seqviz.ui.chart`` serialises a Figure's ``to_dict()`` without
+    validating it again (``plotly.io.to_json(validate=False)``), so a live chart costs its JSON,
+    not a rebuild.
 
-    A stand-in for ``st.plotly_chart`` only (it checks for a plotly figure and calls
+    A stand-in for that serialisation only (it checks for a plotly figure and calls
     ``to_dict()``): ``go.Figure.__init__`` is skipped on purpose, because even an empty figure
     deep-copies plotly's default template (2 ms quiet, 10+ ms on a busy core, three per
     redraw: more than the refresh it wraps)."""

@@ -16,6 +16,7 @@ from seqviz.config import clipped
 from seqviz.engine.pool import shared_engine
 from seqviz.figures import style
 from seqviz.i18n import _
+from seqviz.ui.chart import preload as preload_charts
 from seqviz.ui.catalog import sidebar_nav
 
 _TORCH_READY = threading.Event()
@@ -26,6 +27,8 @@ _CSS = """
 <style>
 html, body, [data-testid="stAppViewContainer"] { font-size: 18px; }
 [data-testid="stMetricValue"] { font-size: 2.0rem; }
+/* seqviz.ui.chart.preload: loads Plotly.js, shows nothing (no gap in the sidebar) */
+.st-key-seqviz-chart-preload { display: none; }
 /* metric labels and deltas wrap instead of ending in "…" */
 [data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricDelta"] .stMarkdownEllipsis,
 [data-testid="stMetricLabel"] .stMarkdownEllipsis p, [data-testid="stMetricDelta"] .stMarkdownEllipsis p
@@ -228,5 +231,6 @@ def setup_page(title: str, icon: str = "🔁") -> None:
     shared_engine()
     limit_threads()
     st.markdown(_CSS + (_PRESENT_CSS if present else ""), unsafe_allow_html=True)
+    preload_charts()
     sidebar_nav()
     _display_controls()

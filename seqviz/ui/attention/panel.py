@@ -26,6 +26,7 @@ from seqviz import i18n
 from seqviz.figures import style
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
+from seqviz.ui.chart import chart
 from seqviz.ui.layout import columns
 from seqviz.ui.live import once_per_snapshot, run_notices
 from seqviz.ui.state import widget_key
@@ -218,7 +219,7 @@ def _heatmap(key: str, view: S2SView, snap: Snapshot, playing: bool) -> None:
             y=_("reference output token"))
         while len(figs) > HEATMAPS_KEPT:
             figs.popitem(last=False)
-    st.plotly_chart(figs[step], key=f"{key}.chart.heatmap")
+    chart(figs[step], key=f"{key}.chart.heatmap")
     src, ref = view.probe
     output = tl.outputs[i]
     mark = "✅" if output == ref else "❌"
@@ -246,10 +247,10 @@ def render(key: str, exp: LiveS2S, snap: Snapshot, playing: bool) -> None:
     left, right = columns([3, 2])
     with left:
         _heatmap(key, view, snap, playing)
-    right.plotly_chart(figs["sharpness"], key=f"{key}.chart.sharpness")
+    chart(figs["sharpness"], key=f"{key}.chart.sharpness", where=right)
     left, right = columns(2)
-    left.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
-    right.plotly_chart(figs["metrics"], key=f"{key}.chart.metrics")
+    chart(figs["loss"], key=f"{key}.chart.loss", where=left)
+    chart(figs["metrics"], key=f"{key}.chart.metrics", where=right)
 
 
 def settings() -> dict:

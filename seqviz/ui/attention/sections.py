@@ -19,6 +19,7 @@ from seqviz.checkpoint import spec_from_dict
 from seqviz.engine.pool import RunError, shared_engine
 from seqviz.i18n import N_, _
 from seqviz.ui.attention.panel import payload
+from seqviz.ui.chart import chart
 from seqviz.ui.controls import held
 from seqviz.ui.layout import columns, text_block
 from seqviz.ui.player import TICK_SECONDS
@@ -100,7 +101,7 @@ def input_section(key: str) -> None:
     with right:
         _answer(data, step, result)
     if fig is not None:
-        left.plotly_chart(fig, key=f"{key}.chart.input")
+        chart(fig, key=f"{key}.chart.input", where=left)
 
 
 def _answer(data, step: int, result: InputResult) -> None:
@@ -153,7 +154,7 @@ def _study_chart(key: str, study: dict, where: str) -> None:
                      index=fields.index(held(f"{key}.study_metric.{where}", "exact")),
                      format_func=lambda f: _("exact match %") if f == "exact" else "BLEU",
                      key=relabel(f"{key}.study_metric.{where}"))
-    st.plotly_chart(_study_figure(key, study, where, field), key=f"{key}.chart.length.{where}")
+    chart(_study_figure(key, study, where, field), key=f"{key}.chart.length.{where}")
     counts = study.get("counts") or [0]
     st.caption(_("{what}; both models trained {steps} steps on the same batches, then scored on "
                  "fresh held-out inputs ({lo} to {hi} per length; hover for the count). "

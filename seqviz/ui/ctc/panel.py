@@ -20,6 +20,7 @@ from seqviz.engine.protocol import Snapshot
 from seqviz.figures.training import ema, loss_figure
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
+from seqviz.ui.chart import chart
 from seqviz.ui.controls import held
 from seqviz.ui.layout import columns, text_block
 from seqviz.ui.live import memo, run_notices
@@ -113,13 +114,13 @@ def render(key: str, exp: LiveCTC, snap: Snapshot, playing: bool) -> None:
         return
     _metrics(view, snap)
     figs = memo(f"{key}.figs", _figures_tag(snap, view), lambda: _figures(view))
-    st.plotly_chart(figs["post"], key=f"{key}.chart.post")
+    chart(figs["post"], key=f"{key}.chart.post")
     st.caption(_("Rows: the blank ({blank}) and each symbol; the red row above shows which "
                  "symbol was spoken at each frame (the model never sees it). Untrained, every "
                  "frame is a blur; trained, CTC's outputs become peaky: the blank almost "
                  "everywhere, a symbol in a spike or two per spoken symbol.").format(
         blank=BLANK_CHAR))
-    st.plotly_chart(figs["trellis"], key=f"{key}.chart.trellis")
+    chart(figs["trellis"], key=f"{key}.chart.trellis")
     st.caption(_("α(t, s) sums the probability of every path through the first t + 1 frames "
                  "that ends in state s. A path may stay in its state, move one down, or skip "
                  "the blank between two different symbols. p(label | frames) is α in the last "
@@ -129,8 +130,8 @@ def render(key: str, exp: LiveCTC, snap: Snapshot, playing: bool) -> None:
     left, right = columns(2)
     with left:
         _decoding(view)
-    right.plotly_chart(figs["ler"], key=f"{key}.chart.ler")
-    st.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
+    chart(figs["ler"], key=f"{key}.chart.ler", where=right)
+    chart(figs["loss"], key=f"{key}.chart.loss")
 
 
 def collapse_section(key: str, symbols: int) -> None:

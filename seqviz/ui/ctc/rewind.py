@@ -11,6 +11,7 @@ from seqviz.ctc.live import LiveCTC
 from seqviz.ctc.symbols import to_text
 from seqviz.i18n import _
 from seqviz.ui.live import memo
+from seqviz.ui.chart import chart
 from seqviz.ui.timeline import past_view
 
 
@@ -22,7 +23,7 @@ def rewind_section(key: str, exp: LiveCTC) -> None:
         return
     step, p = past
     tag = (exp.handle.run_id, exp.handle.generation, step, p.index)
-    st.plotly_chart(memo(f"{key}.rw.post", tag, lambda: posterior_figure(
+    chart(memo(f"{key}.rw.post", tag, lambda: posterior_figure(
         p.log_probs, p.truth, title=_("Per-frame output probabilities at step {step}: example "
                                       "{i}, label “{label}”").format(
             step=f"{step:,}", i=p.index, label=to_text(p.label)))), key=f"{key}.chart.rw_post")

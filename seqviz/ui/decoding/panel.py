@@ -14,6 +14,7 @@ from seqviz.decoding.problem import SearchProblem
 from seqviz.decoding.study_figures import next_token_figure
 from seqviz.i18n import N_, _
 from seqviz.ui.live import memo
+from seqviz.ui.chart import chart
 
 STATUS_NAMES = {"kept": N_("kept in the beam"), "pruned": N_("pruned"),
                 "finished": N_("finished (end token)"), "greedy": N_("greedy only (left the beam)")}
@@ -41,7 +42,7 @@ def tree_view(key: str, problem: SearchProblem, tree: BeamTree, tag: Hashable) -
     fig = memo(f"{key}.tree_fig", tag, lambda: _tree_figure(problem, tree))
     st.caption(_("Hover a node for its cumulative log P and normalised score; click it to see "
                  "the model's next-token choices there. ⏎ is the end token."))
-    event = st.plotly_chart(fig, key=f"{key}.tree", on_select="rerun", selection_mode="points")
+    event = chart(fig, key=f"{key}.tree", on_select="rerun")
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     for point in points:
         data = point.get("customdata")
@@ -74,7 +75,7 @@ def node_inspector(key: str, problem: SearchProblem, tree: BeamTree, node_id: in
     top = problem.next_tokens(prefix, k=5)
     fig = memo(f"{key}.next_fig", (tag, node_id), lambda: next_token_figure(
         [problem.label(t) for t, _p in top], [p for _t, p in top]))
-    st.plotly_chart(fig, key=f"{key}.next")
+    chart(fig, key=f"{key}.next")
 
 
 def code_text(text: str) -> str:

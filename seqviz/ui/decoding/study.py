@@ -17,6 +17,7 @@ from seqviz.decoding.study import SWEEP_WIDTHS, first_best, tally, width_sweep
 from seqviz.decoding.study_figures import conventions_figure, error_tally_figure, sweep_figure
 from seqviz.i18n import _, ngettext
 from seqviz.ui.decoding.panel import code_text
+from seqviz.ui.chart import chart
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo
 
@@ -63,7 +64,7 @@ def sweep_view(key: str, problem: SearchProblem, reference: str, cfg: BeamConfig
     outputs = [problem.join(list(r.tokens)) for r in results]
     fig = memo(f"{key}.sweep_fig", (tag, reference), lambda: sweep_figure(results, outputs))
     left, right = columns([3, 2])
-    left.plotly_chart(fig, key=f"{key}.sweep_chart")
+    chart(fig, key=f"{key}.sweep_chart", where=left)
     right.markdown(_summary(problem, results))
 
 
@@ -144,8 +145,8 @@ def tally_view(key: str, source: Source, cfg: BeamConfig) -> None:
 
 def _tally_charts(key: str, result, width: int) -> None:
     left, right = columns(2)
-    left.plotly_chart(error_tally_figure(result), key=f"{key}.tally_chart")
-    right.plotly_chart(conventions_figure(result), key=f"{key}.conv_chart")
+    chart(error_tally_figure(result), key=f"{key}.tally_chart", where=left)
+    chart(conventions_figure(result), key=f"{key}.conv_chart", where=right)
     b = width if width in result.conventions else max(result.widths)
     c = result.conventions[b]
     st.markdown(_("At B = {b}, over {n} examples: the refilled beam found the better final "

@@ -17,6 +17,7 @@ from seqviz.embeddings.live import LiveEmbeddings
 from seqviz.embeddings.queries import Index, QueryError, analogy
 from seqviz.i18n import _
 from seqviz.ui.embeddings.glove import live_glove
+from seqviz.ui.chart import chart
 from seqviz.ui.embeddings.sources import one_blas_thread
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo
@@ -86,7 +87,7 @@ def _show(key: str, cfg: EmbConfig, result, which: str, step: int) -> None:
     fig = memo(f"{key}.db.fig", (id(result),), lambda: gfigs.projection_figure(
         [result.words[i] for i in rows], result.proj_before[rows], result.proj_after[rows],
         pairs=len(pair_ids)))
-    left.plotly_chart(fig, key=f"{key}.db.chart")
+    chart(fig, key=f"{key}.db.chart", where=left)
     with right:
         st.caption(_("{method} at step {step:,}: the {n} neutral words leaning most to either "
                      "side, and two equalised pairs (⚥).").format(method=which, step=step,

@@ -17,6 +17,7 @@ from seqviz.engine.pool import shared_engine
 from seqviz.engine.protocol import Snapshot
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
+from seqviz.ui.chart import chart
 from seqviz.ui.embeddings.panel import loss_beside_accuracy
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo, once_per_snapshot, run_notices
@@ -102,10 +103,10 @@ def _render_for(key: str):
         loss_beside_accuracy(gk, figs["loss"], figs.get("accuracy"), "accuracy")
         _probes(view, w2v)
         left, right = columns([3, 2])
-        left.plotly_chart(memo(f"{gk}.weighting", (view.x_max, view.alpha, view.max_count),
+        chart(memo(f"{gk}.weighting", (view.x_max, view.alpha, view.max_count),
                                lambda: gfigs.weighting_figure(view.x_max, view.alpha,
                                                               view.max_count)),
-                          key=f"{gk}.chart.weighting")
+                          key=f"{gk}.chart.weighting", where=left)
         right.markdown(_("**f(x)** gives rare pairs (noisy counts) little weight and caps "
                          "frequent ones at 1, so *the*-like words do not dominate: below x_max "
                          "= {x_max:g} it grows as (x / x_max)^α with α = {alpha:g} (the "

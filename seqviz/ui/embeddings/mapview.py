@@ -19,6 +19,7 @@ from seqviz.engine.protocol import Snapshot
 from seqviz.figures.style import profile
 from seqviz.i18n import _, language
 from seqviz.ui.controls import held
+from seqviz.ui.chart import chart
 from seqviz.ui.embeddings.sources import Source, one_blas_thread
 
 MAP_HEIGHT = 700  # px; presenter mode adds 60 (``styled``)
@@ -121,7 +122,7 @@ def draw_map(key: str, exp: LiveEmbeddings, src: Source, view: EmbView, snap: Sn
     else:
         title = src.name
     mf, note, matches = _figure(key, src, m, quad, snap, title, view.cfg)
-    st.plotly_chart(mf.fig, key=f"{key}.chart.map")
+    chart(mf.fig, key=f"{key}.chart.map")
     notes = [_("{n} points").format(n=f"{len(m.coords):,}"), str(m.status),
              _("{n} search match(es)").format(n=matches) if matches else None, note]
     if mf.quad:

@@ -24,6 +24,7 @@ from seqviz.engine.protocol import Snapshot
 from seqviz.i18n import _, pgettext
 from seqviz.models.word2vec import W2VCorpus, build_w2v_corpus
 from seqviz.ui import player
+from seqviz.ui.chart import chart
 from seqviz.ui.embeddings.mapview import draw_map, search_box
 from seqviz.ui.embeddings.sources import Source, word2vec_source
 from seqviz.ui.layout import columns
@@ -109,9 +110,9 @@ def loss_beside_accuracy(key: str, loss, accuracy, name: str) -> None:
     it; otherwise a note saying where accuracy is scored. Used by word2vec's and GloVe's
     sections."""
     left, right = columns(2)
-    left.plotly_chart(loss, key=f"{key}.chart.loss")
+    chart(loss, key=f"{key}.chart.loss", where=left)
     if accuracy is not None:
-        right.plotly_chart(accuracy, key=f"{key}.chart.{name}")
+        chart(accuracy, key=f"{key}.chart.{name}", where=right)
     else:
         right.info(_("Analogy accuracy is scored on the toy grammars (English and Chinese), "
                      "whose analogies are known. Choose one of them to see it."))

@@ -13,6 +13,7 @@ from seqviz.embeddings.rewind import PastMap, aligned, past_map, probe_neighbour
 from seqviz.figures.style import profile
 from seqviz.i18n import _
 from seqviz.ui.embeddings.mapview import HALF_PLOT_PX, PLOT_PX, _colour
+from seqviz.ui.chart import chart
 from seqviz.ui.embeddings.panel import neighbour_table
 from seqviz.ui.embeddings.sources import Source, one_blas_thread
 from seqviz.ui.layout import columns
@@ -45,7 +46,7 @@ def _map(key: str, exp: LiveEmbeddings, src: Source, m: PastMap, name: str, half
             height=MAP_HEIGHT, plot_px=(HALF_PLOT_PX if half else PLOT_PX)[look]).fig
 
     tag = (exp.handle.run_id, exp.handle.generation, m.step, m.coords.tobytes(), cfg.colour, half)
-    st.plotly_chart(memo(f"{key}.rw.{name}", tag, build), key=f"{key}.chart.rw_{name}")
+    chart(memo(f"{key}.rw.{name}", tag, build), key=f"{key}.chart.rw_{name}")
 
 
 def _neighbours(key: str, exp: LiveEmbeddings, step: int, vectors) -> None:

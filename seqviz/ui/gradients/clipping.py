@@ -23,6 +23,7 @@ from seqviz.gradients.figures import norm_distance_figure
 from seqviz.gradients.live import ClipView, LiveClipping
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
+from seqviz.ui.chart import chart
 
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo, notices_box, once_per_snapshot
@@ -98,8 +99,8 @@ def render(key: str, exp: LiveClipping, snap: Snapshot, playing: bool) -> None:
     _metrics(view, snap)
     figs = once_per_snapshot(key, snap, lambda: figures(view))
     left, right = columns(2)
-    left.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
-    right.plotly_chart(figs["norm"], key=f"{key}.chart.norm")
+    chart(figs["loss"], key=f"{key}.chart.loss", where=left)
+    chart(figs["norm"], key=f"{key}.chart.norm", where=right)
 
 
 def settings() -> dict:
@@ -144,7 +145,7 @@ def rewind_section(key: str, exp: LiveClipping) -> None:
                                f"{view.grad_norm[name]:.4g}",
                                help=_("Before clipping, on one held-out batch."))
     tag = (exp.handle.run_id, exp.handle.generation, step)
-    st.plotly_chart(memo(f"{key}.rw.dist", tag, lambda: _past_figure(step, view.dh_norm)),
+    chart(memo(f"{key}.rw.dist", tag, lambda: _past_figure(step, view.dh_norm)),
                     key=f"{key}.chart.rw_dist")
 
 
@@ -187,7 +188,7 @@ def cliff_section(key: str, cfg: ClipConfig) -> None:
                  "gradient norm.").format(T=CLIFF.steps, h0=CLIFF.h0, target=CLIFF.target))
     fig = _cliff_figure(cfg.cliff_lr, cfg.cliff_threshold, i18n.language(), style.profile().name)
     left, right = columns([3, 1])
-    left.plotly_chart(fig, key=f"{key}.chart.cliff")
+    chart(fig, key=f"{key}.chart.cliff", where=left)
     with right:
         for p in _paths(cfg.cliff_lr, cfg.cliff_threshold):
             st.metric(p.label, _("loss {value}").format(value=f"{p.loss[-1]:.3g}"),

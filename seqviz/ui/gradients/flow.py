@@ -26,6 +26,7 @@ from seqviz.gradients.live import FlowView, LiveFlow
 from seqviz.gradients.tasks import CELL_NAMES, GFConfig
 from seqviz.i18n import N_, _, pgettext
 from seqviz.ui import player
+from seqviz.ui.chart import chart
 
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo, notices_box, once_per_snapshot
@@ -158,18 +159,18 @@ def render(key: str, exp: LiveFlow, snap: Snapshot, playing: bool) -> None:
     st.subheader(_("Per-timestep gradients of the {cell} at step {step} (one batch of {n})"
                    ).format(cell=name, step=f"{cap.step:,}", n=view.probe_size))
     left, right = columns(2)
-    left.plotly_chart(figs["dh"], key=f"{key}.chart.dh")
-    right.plotly_chart(figs["dw"], key=f"{key}.chart.dw")
+    chart(figs["dh"], key=f"{key}.chart.dh", where=left)
+    chart(figs["dw"], key=f"{key}.chart.dw", where=right)
     st.subheader(_("How far back does the gradient reach? RNN vs GRU vs LSTM, same seed and "
                    "batches"))
     left, right = columns(2)
-    left.plotly_chart(figs["dist"], key=f"{key}.chart.dist")
-    right.plotly_chart(figs["acc"], key=f"{key}.chart.acc")
+    chart(figs["dist"], key=f"{key}.chart.dist", where=left)
+    chart(figs["acc"], key=f"{key}.chart.acc", where=right)
     st.subheader(_("Why: what multiplies the {cell}'s gradient at every step (at step {step})"
                    ).format(cell=CELL_LABELS[view.why.cell], step=f"{view.why.step:,}"))
     left, right = columns(2)
-    left.plotly_chart(figs["why"], key=f"{key}.chart.why")
-    right.plotly_chart(figs["radius"], key=f"{key}.chart.radius")
+    chart(figs["why"], key=f"{key}.chart.why", where=left)
+    chart(figs["radius"], key=f"{key}.chart.radius", where=right)
 
 
 def settings() -> dict:
@@ -202,6 +203,6 @@ def rewind_section(key: str, exp: LiveFlow) -> None:
     step, norms = past
     tag = (exp.handle.run_id, exp.handle.generation, step, i18n.language(),
            style.profile().name)
-    st.plotly_chart(memo(f"{key}.rw.dist", tag, lambda: _distance(norms, _(
+    chart(memo(f"{key}.rw.dist", tag, lambda: _distance(norms, _(
         "Gradient norm vs distance at step {step} (log)").format(step=f"{step:,}"))),
         key=f"{key}.chart.rw_dist")

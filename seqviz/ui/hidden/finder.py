@@ -12,6 +12,7 @@ from seqviz.hidden.neurons import UnitRanking, find_matches, find_span
 from seqviz.hidden.probes import HiddenTrace, Probe, ngram_surprisal
 from seqviz.i18n import _
 from seqviz.ui.controls import held
+from seqviz.ui.chart import chart
 from seqviz.ui.hidden.sources import Source, corpus_view, ngram_for
 from seqviz.ui.hidden.views import K, states_of, trace_tag, value
 from seqviz.ui.layout import columns, text_block
@@ -157,7 +158,7 @@ def predictions_section(src: Source, trace: HiddenTrace, probe: Probe) -> None:
         fig = memo("hs.surprisal", (tag, src.key), lambda: surprisal_figure(
             probe.tokens, model_s, base, model_name=trace.cell_name.upper(),
             baseline_name=_ngram_name(ngram) if ngram else _("n-gram")))
-        st.plotly_chart(fig, key="hs.chart.surprisal")
+        chart(fig, key="hs.chart.surprisal")
     _position_picker(src, trace, probe)
 
 
@@ -192,7 +193,7 @@ def _position_picker(src: Source, trace: HiddenTrace, probe: Probe) -> None:
     fig = memo("hs.topk", (trace_tag(), t),
                lambda: topk_figure(candidates, trace.top_probs[t], actual=actual, context=context))
     left, right = columns([3, 2])
-    left.plotly_chart(fig, key="hs.chart.topk")
+    chart(fig, key="hs.chart.topk", where=left)
     if actual is None:
         right.markdown(_("This is the last token: nothing follows it in the probe text."))
     else:

@@ -15,6 +15,7 @@ from seqviz.hidden.neurons import UnitRanking
 from seqviz.hidden.probes import HiddenTrace, Probe, trace_lm
 from seqviz.i18n import _
 from seqviz.ui.controls import held
+from seqviz.ui.chart import chart
 from seqviz.ui.hidden import views
 from seqviz.ui.hidden.sources import Source
 from seqviz.ui.layout import columns
@@ -82,13 +83,13 @@ def compare_section(a: Source, b: Source, trace_b: HiddenTrace, probe: Probe
                                  selected_unit=unit, span=span, title=t, value_label=value)
             return fig.update_traces(zmin=-zmax, zmax=zmax, selector=dict(type="heatmap"))
 
-        col.plotly_chart(memo(f"hs.cmp_{name}", tag, build), key=f"hs.chart.cmp_{name}")
+        chart(memo(f"hs.cmp_{name}", tag, build), key=f"hs.chart.cmp_{name}", where=col)
     diff, change = state_change(states_a, states_b)
     fig = memo("hs.cmp_diff", tag, lambda: heatmap_figure(
         diff, probe.tokens, order, scores=change, score_label=_("mean |change|"),
         selected_unit=unit, span=span, value_label="Δ" + value,
         title=_("Change from step {a} to step {b} (B − A)").format(**steps)))
-    st.plotly_chart(fig, key="hs.chart.cmp_diff")
+    chart(fig, key="hs.chart.cmp_diff")
     moved = np.argsort(-change)[:3]
     st.caption(_("Red = the state rose from step A to step B, blue = it fell. Units that "
                  "changed most on this text: {units}.").format(

@@ -22,6 +22,7 @@ from seqviz.hidden.probes import HiddenTrace, Probe, trace_lm
 from seqviz.hidden.units import MIN_R
 from seqviz.i18n import N_, _
 from seqviz.ui.controls import held
+from seqviz.ui.chart import chart
 from seqviz.ui.hidden.sources import Source, corpus_view
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo
@@ -158,8 +159,7 @@ def heatmap_section(src: Source, trace: HiddenTrace, probe: Probe) -> tuple[int,
     fig = memo("hs.heatmap", base + (unit,), lambda: heatmap_figure(
         states, probe.tokens, order, scores=scores, score_label=label, selected_unit=unit,
         span=span, title=title, value_label="tanh(c_t)" if cell else "h_t"))
-    st.plotly_chart(fig, key="hs.chart.heatmap", on_select=_pick_unit,
-                    selection_mode="points")
+    chart(fig, key="hs.chart.heatmap", on_select=_pick_unit)
     cols = columns([1, 3])
     top = states.shape[1] - 1
     cols[0].number_input(_("Unit"), min_value=0, max_value=top,
@@ -276,7 +276,7 @@ def gates_section(trace: HiddenTrace, probe: Probe, unit: int) -> None:
             unit=unit, reading=_reading(name, series[name])))
     fig = memo("hs.gates", (trace_tag(), value("layer", 0), unit),
                lambda: gates_figure(series, means, probe.tokens, unit=unit))
-    st.plotly_chart(fig, key="hs.chart.gates")
+    chart(fig, key="hs.chart.gates")
 
 
 def trajectory_section(src: Source, trace: HiddenTrace, probe: Probe) -> None:
@@ -304,5 +304,5 @@ def trajectory_section(src: Source, trace: HiddenTrace, probe: Probe) -> None:
                                      layer=layer + 1))
 
     fig = memo("hs.trajectory", (trace_tag(), src.key, layer), build)
-    st.plotly_chart(fig, key="hs.chart.trajectory")
+    chart(fig, key="hs.chart.trajectory")
     st.caption(note + " " + _("Each point is the state after reading the token next to it."))

@@ -18,6 +18,7 @@ from seqviz.lm.config import LMConfig
 from seqviz.lm.experiment import Baseline, baseline_orders, fit_baselines, model_name
 from seqviz.lm.live import LiveLM, LMView
 from seqviz.ui import player
+from seqviz.ui.chart import chart
 from seqviz.ui.controls import held
 from seqviz.ui.data import corpus_text, text_data, text_digest
 from seqviz.ui.layout import columns, control_area, text_block
@@ -170,10 +171,10 @@ def render(key: str, exp: LiveLM, snap: Snapshot, playing: bool) -> None:
     cache = st.session_state.setdefault(f"{key}.curves", {})
     figs = once_per_snapshot(key, snap, lambda: _figures(exp, view, cache))
     left, right = columns(2)
-    left.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
-    right.plotly_chart(figs["ppl"], key=f"{key}.chart.ppl")
+    chart(figs["loss"], key=f"{key}.chart.loss", where=left)
+    chart(figs["ppl"], key=f"{key}.chart.ppl", where=right)
     left, right = columns(2)
-    left.plotly_chart(figs["grad"], key=f"{key}.chart.grad")
+    chart(figs["grad"], key=f"{key}.chart.grad", where=left)
     sample = view.sample
     with right:
         if sample is None:

@@ -18,6 +18,7 @@ from seqviz.seqtasks.figures import (KIND_NAMES, accuracy_figure, class_name, co
                                      states_figure)
 from seqviz.seqtasks.live import LiveSeqTask, SeqTaskView
 from seqviz.ui import player
+from seqviz.ui.chart import chart
 from seqviz.ui.layout import columns
 from seqviz.ui.live import once_per_snapshot, run_notices
 
@@ -76,7 +77,7 @@ def _notices(view: SeqTaskView | None, snap: Snapshot) -> None:
 def _sentiment(view: SeqTaskView, figs: dict) -> None:
     probe = view.probe
     if "probe" in figs:
-        st.plotly_chart(figs["probe"], key="seq.chart.probe")
+        chart(figs["probe"], key="seq.chart.probe")
         st.caption(_("P(positive) = {p:.2f}. Blue bars push the decision towards positive, "
                      "red ones towards negative; type your own review below.").format(
                          p=probe.p_positive))
@@ -87,7 +88,7 @@ def _sentiment(view: SeqTaskView, figs: dict) -> None:
                 col.metric(_(name), f"{100 * view.per_kind[kind]:.0f} %",
                            help=_("Held-out accuracy on reviews built this way."))
     if "states" in figs:
-        st.plotly_chart(figs["states"], key="seq.chart.states")
+        chart(figs["states"], key="seq.chart.states")
 
 
 def _tagging(view: SeqTaskView, figs: dict) -> None:
@@ -98,8 +99,8 @@ def _tagging(view: SeqTaskView, figs: dict) -> None:
                                                                      probe.tags))))
     left, right = columns(2)
     if "per_tag" in figs:
-        left.plotly_chart(figs["per_tag"], key="seq.chart.per_tag")
-        right.plotly_chart(figs["confusion"], key="seq.chart.confusion")
+        chart(figs["per_tag"], key="seq.chart.per_tag", where=left)
+        chart(figs["confusion"], key="seq.chart.confusion", where=right)
 
 
 def render(key: str, exp: LiveSeqTask, snap: Snapshot, playing: bool) -> None:
@@ -115,8 +116,8 @@ def render(key: str, exp: LiveSeqTask, snap: Snapshot, playing: bool) -> None:
     figs = once_per_snapshot(key, snap, lambda: _figures(view))
     _metrics(view, snap, figs["smooth"])
     left, right = columns(2)
-    left.plotly_chart(figs["acc"], key=f"{key}.chart.acc")
-    right.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
+    chart(figs["acc"], key=f"{key}.chart.acc", where=left)
+    chart(figs["loss"], key=f"{key}.chart.loss", where=right)
     if view.cfg.task == "sentiment":
         _sentiment(view, figs)
     else:

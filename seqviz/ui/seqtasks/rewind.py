@@ -10,6 +10,7 @@ from seqviz.i18n import _
 from seqviz.seqtasks.figures import class_name, contributions_figure
 from seqviz.seqtasks.live import LiveSeqTask
 from seqviz.ui.live import memo
+from seqviz.ui.chart import chart
 from seqviz.ui.timeline import past_view
 
 
@@ -25,7 +26,7 @@ def rewind_section(key: str, exp: LiveSeqTask) -> None:
         return
     if probe.grad_x_input is not None:  # sentiment
         tag = (exp.handle.run_id, exp.handle.generation, step)
-        st.plotly_chart(memo(f"{key}.rw.probe", tag, lambda: contributions_figure(
+        chart(memo(f"{key}.rw.probe", tag, lambda: contributions_figure(
             probe.tokens, probe.grad_x_input, known=probe.known,
             title=_("Probe review at step {step}: contribution of each word (gradient × "
                     "input)").format(step=f"{step:,}"),

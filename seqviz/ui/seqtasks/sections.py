@@ -11,6 +11,7 @@ from seqviz.seqtasks.data import MAX_TYPED_CHARS
 from seqviz.seqtasks.figures import class_name, contributions_figure, shapes_figure
 from seqviz.seqtasks.live import LiveSeqTask
 from seqviz.ui.controls import held
+from seqviz.ui.chart import chart
 from seqviz.ui.live import memo
 from seqviz.ui.setup import relabel
 
@@ -21,7 +22,7 @@ EXAMPLES = {("sentiment", "en"): "the coffee was not bad , although the waiter w
 
 def shapes(task: str) -> None:
     fig = memo("seq.shapes", task, lambda: shapes_figure(TASK_SHAPE[task]))
-    st.plotly_chart(fig, key="seq.chart.shapes", config={"displayModeBar": False})
+    chart(fig, key="seq.chart.shapes", config={"displayModeBar": False})
 
 
 def typed_sentence(key: str, task: str, lang: str = "en") -> None:
@@ -64,7 +65,7 @@ def typed_sentence(key: str, task: str, lang: str = "en") -> None:
         label = _("positive") if out.p_positive >= 0.5 else _("negative")
         st.markdown(_("The model says **{label}** (P(positive) = {p:.2f}).").format(
             label=label, p=out.p_positive))
-        st.plotly_chart(fig, key=f"{key}.chart.typed")
+        chart(fig, key=f"{key}.chart.typed")
         return
     # the names come with the tags: the page's view may not have arrived yet (a rebuilt or
     # re-opened run under load) or be an earlier build's, with other classes

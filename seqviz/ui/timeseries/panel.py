@@ -18,6 +18,7 @@ from seqviz.timeseries.figures import (horizon_figure, kstep_figure, losses_figu
                                        signal_figure, tau_figure)
 from seqviz.timeseries.live import LiveTimeSeries, TimeSeriesView
 from seqviz.ui import player
+from seqviz.ui.chart import chart
 from seqviz.ui.layout import columns
 from seqviz.ui.live import once_per_snapshot, run_notices
 from seqviz.ui.timeseries.data import signal_name
@@ -87,33 +88,33 @@ def render(key: str, exp: LiveTimeSeries, snap: Snapshot, playing: bool) -> None
     mlp, rnn = names(view.cfg)
     st.caption(_("Predictions as of step {step} (the models are evaluated every few dozen "
                  "steps).").format(step=view.predictions.step))
-    st.plotly_chart(figs["signal"], key=f"{key}.chart.signal")
+    chart(figs["signal"], key=f"{key}.chart.signal")
     st.caption(_("Grey: the data; the shaded part trains both models, the rest validates "
                  "them. Each prediction x̂ₜ sees only true values before t: the MLP the last τ "
                  "of them (the Markov assumption), the {rnn} all of them through its hidden "
                  "state hₜ (a latent-variable model). One step ahead, both look good.").format(
         rnn=rnn))
     left, right = columns(2)
-    left.plotly_chart(figs["k_mlp"], key=f"{key}.chart.k_mlp")
-    right.plotly_chart(figs["k_rnn"], key=f"{key}.chart.k_rnn")
+    chart(figs["k_mlp"], key=f"{key}.chart.k_mlp", where=left)
+    chart(figs["k_rnn"], key=f"{key}.chart.k_rnn", where=right)
     st.caption(_("k-step-ahead prediction: from each time o in the validation span, predict "
                  "x̂ₒ₊₁, then feed it back as if it were observed to predict x̂ₒ₊₂, and so on; "
                  "each curve draws x̂ₒ₊ₖ at time o + k. Every step adds its own error to the "
                  "errors it was fed, so the far predictions drift or flatten out."))
     left, right = columns(2)
-    left.plotly_chart(figs["horizon"], key=f"{key}.chart.horizon")
+    chart(figs["horizon"], key=f"{key}.chart.horizon", where=left)
     with left:
         st.caption(_("The validation error at each horizon k. Errors pile up as predictions "
                      "are fed back. Dashed: repeating the last observed value; dotted: the "
                      "noise's variance, the least error any model can reach one step ahead."))
-    right.plotly_chart(figs["tau"], key=f"{key}.chart.tau")
+    chart(figs["tau"], key=f"{key}.chart.tau", where=right)
     with right:
         st.caption(_("A linear autoregression fitted by least squares for each window τ "
                      "(τ past values; each fit takes milliseconds), and the MLP at its τ. Too "
                      "short a window is the Markov assumption's limit: the past beyond τ is "
                      "lost, most of all {k} steps ahead. On a random walk without noise τ = 1 "
                      "is already enough.").format(k=MARKOV_K))
-    st.plotly_chart(figs["loss"], key=f"{key}.chart.loss")
+    chart(figs["loss"], key=f"{key}.chart.loss")
     st.caption(_("Thin: training loss per step; thick: one-step validation error at each "
                  "evaluation. Both in standardised units (1 = predicting the training mean)."))
 

@@ -10,6 +10,7 @@ from seqviz.i18n import _
 from seqviz.timeseries.figures import signal_figure
 from seqviz.timeseries.live import LiveTimeSeries
 from seqviz.ui.live import memo
+from seqviz.ui.chart import chart
 from seqviz.ui.timeline import past_view
 from seqviz.ui.timeseries.panel import names
 
@@ -33,4 +34,4 @@ def rewind_section(key: str, exp: LiveTimeSeries) -> None:
             title_text=_("One-step predictions at step {step}").format(step=f"{step:,}"))
 
     tag = (exp.handle.run_id, exp.handle.generation, step)
-    st.plotly_chart(memo(f"{key}.rw.signal", tag, build), key=f"{key}.chart.rw_signal")
+    chart(memo(f"{key}.rw.signal", tag, build), key=f"{key}.chart.rw_signal")

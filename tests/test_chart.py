@@ -1,0 +1,62 @@
+"""seqviz.ui.chart: one element per chart, whatever figure it is given (issue 13, item 4)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from streamlit.testing.v1 import AppTest
+
+from seqviz.ui.chart import PLOTLY_DIR, PLOTLY_FILE
+from tests.apptest_utils import chart_figure
+
+SCRIPT = """
+import plotly.graph_objects as go
+import streamlit as st
+from seqviz.ui.chart import chart
+
+n = st.session_state.get("n", 1)
+left, right = st.columns(2)
+chart(go.Figure(go.Scatter(x=list(range(n)), y=[v * v for v in range(n)])), key="live",
+      where=left)
+st.session_state.n = n + 1
+"""
+
+
+def _charts(at: AppTest) -> list:
+    return [el.proto for el in at.get("bidi_component") if chart_figure(el.proto) is not None]
+
+
+def test_a_new_figure_reaches_the_same_element():
+    """The element's id comes from its key, not its figure: the browser keeps the element and
+    redraws it in place (st.plotly_chart in Streamlit 1.67 gave each figure a new id, and the
+    browser mounted a new chart beside the old one)."""
+    at = AppTest.from_string(SCRIPT).run()
+    assert not at.exception
+    first = _charts(at)
+    at.run()
+    second = _charts(at)
+    assert len(first) == len(second) == 1
+    assert chart_figure(first[0])["data"][0]["x"] != chart_figure(second[0])["data"][0]["x"]
+    assert first[0].id == second[0].id
+
+
+def test_the_chart_loads_the_plotly_js_the_plotly_package_ships():
+    """Nothing is fetched from elsewhere: the file exists, and the chart names its route."""
+    at = AppTest.from_string(SCRIPT).run()
+    data = json.loads(_charts(at)[0].json)
+    assert os.path.getsize(os.path.join(PLOTLY_DIR, PLOTLY_FILE)) > 1_000_000
+    assert data["src"].startswith("component/") and data["src"].endswith("/" + PLOTLY_FILE)
+    assert "{address}" in data["failed"]
+
+
+def test_a_selection_comes_back_as_st_plotly_chart_gave_it():
+    script = SCRIPT + """
+from seqviz.ui.chart import chart as c2
+event = c2(go.Figure(go.Bar(x=[1, 2], y=[3, 4])), key="pick", on_select="rerun")
+st.write(event)
+"""
+    at = AppTest.from_string(script).run()
+    assert not at.exception
+    assert json.loads(_charts(at)[1].json)["select"] is True
+    assert json.loads(_charts(at)[0].json)["select"] is False
