@@ -1,6 +1,6 @@
 """Live training: how much of the CPU goes to learning, and how fast pages answer.
 
-    python benchmarks/bench_live.py [--part fairness|browser|reruns|first-chart|all]
+    python benchmarks/bench_live.py [--part fairness|browser|reruns|first-chart|remounts|all]
 
 Every figure is printed beside its reference, measured in the same run (issue 13):
 
@@ -21,6 +21,10 @@ Every figure is printed beside its reference, measured in the same run (issue 13
 - **first-chart**: seconds from opening each page on a freshly started server until its first
   chart is drawn (goal <= 3 s), beside the server's start-up time and the time to the page's
   title (Streamlit's own front end: the floor); ``--repeats N`` gives ranges.
+- **remounts** (not in ``all``): pages played for ``--seconds`` in Chromium with ``--load``
+  (2) processes spinning beside them; every 0.25 s, how many chart elements are new (each one
+  is drawn from scratch: the moment a chart can be caught blank), and how many samples found a
+  chart that had been drawn empty three frames later. Goal: 0 blank samples (issue 13, item 4).
 """
 
 from __future__ import annotations
@@ -631,12 +635,85 @@ def rebuilds(repeats: int = 7) -> None:
                   f"{1000 * statistics.median(cpus):.0f} | {worker} |")
 
 
+REMOUNT_PAGES = ("/CTC", "/Gradient_Flow?seq_len=50&hidden_size=64&seed=1", "/Time_Series")
+_CHARTS_NOW_JS = """() => [...document.querySelectorAll('.sv-chart')]
+  .filter(c => c.checkVisibility({visibilityProperty: true})).map(c => {
+    const r = c.getBoundingClientRect();
+    const n = c.querySelectorAll('path.js-line, .heatmaplayer image, g.points path.point, '
+                                 + '.barlayer path, .contourlayer path').length;
+    return [r.width > 0 && r.height > 0 ? 1 : 0, n]; })"""
+_NEW_CHARTS_JS = """() => { let n = 0;
+  for (const c of document.querySelectorAll('.sv-chart')) if (!c.__seen) { c.__seen = 1; n++; }
+  return n; }"""
+
+
+def remounts(seconds: float, load: int) -> None:
+    import subprocess
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser import step_count, wait_metric_at_least, wait_ready
+
+    later = f"async () => {{ for (let i = 0; i < 3; i++) await new Promise(r => " \
+            f"requestAnimationFrame(r)); return ({_CHARTS_NOW_JS})(); }}"
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(load)]
+    proc, url = _server()
+    print(f"## Charts while playing for {seconds:.0f} s with {load} spinning processes beside "
+          "the server and the browser (goal: no blank sample)")
+    print("| page | charts | samples | new chart elements | blank samples | steps | "
+          "load average |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    try:
+        with sync_playwright() as p:
+            browser = _chromium(p)
+            for path in REMOUNT_PAGES:
+                page = browser.new_page(viewport={"width": 1500, "height": 3200})
+                page.goto(url + path)
+                wait_ready(page)
+                expect(page.locator(".sv-chart .main-svg").first).to_be_visible(timeout=90_000)
+                wait_ready(page)
+                charts = len(page.evaluate(_CHARTS_NOW_JS))
+                page.evaluate(_NEW_CHARTS_JS)
+                start = step_count(page)
+                page.get_by_role("button", name="▶ Play").click()
+                wait_metric_at_least(page, "Step", start + 1)
+                samples = blank = new = 0
+                drawn: set[int] = set()
+                t0 = time.monotonic()
+                while time.monotonic() - t0 < seconds:
+                    frame = page.evaluate(_CHARTS_NOW_JS)
+                    if any(not box or not n for box, n in frame):  # mid-swap? 3 frames later
+                        again = page.evaluate(later)
+                        if len(again) == len(frame):
+                            frame = [[max(a[0], b[0]), max(a[1], b[1])]
+                                     for a, b in zip(frame, again)]
+                    new += page.evaluate(_NEW_CHARTS_JS)
+                    samples += 1
+                    blank += any(i in drawn and not (box and n)
+                                 for i, (box, n) in enumerate(frame))
+                    drawn |= {i for i, (box, n) in enumerate(frame) if box and n}
+                    time.sleep(0.25)
+                steps = step_count(page) - start
+                page.get_by_role("button", name="⏸ Pause").click()
+                print(f"| {path} | {charts} | {samples} | {new} | {blank} | {steps} | "
+                      f"{os.getloadavg()[0]:.1f} |", flush=True)
+                page.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        for spinner in spinners:
+            spinner.kill()
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", default="all",
-                    choices=["fairness", "browser", "reruns", "first-chart", "all"])
+                    choices=["fairness", "browser", "reruns", "first-chart", "remounts", "all"])
+    ap.add_argument("--load", type=int, default=2, help="remounts: spinning processes")
     ap.add_argument("--sessions", type=int, default=20)
-    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--seconds", type=float, default=None,
+                    help="fairness, browser: seconds of play (20); remounts: (15)")
     ap.add_argument("--repeats", type=int, default=1, help="first-chart: runs per page")
     ap.add_argument("--pages", default="",
                     help="first-chart: only the pages whose name contains one of these "
@@ -651,14 +728,16 @@ def main(argv=None) -> None:
 
         page_tick = min(TICK_MAX, max(TICK_SECONDS, TICK_PER_RUN * args.sessions
                                       / default_workers()))
-        fairness(args.sessions, args.seconds, args.tick or page_tick)
+        fairness(args.sessions, args.seconds or 20.0, args.tick or page_tick)
     if args.part in ("browser", "all"):
-        browser_play(args.seconds)
+        browser_play(args.seconds or 20.0)
     if args.part in ("reruns", "all"):
         reruns()
         rebuilds()
     if args.part in ("first-chart", "all"):
         first_chart(args.repeats, args.pages)
+    if args.part == "remounts":
+        remounts(args.seconds or 15.0, args.load)
 
 
 if __name__ == "__main__":
