@@ -115,7 +115,7 @@ with right:
     panel.node_inspector(K, problem, tree, clicked, search)
 study.sweep_view(K, problem, reference, new, (version, text, new.max_len, new.alpha,
                                               new.finished))
-panel.finals_view(problem, tree, new)
+panel.finals_view(K, problem, tree, new, (version, text))
 study.error_analysis(problem, tree, reference, new)
 study.conventions_note()
 study.tally_view(K, source, new)

@@ -177,3 +177,25 @@ def test_a_lecture_step_stays_on_while_the_class_moves_its_slider():
     assert at.table[0].value.iloc[0]["output"] == "43594726863"
     at.selectbox(key="beam.w.source").set_value("lm_prose").run()
     assert "Step 1 of 4" not in texts(at)  # another model: the step is over
+
+
+def test_the_sample_is_drawn_once_per_setting_not_on_every_rerun(live_lm, monkeypatch):
+    """Sampling decodes up to the maximum length token by token (~10 ms); a rerun that changes
+    nothing it depends on shows the same sample without decoding it again."""
+    from seqviz.decoding.problem import SearchProblem
+
+    calls = []
+    real = SearchProblem.sample
+    monkeypatch.setattr(SearchProblem, "sample",
+                        lambda self, *a, **k: calls.append(a) or real(self, *a, **k))
+    at = run_page(PAGE, query={"source": "live_lm", "text": "the king"},
+                  session={"lm.exp": live_lm})
+    shown = at.table[1].value.iloc[1]["output"]
+    assert len(calls) == 1
+    at.run()
+    at.slider(key="beam.w.temperature").set_value(0.5).run()
+    assert not at.exception
+    assert len(calls) == 2 and calls[-1][1] == 0.5  # a new temperature: drawn again
+    at.slider(key="beam.w.temperature").set_value(1.0).run()
+    assert len(calls) == 3
+    assert at.table[1].value.iloc[1]["output"] == shown  # the same seed, the same sample

@@ -95,9 +95,16 @@ def _table(rows: list[dict]) -> None:
     st.table(pd.DataFrame(rows).style.format(precision=3), hide_index=True)
 
 
-def finals_view(problem: SearchProblem, tree: BeamTree, cfg: BeamConfig) -> None:
+def _drawn(problem: SearchProblem, cfg: BeamConfig) -> tuple[list[int], float]:
+    sample = problem.sample(cfg.max_len, cfg.temperature, cfg.seed)
+    return sample, problem.logp(sample)
+
+
+def finals_view(key: str, problem: SearchProblem, tree: BeamTree, cfg: BeamConfig,
+                tag: Hashable) -> None:
     """The finals ranked by the objective, with their rank by raw log P beside it; greedy
-    search and one sample below, for comparison."""
+    search and one sample below, for comparison (``tag``: what the problem was built from;
+    the sample is drawn once per tag and sampling setting, not on every rerun)."""
     st.subheader(_("Final hypotheses"))
     by_logp = {id(h): i + 1 for i, h in enumerate(tree.ranked_by_logp())}
     rows = [{_("rank"): i + 1, **_row(problem, h), _("rank by log P"): by_logp[id(h)]}
@@ -106,8 +113,8 @@ def finals_view(problem: SearchProblem, tree: BeamTree, cfg: BeamConfig) -> None
                   "the last column ranks them by raw log P, which favours short outputs.")
                 .format(alpha=f"{cfg.alpha:g}"))
     _table(rows)
-    sample = problem.sample(cfg.max_len, cfg.temperature, cfg.seed)
-    lp = problem.logp(sample)
+    sample, lp = memo(f"{key}.sample", (tag, cfg.max_len, cfg.temperature, cfg.seed),
+                      lambda: _drawn(problem, cfg))
     drawn = Hypothesis(tuple(sample), lp, normalised(lp, len(sample), cfg.alpha),
                        bool(sample) and sample[-1] == problem.eos, -1)
     others = [{_("decoder"): _("greedy"), **_row(problem, tree.greedy)},
