@@ -636,12 +636,6 @@ def rebuilds(repeats: int = 7) -> None:
 
 
 REMOUNT_PAGES = ("/CTC", "/Gradient_Flow?seq_len=50&hidden_size=64&seed=1", "/Time_Series")
-_CHARTS_NOW_JS = """() => [...document.querySelectorAll('.sv-chart')]
-  .filter(c => c.checkVisibility({visibilityProperty: true})).map(c => {
-    const r = c.getBoundingClientRect();
-    const n = c.querySelectorAll('path.js-line, .heatmaplayer image, g.points path.point, '
-                                 + '.barlayer path, .contourlayer path').length;
-    return [r.width > 0 && r.height > 0 ? 1 : 0, n]; })"""
 _NEW_CHARTS_JS = """() => { let n = 0;
   for (const c of document.querySelectorAll('.sv-chart')) if (!c.__seen) { c.__seen = 1; n++; }
   return n; }"""
@@ -652,10 +646,8 @@ def remounts(seconds: float, load: int) -> None:
 
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.browser import step_count, wait_metric_at_least, wait_ready
-
-    later = f"async () => {{ for (let i = 0; i < 3; i++) await new Promise(r => " \
-            f"requestAnimationFrame(r)); return ({_CHARTS_NOW_JS})(); }}"
+    from tests.browser import CHARTS_JS, sample_charts, step_count, wait_metric_at_least, \
+        wait_ready
     spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                 for _ in range(load)]
     proc, url = _server()
@@ -673,7 +665,7 @@ def remounts(seconds: float, load: int) -> None:
                 wait_ready(page)
                 expect(page.locator(".sv-chart .main-svg").first).to_be_visible(timeout=90_000)
                 wait_ready(page)
-                charts = len(page.evaluate(_CHARTS_NOW_JS))
+                charts = len(page.evaluate(CHARTS_JS))
                 page.evaluate(_NEW_CHARTS_JS)
                 start = step_count(page)
                 page.get_by_role("button", name="▶ Play").click()
@@ -682,12 +674,7 @@ def remounts(seconds: float, load: int) -> None:
                 drawn: set[int] = set()
                 t0 = time.monotonic()
                 while time.monotonic() - t0 < seconds:
-                    frame = page.evaluate(_CHARTS_NOW_JS)
-                    if any(not box or not n for box, n in frame):  # mid-swap? 3 frames later
-                        again = page.evaluate(later)
-                        if len(again) == len(frame):
-                            frame = [[max(a[0], b[0]), max(a[1], b[1])]
-                                     for a, b in zip(frame, again)]
+                    frame = sample_charts(page)
                     new += page.evaluate(_NEW_CHARTS_JS)
                     samples += 1
                     blank += any(i in drawn and not (box and n)

@@ -209,6 +209,23 @@ CHARTS_JS = """() => [...document.querySelectorAll('.sv-chart')]
 })"""
 
 
+_AFTER_FRAMES_JS = f"""async () => {{
+  for (let i = 0; i < 3; i++) await new Promise(r => requestAnimationFrame(r));
+  return ({CHARTS_JS})();
+}}"""
+
+
+def sample_charts(page) -> list[list[int]]:
+    """``CHARTS_JS`` once; if a chart is empty (caught mid-swap?), looked at again three frames
+    later, and only a chart still empty then counts as empty."""
+    frame = page.evaluate(CHARTS_JS)
+    if any(not box or not n for box, n in frame):
+        again = page.evaluate(_AFTER_FRAMES_JS)
+        if len(again) == len(frame):
+            frame = [[max(a[0], b[0]), max(a[1], b[1])] for a, b in zip(frame, again)]
+    return frame
+
+
 def play_until(page, steps: int, timeout: float = 90) -> tuple[int, float]:
     """Press Play, wait until the step counter shows ``steps``, press Pause and wait until the
     page shows Play again; returns (steps shown after the pause, seconds to reach ``steps``)."""

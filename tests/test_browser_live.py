@@ -19,27 +19,12 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import CHARTS_JS, no_exception, shot, step_count, wait_metric_at_least, \
-    wait_ready
+from tests.browser import no_exception, sample_charts, shot, step_count, \
+    wait_metric_at_least, wait_ready
 
 pytestmark = pytest.mark.browser
 
 SECONDS, EVERY = 15.0, 0.25
-AFTER_FRAMES_JS = f"""async () => {{
-  for (let i = 0; i < 3; i++) await new Promise(r => requestAnimationFrame(r));
-  return ({CHARTS_JS})();
-}}"""
-
-
-def _sample(page) -> list[list[int]]:
-    frame = page.evaluate(CHARTS_JS)
-    if any(not box or not n for box, n in frame):
-        again = page.evaluate(AFTER_FRAMES_JS)  # mid-swap? look again three frames later
-        if len(again) == len(frame):
-            frame = [[max(a[0], b[0]), max(a[1], b[1])] for a, b in zip(frame, again)]
-    return frame
-
-
 MIN_SAMPLES = int(SECONDS / EVERY * 0.5)
 
 # Each chart element is marked before Play; afterwards every chart must be the same element
@@ -57,7 +42,7 @@ def _watch(page, name: str) -> list[list[list[int]]]:
     frames, start, next_shot = [], time.monotonic(), 0.0
     while (now := time.monotonic() - start) < SECONDS or (
             len(frames) < MIN_SAMPLES and now < 8 * SECONDS):
-        frames.append(_sample(page))
+        frames.append(sample_charts(page))
         if now >= next_shot:
             shot(page, f"{name}_playing_{int(now):02d}s")
             next_shot += 2.5

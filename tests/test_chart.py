@@ -50,7 +50,8 @@ def test_the_chart_loads_the_plotly_js_the_plotly_package_ships():
     assert "{address}" in data["failed"]
 
 
-def test_a_selection_comes_back_as_st_plotly_chart_gave_it():
+def test_only_a_chart_with_on_select_listens_for_clicks():
+    """What a click returns is checked in the browser (test_browser_hidden, test_browser_beam)."""
     script = SCRIPT + """
 from seqviz.ui.chart import chart as c2
 event = c2(go.Figure(go.Bar(x=[1, 2], y=[3, 4])), key="pick", on_select="rerun")
