@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 import time
 from pathlib import Path
 from typing import Callable
@@ -93,6 +95,26 @@ def texts(at: AppTest) -> str:
         parts += [str(el.value) for el in at.get(kind)
                   if not str(el.value).lstrip().startswith("<style")]
     return "\n".join(parts)
+
+
+_SEPARATOR = re.compile(r"^\|(\s*-+:?\s*\|)+$")
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
+
+
+def markdown_tables(at: AppTest) -> list[list[dict[str, str]]]:
+    """The page's markdown tables (``seqviz.ui.tables``), in order: each a list of rows of
+    {column: cell text}, the cells unescaped as a reader sees them."""
+    def cells(line: str) -> list[str]:
+        inner = _CELL_BORDER.split(line.strip())[1:-1]
+        return [html.unescape(re.sub(r"\\(.)", r"\1", c.strip())) for c in inner]
+
+    out = []
+    for el in at.markdown:
+        lines = str(el.value).strip().splitlines()
+        if len(lines) >= 2 and lines[0].startswith("|") and _SEPARATOR.match(lines[1]):
+            head = cells(lines[0])
+            out.append([dict(zip(head, cells(line))) for line in lines[2:]])
+    return out
 
 
 def fork_by_link(follower: AppTest, page: str) -> AppTest:

@@ -1,9 +1,11 @@
 """AppTest for the beam-search page."""
 
+import re
+
 import pytest
 
 from seqviz.lm.config import LMConfig
-from tests.apptest_utils import figures, run_page, texts
+from tests.apptest_utils import figures, markdown_tables, run_page, texts
 from tests.live_helpers import live_lm as open_live_lm
 
 PAGE = "pages/6_Beam_Search.py"
@@ -23,16 +25,18 @@ def test_live_lm_tree_and_tables(live_lm):
     assert {"kept in the beam", "pruned", "greedy path"} <= names
     assert "B = 4" in fig["layout"]["title"]["text"]
     assert "Final hypotheses" in texts(at)
-    assert len(at.table) == 2  # the finals; greedy and sampling
-    assert len(at.table[0].value) == 4  # B = 4 finals
+    tables = markdown_tables(at)
+    assert len(tables) == 2  # the finals; greedy and sampling
+    assert len(tables[0]) == 4  # B = 4 finals
+    assert [r["rank"] for r in tables[0]] == ["1", "2", "3", "4"]
+    assert all(re.fullmatch(r"-\d+\.\d{3}", r["log P"]) for r in tables[0])  # 3 decimals
 
 
 def test_width_one_tree_has_greedy_equal_best(live_lm):
     at = run_page(PAGE, query={"source": "live_lm", "beam_width": "1"},
                   session={"lm.exp": live_lm})
-    df = at.table[1].value  # greedy and sample
-    best = at.table[0].value
-    assert df.iloc[0]["output"] == best.iloc[0]["output"]
+    best, others = markdown_tables(at)  # the finals; greedy and sample
+    assert others[0]["output"] == best[0]["output"]
 
 
 def test_error_analysis_and_tally(live_lm):
@@ -130,8 +134,8 @@ def test_default_page_shows_a_search_error_that_b2_fixes():
     by_name = {t.get("name"): t["x"] for t in sweep["data"] if t.get("name")}
     assert by_name["search error"] == [1] and by_name["correct"] == list(range(2, 11))
     assert "B = 2 is the narrowest beam" in texts(at)
-    assert at.table[0].value.iloc[0]["output"] == "43594726863"
-    assert at.table[1].value.iloc[0]["output"] == "43594726836"  # greedy's wrong reversal
+    assert markdown_tables(at)[0][0]["output"] == "43594726863"
+    assert markdown_tables(at)[1][0]["output"] == "43594726836"  # greedy's wrong reversal
 
 
 def test_the_finished_convention_control():
@@ -140,11 +144,11 @@ def test_the_finished_convention_control():
              "finished": "keep"}
     at = run_page(PAGE, query=query)
     assert "the beam refills" in figures(at)[0]["layout"]["title"]["text"]
-    assert at.table[0].value.iloc[0]["output"] == "These methods are"
+    assert markdown_tables(at)[0][0]["output"] == "These methods are"
     at.selectbox(key="beam.w.finished").set_value("shrink").run()
     assert not at.exception
     assert "the beam shrinks" in figures(at)[0]["layout"]["title"]["text"]
-    assert at.table[0].value.iloc[0]["output"] == "The"
+    assert markdown_tables(at)[0][0]["output"] == "The"
     assert at.query_params["finished"] == "shrink"
 
 
@@ -174,7 +178,7 @@ def test_a_lecture_step_stays_on_while_the_class_moves_its_slider():
     at.select_slider(key="beam.w.beam_width").set_value(2).run()
     assert not at.exception
     assert "Step 1 of 4" in texts(at)  # still step 1 at B = 2
-    assert at.table[0].value.iloc[0]["output"] == "43594726863"
+    assert markdown_tables(at)[0][0]["output"] == "43594726863"
     at.selectbox(key="beam.w.source").set_value("lm_prose").run()
     assert "Step 1 of 4" not in texts(at)  # another model: the step is over
 
@@ -190,7 +194,7 @@ def test_the_sample_is_drawn_once_per_setting_not_on_every_rerun(live_lm, monkey
                         lambda self, *a, **k: calls.append(a) or real(self, *a, **k))
     at = run_page(PAGE, query={"source": "live_lm", "text": "the king"},
                   session={"lm.exp": live_lm})
-    shown = at.table[1].value.iloc[1]["output"]
+    shown = markdown_tables(at)[1][1]["output"]
     assert len(calls) == 1
     at.run()
     at.slider(key="beam.w.temperature").set_value(0.5).run()
@@ -198,4 +202,4 @@ def test_the_sample_is_drawn_once_per_setting_not_on_every_rerun(live_lm, monkey
     assert len(calls) == 2 and calls[-1][1] == 0.5  # a new temperature: drawn again
     at.slider(key="beam.w.temperature").set_value(1.0).run()
     assert len(calls) == 3
-    assert at.table[1].value.iloc[1]["output"] == shown  # the same seed, the same sample
+    assert markdown_tables(at)[1][1]["output"] == shown  # the same seed, the same sample

@@ -22,7 +22,8 @@ _BOXES_JS = """() => {
               height: c.getBoundingClientRect().height,
               text: t ? t.textContent : ''};
     });
-  const tables = [...document.querySelectorAll('[data-testid="stTable"]')]
+  const tables = [...document.querySelectorAll(
+      '[data-testid="stTable"], [data-testid="stMarkdownContainer"]:has(table)')]
     .filter(e => e.checkVisibility())
     .map(e => Math.max(0, e.scrollWidth - e.clientWidth,
                        ...[...e.querySelectorAll('table')].map(t =>
@@ -45,6 +46,8 @@ def layout_problems(page, where: str, max_tree_px: float = 1600) -> list[str]:
     tree = found["charts"][0] if found["charts"] else None
     if tree and tree["height"] > max_tree_px:
         out.append(f"{where}: tree chart {tree['height']:.0f} px tall")
+    if len(found["tables"]) < 2:  # the finals; greedy and sampling
+        out.append(f"{where}: {len(found['tables'])} tables found, expected at least 2")
     out += [f"{where}: table {i} is {cut:.0f} px wider than its box"
             for i, cut in enumerate(found["tables"]) if cut > 1]
     return out
@@ -54,7 +57,7 @@ def _ready(pg):
     wait_ready(pg)
     chart = pg.locator('.sv-chart').first
     expect(chart.locator("g.trace.scatter path.point").first).to_be_attached()
-    expect(pg.locator('[data-testid="stTable"]').first).to_be_visible()
+    expect(pg.locator('[data-testid="stMarkdownContainer"] table').first).to_be_visible()
     wait_ready(pg)
 
 

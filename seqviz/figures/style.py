@@ -82,6 +82,30 @@ def bottom_legend(size: int) -> dict:
 STEPS_SHOWN = 5  # a training-step axis spans at least 0..5: whole steps, even at step 0
 
 
+def house_layout(title: str, height: int, legend_below: bool = True) -> dict:
+    """The house layout as a plain dict: the title, type sizes, height (presenter mode adds
+    room), margins, the legend and hover; ``legend_below=False``: the caller places the
+    legend (in paper coordinates). A figure built as a dict (``go.Figure(spec)``, validated
+    once) takes it as it is; ``styled`` applies it to a built figure."""
+    p = profile()
+    return dict(
+        title=dict(text=title, font=dict(size=p.title), x=0, xanchor="left"),
+        font=dict(size=p.font),
+        height=height + (60 if p.name == "present" else 0),
+        margin=dict(l=80, r=20, t=60 + (p.title - 20), b=40),
+        legend=bottom_legend(p.font) if legend_below else dict(yref="paper",
+                                                                font=dict(size=p.font)),
+        hovermode="x unified",
+    )
+
+
+def house_axis(title: str) -> dict:
+    """An axis of the house style: its title and tick type sizes."""
+    p = profile()
+    return dict(title=dict(text=title, font=dict(size=p.axis_title)),
+                tickfont=dict(size=p.font))
+
+
 def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440,
            legend_below: bool = True, steps: bool = False) -> go.Figure:
     """Apply the house layout: a title, axis titles, large fonts, a legend under the plot
@@ -91,25 +115,18 @@ def styled(fig: go.Figure, *, title: str, x: str, y: str, height: int = 440,
     (one point at step 0 alone gets a range of -1..1 and ticks at -0.5 and 0.5) and starts
     at most half a step before 0; it grows with the data, so figures refreshed in place keep it
     right."""
-    p = profile()
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=p.title), x=0, xanchor="left"),
-        font=dict(size=p.font),
-        height=height + (60 if p.name == "present" else 0) + (legend_px(fig) if legend_below
-                                                               else 0),
-        margin=dict(l=80, r=20, t=60 + (p.title - 20), b=40),
-        legend=bottom_legend(p.font) if legend_below else dict(yref="paper",
-                                                                font=dict(size=p.font)),
-        hovermode="x unified",
-    )
-    fig.update_xaxes(title_text=x, title_font=dict(size=p.axis_title), tickfont=dict(size=p.font))
+    layout = house_layout(title, height, legend_below)
+    if legend_below:
+        layout["height"] += legend_px(fig)
+    fig.update_layout(**layout)
+    fig.update_xaxes(**house_axis(x))
     if steps:
         # a lone point's autorange is ±1 around it: no step -1 (half a step keeps a step-0
         # marker whole)
         fig.update_xaxes(autorangeoptions=dict(include=[0, STEPS_SHOWN], minallowed=-0.5))
         if not any(t.x is not None and len(t.x) for t in fig.data):
             fig.update_xaxes(range=[-0.5, STEPS_SHOWN])  # no data: Plotly's default is -1..6
-    fig.update_yaxes(title_text=y, title_font=dict(size=p.axis_title), tickfont=dict(size=p.font))
+    fig.update_yaxes(**house_axis(y))
     return fig
 
 

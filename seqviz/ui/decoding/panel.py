@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Hashable
 
-import pandas as pd
 import streamlit as st
 
 from seqviz.decoding.beam import BeamTree, Hypothesis, normalised
@@ -15,6 +14,7 @@ from seqviz.decoding.study_figures import next_token_figure
 from seqviz.i18n import N_, _
 from seqviz.ui.live import memo
 from seqviz.ui.chart import chart
+from seqviz.ui.tables import table
 
 STATUS_NAMES = {"kept": N_("kept in the beam"), "pruned": N_("pruned"),
                 "finished": N_("finished (end token)"), "greedy": N_("greedy only (left the beam)")}
@@ -89,12 +89,6 @@ def _row(problem: SearchProblem, h: Hypothesis) -> dict:
             _("finished"): _("yes") if h.finished else _("no")}
 
 
-def _table(rows: list[dict]) -> None:
-    """A static table (it wraps instead of cutting a column, and follows the page's type size)
-    with three decimals."""
-    st.table(pd.DataFrame(rows).style.format(precision=3), hide_index=True)
-
-
 def _drawn(problem: SearchProblem, cfg: BeamConfig) -> tuple[list[int], float]:
     sample = problem.sample(cfg.max_len, cfg.temperature, cfg.seed)
     return sample, problem.logp(sample)
@@ -112,7 +106,7 @@ def finals_view(key: str, problem: SearchProblem, tree: BeamTree, cfg: BeamConfi
     st.markdown(_("Ranked by the normalised score log P / T^{alpha} (T counts the end token); "
                   "the last column ranks them by raw log P, which favours short outputs.")
                 .format(alpha=f"{cfg.alpha:g}"))
-    _table(rows)
+    table(rows)  # markdown: it wraps instead of cutting a column, three decimals
     sample, lp = memo(f"{key}.sample", (tag, cfg.max_len, cfg.temperature, cfg.seed),
                       lambda: _drawn(problem, cfg))
     drawn = Hypothesis(tuple(sample), lp, normalised(lp, len(sample), cfg.alpha),
@@ -121,4 +115,4 @@ def finals_view(key: str, problem: SearchProblem, tree: BeamTree, cfg: BeamConfi
               {_("decoder"): _("sample (temperature {t}, seed {seed})").format(
                   t=f"{cfg.temperature:g}", seed=cfg.seed), **_row(problem, drawn)}]
     st.markdown(_("**Greedy search and sampling**, for comparison"))
-    _table(others)
+    table(others)
