@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 from streamlit.testing.v1 import AppTest
 
@@ -61,3 +63,16 @@ st.write(event)
     assert not at.exception
     assert json.loads(_charts(at)[1].json)["select"] is True
     assert json.loads(_charts(at)[0].json)["select"] is False
+
+
+def test_the_house_template_stays_the_default_whichever_was_imported_first():
+    """Streamlit's import makes its own template (placeholder colours only st.plotly_chart
+    fills in) Plotly's default; a process that imported the house style first (a test run, a
+    script) kept it until seqviz.ui.chart put the house template back."""
+    code = ("import seqviz.figures.style, seqviz.ui.chart, plotly.io as pio, "
+            "plotly.graph_objects as go; "
+            "print(pio.templates.default, go.Figure().layout.template.layout.paper_bgcolor)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                         timeout=120, check=True).stdout.split()
+    assert out == ["plotly_white", "white"]

@@ -21,7 +21,8 @@ from seqviz.figures.text_width import MIN_WIDTH, legend_rows
 from seqviz.i18n import _
 
 # Set once: a per-figure ``template=`` deep-copies the template (~20 ms a figure, per redraw).
-pio.templates.default = "plotly_white"
+TEMPLATE = "plotly_white"
+pio.templates.default = TEMPLATE
 
 
 @dataclass(frozen=True)

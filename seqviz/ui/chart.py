@@ -23,7 +23,13 @@ import plotly.io as pio
 import streamlit as st
 import streamlit.components.v1 as components_v1
 
+from seqviz.figures.style import TEMPLATE
 from seqviz.i18n import _
+
+# Importing Streamlit makes its own template Plotly's default: colours that are placeholders
+# ("#000011") which only st.plotly_chart fills in. Whichever of Streamlit and the house style
+# was imported first, the charts drawn here keep the house template.
+pio.templates.default = TEMPLATE
 
 PLOTLY_DIR = os.path.join(os.path.dirname(plotly.__file__), "package_data")
 PLOTLY_FILE = "plotly.min.js"
