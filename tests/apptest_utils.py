@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from seqviz.ui.chart import COMPONENT as CHART_COMPONENT
+from seqviz.ui.chart import TRACES
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120  # torch import and the first corpus load take seconds
@@ -59,7 +60,13 @@ def chart_figure(proto) -> dict | None:
     if type(proto).__name__ != "BidiComponent" or proto.component_name != CHART_COMPONENT:
         return None
     figure = json.loads(proto.json).get("figure")
-    return json.loads(figure) if figure else None
+    if not figure:
+        return None
+    fig = json.loads(figure)
+    types = {t.get("type", "scatter") for t in fig.get("data", [])}
+    # the browser's Plotly.js is the cartesian bundle: another trace type would not draw
+    assert types <= TRACES, f"trace types {sorted(types - TRACES)} are not in seqviz/ui/static"
+    return fig
 
 
 def figures(at: AppTest) -> list[dict]:

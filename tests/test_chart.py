@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 from streamlit.testing.v1 import AppTest
 
-from seqviz.ui.chart import PLOTLY_DIR, PLOTLY_FILE
+from seqviz.ui.chart import PLOTLY_DIR, PLOTLY_FILE, TRACES
 from tests.apptest_utils import chart_figure
 
 SCRIPT = """
@@ -43,7 +44,7 @@ def test_a_new_figure_reaches_the_same_element():
     assert first[0].id == second[0].id
 
 
-def test_the_chart_loads_the_plotly_js_the_plotly_package_ships():
+def test_the_chart_loads_the_bundled_plotly_js():
     """Nothing is fetched from elsewhere: the file exists, and the chart names its route."""
     at = AppTest.from_string(SCRIPT).run()
     data = json.loads(_charts(at)[0].json)
@@ -76,3 +77,39 @@ def test_the_house_template_stays_the_default_whichever_was_imported_first():
                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                          timeout=120, check=True).stdout.split()
     assert out == ["plotly_white", "white"]
+
+
+def _version(path: str) -> tuple[int, ...]:
+    with open(path, encoding="utf-8") as f:
+        head = f.read(300)
+    found = re.search(r"plotly\.js[^\n]* v(\d+)\.(\d+)\.(\d+)", head)
+    assert found, head
+    return tuple(int(v) for v in found.groups())
+
+
+def test_the_bundle_is_the_plotly_js_the_plotly_package_writes_figures_for():
+    """The cartesian bundle's major version is that of the full bundle the installed ``plotly``
+    package ships (its figures' schema), and it registers every trace type of ``TRACES``."""
+    import plotly
+
+    ours = _version(os.path.join(PLOTLY_DIR, PLOTLY_FILE))
+    theirs = _version(os.path.join(os.path.dirname(plotly.__file__), "package_data",
+                                   "plotly.min.js"))
+    assert ours[0] == theirs[0], (ours, theirs)
+    with open(os.path.join(PLOTLY_DIR, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    assert f"version {'.'.join(map(str, ours))}" in readme
+    assert all(f"`{t}`" in readme for t in TRACES)
+    assert os.path.exists(os.path.join(PLOTLY_DIR, "LICENSE-plotly.js.txt"))
+
+
+def test_a_figure_of_a_trace_type_outside_the_bundle_is_caught_by_the_test_helpers():
+    import pytest
+
+    at = AppTest.from_string("""
+import plotly.graph_objects as go
+from seqviz.ui.chart import chart
+chart(go.Figure(go.Scatter3d(x=[0], y=[0], z=[0])), key="3d")
+""").run()
+    with pytest.raises(AssertionError, match="scatter3d"):
+        _charts(at)
