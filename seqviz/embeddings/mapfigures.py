@@ -114,6 +114,7 @@ def map_figure(coords, labels: Sequence[str], *, groups: Sequence[str] | None = 
     title = title if title is not None else _("Embedding map")
     axes = axes if axes is not None else (_("dimension 1"), _("dimension 2"))
     fig = styled(fig, title=title, x=axes[0], y=axes[1], height=height, legend_below=False)
+    m.fig = fig  # ``styled`` returns a new figure
     # legend at the right: the map's height is what the equal axis scales can use
     fig.update_layout(hovermode="closest", legend=dict(orientation="v", x=1.02, xanchor="left",
                                                        y=1.0, yanchor="top"))
