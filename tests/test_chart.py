@@ -113,3 +113,69 @@ chart(go.Figure(go.Scatter3d(x=[0], y=[0], z=[0])), key="3d")
 """).run()
     with pytest.raises(AssertionError, match="scatter3d"):
         _charts(at)
+
+
+def test_a_sealed_figure_is_serialised_once_until_it_is_sealed_again(monkeypatch):
+    """``figure_json`` keeps a sealed figure's JSON (a plain rerun draws memoised figures
+    again); sealing again, as ``memo`` does after a build that moved a figure's data in place,
+    makes it serialise the changed figure; an unsealed figure is serialised every time."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from seqviz.ui import chart as chart_module
+
+    calls = []
+    real = pio.to_json
+    monkeypatch.setattr(chart_module.pio, "to_json",
+                        lambda fig, **kw: calls.append(fig) or real(fig, **kw))
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+    other = go.Figure(go.Bar(x=[1], y=[2]))
+    held = chart_module.seal({"a": [fig], "b": "not a figure"})
+    assert held["a"][0] is fig
+    first = chart_module.figure_json(fig)
+    assert chart_module.figure_json(fig) == first == real(fig, validate=False)
+    assert calls == [fig]
+    fig.data[0].y = [5, 6]  # changed in place, then sealed again
+    chart_module.seal(fig)
+    assert json.loads(chart_module.figure_json(fig))["data"][0]["y"] == [5, 6]
+    assert calls == [fig, fig]
+    chart_module.figure_json(other)
+    chart_module.figure_json(other)
+    assert calls == [fig, fig, other, other]
+
+
+MEMO_SCRIPT = """
+import plotly.graph_objects as go
+import streamlit as st
+from seqviz.ui.chart import chart
+from seqviz.ui.live import memo
+
+tag = st.session_state.get("tag", 0)
+figs = memo("t", tag, lambda: {"f": go.Figure(go.Scatter(x=[0, 1], y=[tag, tag]))})
+chart(figs["f"], key="memoised")
+chart(go.Figure(go.Scatter(x=[0], y=[tag])), key="fresh")
+"""
+
+
+def test_a_rerun_that_changed_nothing_serialises_only_the_figures_built_in_it(monkeypatch):
+    """``memo`` seals what it builds: its figures are serialised on the run that built them,
+    not on the reruns that draw them again; a new tag builds and serialises anew."""
+    import plotly.io as pio
+
+    from seqviz.ui import chart as chart_module
+
+    calls = []
+    real = pio.to_json
+    monkeypatch.setattr(chart_module.pio, "to_json",
+                        lambda fig, **kw: calls.append(fig.data[0].x) or real(fig, **kw))
+    at = AppTest.from_string(MEMO_SCRIPT).run()
+    assert not at.exception
+    assert sorted(map(len, calls)) == [1, 2]  # both charts, serialised on the first run
+    calls.clear()
+    at.run()
+    assert [len(x) for x in calls] == [1]  # only the figure built in this run
+    calls.clear()
+    at.session_state["tag"] = 1
+    at.run()
+    assert sorted(map(len, calls)) == [1, 2]
+    assert [chart_figure(el)["data"][0]["y"] for el in _charts(at)] == [[1, 1], [1]]

@@ -11,18 +11,22 @@ import streamlit as st
 
 from seqviz import i18n
 from seqviz.engine.protocol import Snapshot
+from seqviz.ui.chart import seal
 from seqviz.figures import style
 
 
 def memo(key: str, tag: Hashable, build: Callable[[], Any]) -> Any:
     """``build()`` once per ``tag`` (what the result depends on), kept in the session: the
     last result is reused until the tag changes. The language and the type profile (presenter
-    mode) are part of every tag: figures carry translated, sized text."""
+    mode) are part of every tag: figures carry translated, sized text.
+
+    The figures in the result (``seqviz.ui.chart.seal``) are serialised once for all the reruns
+    that draw them: change a figure only inside ``build``, never after ``memo`` returned it."""
     slot = f"memo.{key}"
     tag = (tag, i18n.language(), style.profile().name)
     held = st.session_state.get(slot)
     if held is None or held[0] != tag:
-        held = st.session_state[slot] = (tag, build())
+        held = st.session_state[slot] = (tag, seal(build()))
     return held[1]
 
 

@@ -26,7 +26,7 @@ from seqviz import i18n
 from seqviz.figures import style
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
-from seqviz.ui.chart import chart
+from seqviz.ui.chart import chart, seal
 from seqviz.ui.layout import columns
 from seqviz.ui.live import once_per_snapshot, run_notices
 from seqviz.ui.state import widget_key
@@ -213,10 +213,10 @@ def _heatmap(key: str, view: S2SView, snap: Snapshot, playing: bool) -> None:
     figs: OrderedDict[int, go.Figure] = _kept(key, "heatmaps", (snap.run_id, snap.generation),
                                               OrderedDict)
     if step not in figs:
-        figs[step] = attention_figure(
+        figs[step] = seal(attention_figure(
             tl.weights[i], view.src_tokens, view.rows,
             title=_("Attention on the probe input at step {step}").format(step=f"{step:,}"),
-            y=_("reference output token"))
+            y=_("reference output token")))
         while len(figs) > HEATMAPS_KEPT:
             figs.popitem(last=False)
     chart(figs[step], key=f"{key}.chart.heatmap")

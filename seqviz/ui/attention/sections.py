@@ -19,7 +19,7 @@ from seqviz.checkpoint import spec_from_dict
 from seqviz.engine.pool import RunError, shared_engine
 from seqviz.i18n import N_, _
 from seqviz.ui.attention.panel import payload
-from seqviz.ui.chart import chart
+from seqviz.ui.chart import chart, seal
 from seqviz.ui.controls import held
 from seqviz.ui.layout import columns, text_block
 from seqviz.ui.player import TICK_SECONDS
@@ -54,9 +54,9 @@ def _typed(key: str, exp: LiveS2S, text: str) -> tuple[int, InputResult, go.Figu
     step, result = exp.run_input(text)
     fig = None
     if exp.cfg.attention != "none" and len(result.out_tokens):
-        fig = attention_figure(result.weights, result.src_tokens, result.out_tokens,
-                               title=_("Attention for your input at step {step}").format(
-                                   step=f"{step:,}"))
+        fig = seal(attention_figure(result.weights, result.src_tokens, result.out_tokens,
+                                    title=_("Attention for your input at step {step}").format(
+                                        step=f"{step:,}")))
     ss[slot] = (tag, (step, result, fig))
     return step, result, fig
 

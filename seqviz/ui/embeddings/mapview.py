@@ -19,7 +19,7 @@ from seqviz.engine.protocol import Snapshot
 from seqviz.figures.style import profile
 from seqviz.i18n import _, language
 from seqviz.ui.controls import held
-from seqviz.ui.chart import chart
+from seqviz.ui.chart import chart, seal
 from seqviz.ui.embeddings.sources import Source, one_blas_thread
 
 MAP_HEIGHT = 700  # px; presenter mode adds 60 (``styled``)
@@ -99,9 +99,11 @@ def _figure(key: str, src: Source, m: MapView, quad, snap: Snapshot, title: str,
             mf.fig.update_xaxes(showticklabels=False)
             mf.fig.update_yaxes(showticklabels=False)
         mf.fig.update_layout(uirevision=str(style[:4]))  # zoom and legend clicks survive moves
+        seal(mf.fig)
         cached = ss[f"{key}.mapfig"] = (style, mf, tag, note, int(mask.sum()))
     elif cached[2] != tag:
         mapfigures.move_map(cached[1], m.coords, title=title, axes=axes)
+        seal(cached[1].fig)  # moved in place: serialised again
         cached = ss[f"{key}.mapfig"] = cached[:2] + (tag,) + cached[3:]
     return cached[1], cached[3], cached[4]
 

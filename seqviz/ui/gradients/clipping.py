@@ -23,7 +23,7 @@ from seqviz.gradients.figures import norm_distance_figure
 from seqviz.gradients.live import ClipView, LiveClipping
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
-from seqviz.ui.chart import chart
+from seqviz.ui.chart import chart, seal
 
 from seqviz.ui.layout import columns
 from seqviz.ui.live import memo, notices_box, once_per_snapshot
@@ -167,8 +167,8 @@ def _cliff_figure(lr: float, threshold: float, lang: str, shown: str) -> go.Figu
     translated and sized for them); shared by every session, never mutated."""
     ws, bs, loss, wall = _surface()
     paths = _paths(lr, threshold)
-    return cliff_figure(ws, bs, loss, paths={p.name: (p.w, p.b) for p in paths},
-                        labels={p.name: p.label for p in paths}, wall=wall)
+    return seal(cliff_figure(ws, bs, loss, paths={p.name: (p.w, p.b) for p in paths},
+                             labels={p.name: p.label for p in paths}, wall=wall))
 
 
 def warm() -> None:
