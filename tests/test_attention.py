@@ -60,6 +60,8 @@ def test_scores_equal_brute_force(kind):
                     hidden = att.W_q.weight @ q[b, t] + att.W_k.weight @ k[b, s] + att.W_k.bias
                     ref_e[b, t, s] = att.v_a.weight[0] @ torch.tanh(hidden)
     assert torch.allclose(att.scores(q, k), ref_e)
+    # a decoder hands every step the keys' projection, computed once: the same scores
+    assert torch.allclose(att.scores(q, k, att.project_keys(k)), ref_e)
     for b in range(B):
         n = int(mask[b].sum())
         ref_w = torch.softmax(ref_e[b, :, :n], -1)
@@ -118,3 +120,48 @@ def test_curve_figures():
         length_figure([3, 4, 5], {"x": [1, 2]})
     with pytest.raises(ValueError, match="steps has 2"):
         metrics_figure([0, 1], [0.5], [1.0])
+
+
+def test_held_out_evaluation_in_length_chunks_equals_one_batch_in_input_order():
+    """``decode_texts`` and ``attention_entropy`` batch the held-out inputs by length (less
+    padding); the outputs come back in the inputs' order and equal decoding each input alone,
+    and the mean entropy equals the one-batch mean. A beam over the encoder's rows carries the
+    key projection: decoding with it equals decoding from keys projected at every step."""
+    from seqviz.attention.experiment import (S2SConfig, attention_entropy, decode_texts,
+                                             max_output_len, model_spec, task_spec)
+    from seqviz.attention.live import task_data
+    from seqviz.attention.tasks import make_batch, pad
+    from seqviz.models.seq2seq import build_seq2seq
+
+    cfg = S2SConfig(task="reverse")
+    data = task_data(task_spec(cfg))
+    model = build_seq2seq(model_spec(cfg, data), seed=3).eval()
+    with torch.no_grad():  # larger weights: outputs that differ from input to input
+        for p in model.parameters():
+            p.mul_(4)
+    pairs = data.test[:23]
+    sources = [s for s, _ in pairs]
+    cap = max_output_len(data, max(len(data.encode_src(s)) for s in sources))
+    alone = []
+    for s in sources:
+        src, lengths = pad([data.encode_src(s)])
+        alone.append(data.decode_tgt(model.greedy_decode(src, lengths, cap).ids[0]))
+    assert len(set(alone)) > 5
+    assert decode_texts(model, data, sources, chunk=4) == alone
+    with torch.no_grad():
+        b = make_batch(data, pairs)
+        _, weights = model(b.src, b.src_lengths, b.tgt_in)
+        rows = b.tgt_out != 0
+        one_batch = float(row_entropy(weights)[rows].mean())
+        uniform = float(torch.log(b.src_lengths.double()).unsqueeze(1).expand_as(rows)[rows].mean())
+    entropy, uni = attention_entropy(model, data, pairs, chunk=4)
+    assert entropy == pytest.approx(one_batch, rel=1e-5) and uni == pytest.approx(uniform)
+    with torch.no_grad():
+        enc = model.encode(b.src, b.src_lengths).index_select(torch.tensor([2, 0, 2]))
+        plain = type(enc)(enc.outputs, enc.mask, enc.summary)  # no projection: per step
+        state = model.init_state(enc)
+        prev = torch.full((3,), 2, dtype=torch.long)  # <s>
+        with_proj = model.decode_step(prev, state, enc)
+        without = model.decode_step(prev, state, plain)
+    for a, b_ in zip((with_proj[0], with_proj[2]), (without[0], without[2])):
+        assert torch.allclose(a, b_, atol=1e-6)

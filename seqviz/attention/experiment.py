@@ -110,28 +110,51 @@ class InputResult:
     unknown: list[str]  # input tokens outside the source vocabulary (read as <unk>)
 
 
-def decode_texts(model: Seq2Seq, data: S2SData, sources: Sequence[str], chunk: int = 256
+EVAL_CHUNK = 50  # inputs batched together in an evaluation, of similar lengths
+
+
+def by_length(lengths: Sequence[int], chunk: int = EVAL_CHUNK) -> list[list[int]]:
+    """Indices in chunks of ``chunk`` inputs of similar length (shortest first): a batch pads
+    every input to its longest, and the attention's cost grows with the padded length (the
+    teacher-forced pass over the 200 held-out inputs cost 1.3-1.7x as much in one batch as in
+    sorted chunks of 50 on the dates task, 1.8x on reverse)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    return [order[i: i + chunk] for i in range(0, len(order), chunk)]
+
+
+def decode_texts(model: Seq2Seq, data: S2SData, sources: Sequence[str], chunk: int = EVAL_CHUNK
                  ) -> list[str]:
-    """Greedy outputs for many inputs, batched."""
-    out: list[str] = []
-    for i in range(0, len(sources), chunk):
-        src, lengths = pad([data.encode_src(s) for s in sources[i: i + chunk]])
-        dec = model.greedy_decode(src, lengths, max_output_len(data, src.size(1)))
-        out += [data.decode_tgt(ids) for ids in dec.ids]
+    """Greedy outputs for many inputs, batched by length, in the order of ``sources``; every
+    output may be as long as the longest input allows (``max_output_len``)."""
+    encoded = [data.encode_src(s) for s in sources]
+    if not encoded:
+        return []
+    cap = max_output_len(data, max(1, max(len(e) for e in encoded)))  # as pad() pads
+    out: list[str] = [""] * len(encoded)
+    for idx in by_length([len(e) for e in encoded], chunk):
+        src, lengths = pad([encoded[i] for i in idx])
+        dec = model.greedy_decode(src, lengths, cap)
+        for i, ids in zip(idx, dec.ids):
+            out[i] = data.decode_tgt(ids)
     return out
 
 
 @torch.no_grad()
-def attention_entropy(model: Seq2Seq, data: S2SData, pairs: Sequence[tuple[str, str]]
-                      ) -> tuple[float, float]:
+def attention_entropy(model: Seq2Seq, data: S2SData, pairs: Sequence[tuple[str, str]],
+                      chunk: int = EVAL_CHUNK) -> tuple[float, float]:
     """(mean row entropy, mean log S) of the teacher-forced attention over real target rows."""
     if model.spec.attention == "none" or not pairs:
         return math.nan, math.nan
-    b = make_batch(data, pairs)
-    _, weights = model(b.src, b.src_lengths, b.tgt_in)  # (B, T, S)
-    rows = b.tgt_out != 0  # (B, T) real target positions
-    uniform = torch.log(b.src_lengths.float()).unsqueeze(1).expand_as(rows)
-    return float(row_entropy(weights)[rows].mean()), float(uniform[rows].mean())
+    total = uniform = 0.0
+    rows_seen = 0
+    for idx in by_length([len(data.encode_src(s)) for s, _ in pairs], chunk):
+        b = make_batch(data, [pairs[i] for i in idx])
+        _, weights = model(b.src, b.src_lengths, b.tgt_in)  # (B, T, S)
+        rows = b.tgt_out != 0  # (B, T) real target positions
+        total += float(row_entropy(weights)[rows].sum(dtype=torch.float64))
+        uniform += float((torch.log(b.src_lengths.double()).unsqueeze(1) * rows).sum())
+        rows_seen += int(rows.sum())
+    return total / rows_seen, uniform / rows_seen
 
 
 def evaluate(model: Seq2Seq, data: S2SData, pairs: Sequence[tuple[str, str]], step: int

@@ -29,7 +29,9 @@ def s2s_problem(model: Seq2Seq, data: S2SData, text: str) -> SearchProblem:
         """Every hypothesis reads the same input: (1, ...) expanded to (n, ...) views, no copy."""
         if n not in views:
             views[n] = EncoderState(enc.outputs.expand(n, -1, -1), enc.mask.expand(n, -1),
-                                    enc.summary.expand(n, -1))
+                                    enc.summary.expand(n, -1),
+                                    None if enc.projected is None
+                                    else enc.projected.expand(n, -1, -1))
         return views[n]
 
     def step(prev: torch.Tensor, state):

@@ -59,17 +59,27 @@ class Attention(nn.Module):
             self.W_k = nn.Linear(key_size, attn_size, bias=True)
             self.v_a = nn.Linear(attn_size, 1, bias=False)
 
-    def scores(self, query: Tensor, keys: Tensor) -> Tensor:
-        """query (B, T, Hq), keys (B, S, Hk) -> e (B, T, S)."""
-        if self.kind == "dot":
-            return query @ keys.transpose(1, 2)  # (B, T, S)
+    def project_keys(self, keys: Tensor) -> Tensor:
+        """The part of the scores that depends on the keys alone, (B, S, ·): W_k k_s
+        (additive), W_a k_s (general), the keys themselves (dot). A decoder computes it once
+        per input and hands it to every output step (``projected``)."""
+        if self.kind == "additive":
+            return self.W_k(keys)
         if self.kind == "general":
-            return query @ self.W_a(keys).transpose(1, 2)  # (B, T, Hq) x (B, Hq, S)
-        q = self.W_q(query).unsqueeze(2)  # (B, T, 1, A)
-        k = self.W_k(keys).unsqueeze(1)  # (B, 1, S, A)
-        return self.v_a(torch.tanh(q + k)).squeeze(-1)  # (B, T, S)
+            return self.W_a(keys)
+        return keys
 
-    def forward(self, query: Tensor, keys: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+    def scores(self, query: Tensor, keys: Tensor, projected: Tensor | None = None) -> Tensor:
+        """query (B, T, Hq), keys (B, S, Hk) -> e (B, T, S); ``projected``:
+        ``project_keys(keys)`` if already computed."""
+        k = self.project_keys(keys) if projected is None else projected
+        if self.kind != "additive":
+            return query @ k.transpose(1, 2)  # (B, T, Hq) x (B, Hq, S)
+        q = self.W_q(query).unsqueeze(2)  # (B, T, 1, A)
+        return self.v_a(torch.tanh(q + k.unsqueeze(1))).squeeze(-1)  # (B, T, S)
+
+    def forward(self, query: Tensor, keys: Tensor, mask: Tensor,
+                projected: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """mask (B, S) True at real positions. Returns context (B, T, Hk), weights (B, T, S)."""
-        weights = masked_softmax(self.scores(query, keys), mask.unsqueeze(1))
+        weights = masked_softmax(self.scores(query, keys, projected), mask.unsqueeze(1))
         return weights @ keys, weights

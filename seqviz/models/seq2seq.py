@@ -61,11 +61,15 @@ class EncoderState:
     outputs: Tensor  # (N, S, C) top-layer outputs, zero at padded positions
     mask: Tensor  # (N, S) bool, True at real positions
     summary: Tensor  # (N, C) the fixed vector of the no-attention baseline
+    # (N, S, ·) the attention's key projection (``Attention.project_keys``), computed once
+    # for every decoder step; None without attention
+    projected: Tensor | None = None
 
     def index_select(self, idx: Tensor) -> "EncoderState":
         """Rows ``idx`` (K,) of every field, e.g. ``torch.arange(B).repeat_interleave(k)``."""
         idx = torch.as_tensor(idx, dtype=torch.long, device=self.outputs.device)
-        return EncoderState(self.outputs[idx], self.mask[idx], self.summary[idx])
+        return EncoderState(self.outputs[idx], self.mask[idx], self.summary[idx],
+                            None if self.projected is None else self.projected[idx])
 
     def repeat_interleave(self, k: int) -> "EncoderState":
         """Each sequence k times in a row: (N, ...) -> (N*k, ...)."""
@@ -169,7 +173,8 @@ class Seq2Seq(nn.Module):
         summary = last[:, 0, :H]  # forward direction at the last real position (N, H)
         if self.spec.bidirectional:
             summary = torch.cat([summary, outputs[:, 0, H:]], dim=-1)  # + backward at t=0
-        return EncoderState(outputs, mask, summary)
+        return EncoderState(outputs, mask, summary,
+                            None if self.attn is None else self.attn.project_keys(outputs))
 
     def init_state(self, enc: EncoderState) -> DecoderState:
         N, L, C = enc.summary.size(0), self.spec.num_layers, self.spec.context_size
@@ -186,7 +191,8 @@ class Seq2Seq(nn.Module):
             context = enc.summary.unsqueeze(1).expand_as(h)  # the same vector at every step
             weights = h.new_zeros(h.size(0), h.size(1), enc.mask.size(1))
         else:
-            context, weights = self.attn(h, enc.outputs, enc.mask)  # (N, T, C), (N, T, S)
+            # context (N, T, C), weights (N, T, S)
+            context, weights = self.attn(h, enc.outputs, enc.mask, enc.projected)
         h_tilde = torch.tanh(self.combine(torch.cat([context, h], dim=-1)))  # (N, T, C)
         return self.out(h_tilde), new_state, weights
 
