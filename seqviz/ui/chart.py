@@ -177,19 +177,21 @@ def figure_json(fig: Any) -> str:
     return held[1]
 
 
-def seal(result: Any, depth: int = 2) -> Any:
+def seal(result: Any, depth: int = 2, *, new_only: bool = False) -> Any:
     """Mark the plotly figures in ``result`` (a figure, or a dict, list or tuple holding
     figures, ``depth`` levels down) as finished: ``figure_json`` serialises each once until it
-    is sealed again. Whoever seals a figure must not change it afterwards without sealing it
-    again (``memo`` seals every new build, including one that moved an old figure's data)."""
+    is sealed again. Whoever changes a sealed figure must seal it again (Embeddings' curves and
+    map, whose data are moved in place, are). ``new_only``: leave figures sealed before as they
+    are (``memo``: a build may hand back figures it kept from an earlier build, unchanged)."""
     if isinstance(result, BaseFigure):
-        object.__setattr__(result, "_sv_version", object())
+        if not (new_only and getattr(result, "_sv_version", None) is not None):
+            object.__setattr__(result, "_sv_version", object())
     elif depth > 0 and isinstance(result, dict):
         for value in result.values():
-            seal(value, depth - 1)
+            seal(value, depth - 1, new_only=new_only)
     elif depth > 0 and isinstance(result, (list, tuple)):
         for value in result:
-            seal(value, depth - 1)
+            seal(value, depth - 1, new_only=new_only)
     return result
 
 

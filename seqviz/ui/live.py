@@ -20,13 +20,14 @@ def memo(key: str, tag: Hashable, build: Callable[[], Any]) -> Any:
     last result is reused until the tag changes. The language and the type profile (presenter
     mode) are part of every tag: figures carry translated, sized text.
 
-    The figures in the result (``seqviz.ui.chart.seal``) are serialised once for all the reruns
-    that draw them: change a figure only inside ``build``, never after ``memo`` returned it."""
+    The figures in the result are sealed (``seqviz.ui.chart.seal``): each is serialised once for
+    all the reruns and builds that draw it. Never change a figure after ``memo`` returned it; a
+    build that hands back a figure of an earlier build changed must seal it again itself."""
     slot = f"memo.{key}"
     tag = (tag, i18n.language(), style.profile().name)
     held = st.session_state.get(slot)
     if held is None or held[0] != tag:
-        held = st.session_state[slot] = (tag, seal(build()))
+        held = st.session_state[slot] = (tag, seal(build(), new_only=True))
     return held[1]
 
 

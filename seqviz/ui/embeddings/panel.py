@@ -24,7 +24,7 @@ from seqviz.engine.protocol import Snapshot
 from seqviz.i18n import _, pgettext
 from seqviz.models.word2vec import W2VCorpus, build_w2v_corpus
 from seqviz.ui import player
-from seqviz.ui.chart import chart
+from seqviz.ui.chart import chart, seal
 from seqviz.ui.embeddings.mapview import draw_map, search_box
 from seqviz.ui.embeddings.sources import Source, word2vec_source
 from seqviz.ui.layout import columns
@@ -91,10 +91,12 @@ def _moved_curves(key: str, view: EmbView, snap: Snapshot) -> dict:
         return cached[1]
     curves = cached[1]
     figs.move_curves(curves["loss"], view.loss_steps, view.loss, view.loss_smooth)
+    seal(curves["loss"])  # moved in place: serialised again
     if "analogy" in curves and len(view.eval_steps):
         acc = view.accuracy
         figs.move_curves(curves["analogy"], view.eval_steps, acc[:, 0], acc[:, 1], acc[:, 2],
                          scale=100.0)
+        seal(curves["analogy"])
     return curves
 
 
