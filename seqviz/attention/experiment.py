@@ -147,7 +147,7 @@ def attention_entropy(model: Seq2Seq, data: S2SData, pairs: Sequence[tuple[str, 
         return math.nan, math.nan
     total = uniform = 0.0
     rows_seen = 0
-    for idx in by_length([len(data.encode_src(s)) for s, _ in pairs], chunk):
+    for idx in by_length([len(s) for s, _ in pairs], chunk):  # text length: only the order
         b = make_batch(data, [pairs[i] for i in idx])
         _, weights = model(b.src, b.src_lengths, b.tgt_in)  # (B, T, S)
         rows = b.tgt_out != 0  # (B, T) real target positions
