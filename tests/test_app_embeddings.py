@@ -5,7 +5,8 @@ import pytest
 
 from seqviz.embeddings.livemap import SETTLE_CHUNK
 from seqviz.lm.config import LMConfig
-from tests.apptest_utils import figures, run_page, run_until, texts, trace_len
+from tests.apptest_utils import (figures, run_page, run_until, texts, trace_len,
+                                 trace_values)
 from tests.live_helpers import live_lm as open_live_lm
 
 PAGE = "pages/7_Embeddings.py"
@@ -90,6 +91,14 @@ def test_step_play_pause_reset():
     assert not paused.playing  # Pause waited for the worker, and one more frame for the map
     run_until(at, lambda a: _view(a).map.settled, what="the paused map settling")
     assert f"Answered with the vectors of step {paused.step:,}." in texts(at)
+    # the map sent to the browser is the settled one, moved in place since the first frame (its
+    # figure is kept and its JSON cached until resealed: a stale one would show an earlier step)
+    at.run()
+    drawn, coords = _map(at), np.asarray(_view(at).map.coords)
+    assert drawn["layout"]["title"]["text"].endswith(f"step {paused.step:,}")
+    xs = np.concatenate([trace_values(t, "x") for t in drawn["data"]
+                         if t.get("customdata") is not None and not t["name"].startswith("search")])
+    assert np.allclose(np.sort(xs), np.sort(coords[:, 0]))
     assert exp.handle.wait_acked(exp.handle.apply_live(exp.cfg), timeout=30).step == paused.step
     before = paused.payload.map.build
     at.button(key="emb.rerun_btn").click().run()  # a fresh t-SNE of the current vectors
