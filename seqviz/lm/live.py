@@ -30,7 +30,7 @@ from seqviz.lm.experiment import Baseline, LMExperiment
 from seqviz.models.lm import LanguageModel, make_lm
 from seqviz.train import Divergence, DivergenceWatch
 
-SAMPLE_EVERY = 3.0  # seconds of play between fresh samples, at the least
+SAMPLE_EVERY = 5.0  # seconds of play between fresh samples, at the least (a sample changes slowly)
 SAMPLE_SHARE = 0.05  # ... and a sample costs at most this share of the run's training time
 SAMPLE_LENGTH = {"char": 300, "word": 60}
 STEP_SAMPLE_WAIT = 5.0  # seconds a Step click waits for the sample of the stepped model
