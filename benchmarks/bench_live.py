@@ -719,7 +719,8 @@ def main(argv=None) -> None:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=None,
                     help="fairness, browser: seconds of play (20); remounts: (15)")
-    ap.add_argument("--repeats", type=int, default=1, help="first-chart: runs per page; browser: runs")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="first-chart: runs per page; browser: runs")
     ap.add_argument("--pages", default="",
                     help="first-chart: only the pages whose name contains one of these "
                     "comma-separated words (the reference row is always run)")
