@@ -33,11 +33,14 @@ def test_clip_by_norm_equals_torch(threshold):
 @pytest.mark.parametrize("threshold", [0.5, 3.0, 1e6])
 def test_clip_by_value_equals_torch(threshold):
     ours, ref = _params_with_grads(), _params_with_grads()
-    _, _, clipped = clip_gradients(ours, "value", threshold)
+    before, after, clipped = clip_gradients(ours, "value", threshold)
     torch.nn.utils.clip_grad_value_(ref, threshold)
     for a, b in zip(ours, ref):
         torch.testing.assert_close(a.grad, b.grad)
     assert clipped == (threshold < 1e6)
+    assert after == pytest.approx(float(torch.nn.utils.get_total_norm([p.grad for p in ref])),
+                                  rel=1e-6)
+    assert (after < before) == clipped
 
 
 def test_clip_none_leaves_gradients():
