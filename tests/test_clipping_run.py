@@ -127,7 +127,7 @@ def test_legend_and_banner_give_the_same_divergence_counts_and_the_marks_span_th
     banner = " ".join(divergence_lines(view))
     assert f"**without clipping** diverged {total}×" in banner
     for fig in figures(view).values():
-        names = [t.name for t in fig.data if t.name and "diverged" in t.name]
+        names = [t["name"] for t in fig.to_dict()["data"] if "diverged" in t.get("name", "")]
         assert names == [f"without clipping: diverged {total}× (weights restored)"]
 
 

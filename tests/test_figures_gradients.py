@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from seqviz.gradients.clipping_figures import cliff_figure, clip_norm_figure, two_loss_figure
+from seqviz.gradients.clipping_figures import (cliff_figure, clip_norm_figure, refresh_clip_norm,
+                                              refresh_two_loss, two_loss_figure)
 from seqviz.gradients.figures import (accuracy_figure, gate_figure, jacobian_figure,
                                       norm_distance_figure, radius_figure, step_histogram_figure,
                                       wide_log_axis)
@@ -111,6 +112,95 @@ def test_clipping_figures():
     value = clip_norm_figure(runs, threshold=0.5, mode="value")
     assert "threshold ‖g‖ = 0.5" not in [t.name for t in value.data]
     assert "clamped to ±0.5" in _title(value)
+
+
+def _clip_runs(n: int, seed: int, spread: float):
+    """Two runs of n steps: losses and norms over ``spread`` decades, a NaN and an inf, as
+    the unclipped run's divergences leave them."""
+    rng = np.random.default_rng(seed)
+    steps = np.arange(1, n + 1)
+    out = {}
+    for name in ("without clipping", "with clipping"):
+        loss, norm = 10 ** rng.uniform(-1, spread - 1, n), 10 ** rng.uniform(-2, spread - 2, n)
+        if n > 5 and name == "without clipping":
+            loss[3], norm[4] = math.nan, math.inf
+        out[name] = (steps, loss, norm)
+    return out
+
+
+@pytest.mark.parametrize("n1,n2,spread", [(3, 250, 2), (250, 2000, 6), (2000, 40, 9), (0, 4, 1),
+                                          (7, 0, 2), (1, 1, 0.5)])
+@pytest.mark.parametrize("many", [False, True])
+@pytest.mark.parametrize("mode", ["norm", "value"])
+def test_refreshing_a_built_clipping_figure_equals_building_it(n1, n2, spread, many, mode):
+    """The live page refreshes the built figures' arrays (``refresh_*``) instead of building
+    them for every snapshot: what it sends must be what a build would have sent."""
+    import json
+
+    import plotly.io as pio
+
+    def sent(spec) -> dict:
+        return json.loads(pio.to_json(spec, validate=False))
+
+    old, new = _clip_runs(n1, 1, spread), _clip_runs(n2, 2, spread)
+    # many: the unclipped run diverges every few steps (the page's default), its marks along
+    # the top and its count in the legend move with every snapshot
+    marks = {1: list(range(1, 40)), 2: list(range(3, 90, 2))} if many else {1: [2, 5], 2: [2, 5]}
+    divergences = {seed: {"without clipping": marks[seed], "with clipping": []} for seed in marks}
+    counts = {seed: {"without clipping": len(marks[seed]) + (7 if many else 0)} for seed in marks}
+
+    def loss(runs, seed):
+        return two_loss_figure({k: (s, l) for k, (s, l, _n) in runs.items()},
+                               divergences=divergences[seed], counts=counts[seed])
+
+    refreshed = refresh_two_loss(loss(old, 1).to_dict(),
+                                 {k: (s, l) for k, (s, l, _n) in new.items()},
+                                 divergences=divergences[2], counts=counts[2])
+    if many and (n1 == 0) != (n2 == 0):
+        # many divergences are marked along the top of the values drawn, or, with none,
+        # as verticals: a build
+        assert refreshed is None
+    else:
+        assert refreshed is not None and sent(refreshed) == sent(loss(new, 2))
+
+    def clipped(runs):
+        s, _l, n = runs["with clipping"]
+        keep = np.asarray(n) > 0.3
+        return np.asarray(s)[keep], np.asarray(n)[keep]
+
+    def norm(runs, seed):
+        return clip_norm_figure({k: (s, n) for k, (s, _l, n) in runs.items()}, threshold=0.3,
+                                mode=mode, clipped=clipped(runs), divergences=divergences[seed],
+                                counts=counts[seed],
+                                title=f"Gradient norm · {len(clipped(runs)[0])}%")
+
+    refreshed = refresh_clip_norm(norm(old, 1).to_dict(),
+                                  {k: (s, n) for k, (s, _l, n) in new.items()}, threshold=0.3,
+                                  clipped=clipped(new), divergences=divergences[2],
+                                  counts=counts[2], title=f"Gradient norm · {len(clipped(new)[0])}%")
+    if (len(clipped(old)[0]) > 0) != (len(clipped(new)[0]) > 0):
+        assert refreshed is None  # the clipped steps' trace comes or goes: a build
+    else:
+        assert refreshed is not None and sent(refreshed) == sent(norm(new, 2))
+
+
+def test_a_clipping_figure_whose_title_or_legend_takes_another_line_is_built_again(
+        monkeypatch):
+    from seqviz.gradients import clipping_figures
+
+    runs = {"without clipping": ([1, 2], [1.0, 2.0]), "with clipping": ([1, 2], [1.0, 0.5])}
+    spec = clip_norm_figure(runs, threshold=1.0, title="short").to_dict()
+    assert refresh_clip_norm(spec, runs, threshold=1.0, title="short too") is not None
+    assert refresh_clip_norm(spec, runs, threshold=1.0, title="long " * 40) is None
+    divergences = {"without clipping": list(range(1, 40))}
+    spec = two_loss_figure(runs, divergences=divergences, counts={"without clipping": 39})
+    assert refresh_two_loss(spec.to_dict(), runs, divergences=divergences,
+                            counts={"without clipping": 41}) is not None
+    # a legend whose entries (the count is in one) would take another height: a build
+    monkeypatch.setattr(clipping_figures, "legend_names_px",
+                        lambda names: 30 * (len("".join(names)) // 60))
+    assert refresh_two_loss(spec.to_dict(), runs, divergences=divergences,
+                            counts={"without clipping": 10 ** 40}) is None
 
 
 def test_cliff_figure_cuts_paths_that_leave_the_plot():

@@ -84,6 +84,18 @@ def title_layout(fig: go.Figure, title: str, notes: Sequence[str] = (),
 PAD = 10  # px above a title
 
 
+def retitled(layout: dict, title: str, width: float | None = None) -> dict | None:
+    """A finished figure dict's layout (``finish``) with a new title, when the new title wraps
+    to as many lines as the old one: then nothing else of ``title_layout`` changes. ``None``
+    when it does not (the caller builds the figure again)."""
+    p = profile()
+    head = wrap(title, p.title, (width if width is not None else MIN_WIDTH[p.name]) - 30)
+    old = layout.get("title", {})
+    if lines(head) != lines(old.get("text", "")):
+        return None
+    return {**layout, "title": {**old, "text": head}}
+
+
 def finish(fig: go.Figure, title: str, notes: Sequence[str] = (), *,
            width: float | None = None) -> go.Figure:
     """The last touch on a ``styled`` figure: its title and notes wrapped and placed for the

@@ -63,13 +63,16 @@ BASELINE_COLOURS = ("#7f7f7f", "#bcbd22", "#17becf", "#8c564b", "#e377c2")
 def legend_px(fig: go.Figure) -> int:
     """How much taller the figure gets for its legend under the plot: its rows at the
     narrowest the chart gets (``MIN_WIDTH``), so the plot keeps its height."""
-    p = profile()
-    width = MIN_WIDTH[p.name] - 20
     shown = fig.layout.showlegend
     if shown is False or (shown is None and len(fig.data) < 2):  # Plotly's default: 2 traces
         return 0
-    names = [t.name for t in fig.data if t.name and t.showlegend is not False]
-    return math.ceil(legend_rows(names, p.font, width) * p.font * 1.45)
+    return legend_names_px([t.name for t in fig.data if t.name and t.showlegend is not False])
+
+
+def legend_names_px(names: Sequence[str]) -> int:
+    """The height of a legend under the plot with these entries (``legend_px``)."""
+    p = profile()
+    return math.ceil(legend_rows(list(names), p.font, MIN_WIDTH[p.name] - 20) * p.font * 1.45)
 
 
 def bottom_legend(size: int) -> dict:
@@ -264,17 +267,39 @@ def log_view(lo: float, hi: float) -> tuple[list[float], list[float] | None]:
     return ticks, [math.log10(a) - pad, math.log10(b) + pad]
 
 
-def log_axis(fig: go.Figure, values, axis: str = "y") -> go.Figure:
-    """Log scale with readable 1-2-5 ticks for the finite positive ``values``, at least two of
-    them on screen (``log_view``)."""
+def log_props(values) -> dict:
+    """The axis properties ``log_axis`` sets, as a dict (for code that refreshes a built
+    figure's dict): type, 1-2-5 ``tickvals``/``ticktext`` when there are ticks, and ``range``
+    with ``autorange=False`` when ``log_view`` fixes one."""
     import numpy as np
 
     arr = values if isinstance(values, np.ndarray) else \
         np.asarray([v for v in values if v is not None], dtype=float)
     arr = arr[np.isfinite(arr) & (arr > 0)]
-    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
     ticks, span = log_view(float(arr.min()), float(arr.max())) if arr.size else ([], None)
-    update(type="log", tickvals=ticks or None, ticktext=[f"{t:g}" for t in ticks] or None)
+    props: dict = {"type": "log"}
+    if ticks:
+        props.update(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
     if span is not None:
-        update(range=span, autorange=False)
+        props.update(range=span, autorange=False)
+    return props
+
+
+def log_axis(fig: go.Figure, values, axis: str = "y") -> go.Figure:
+    """Log scale with readable 1-2-5 ticks for the finite positive ``values``, at least two of
+    them on screen (``log_view``)."""
+    props = log_props(values)
+    update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+    update(type="log", tickvals=props.get("tickvals"), ticktext=props.get("ticktext"))
+    if "range" in props:
+        update(range=props["range"], autorange=False)
     return fig
+
+
+AXIS_VIEW = ("type", "tickvals", "ticktext", "range", "autorange")  # what ``log_props`` sets
+
+
+def with_axis(layout: dict, props: dict, axis: str = "yaxis") -> dict:
+    """A figure dict's layout with ``axis``'s view (``AXIS_VIEW``) replaced by ``props``."""
+    kept = {k: v for k, v in layout.get(axis, {}).items() if k not in AXIS_VIEW}
+    return {**layout, axis: {**kept, **props}}

@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, log_axis, profile,
+from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, log_props, profile,
                                   styled, styled_over_steps)
 from seqviz.figures.chart_text import finish, plain_ticks
 from seqviz.i18n import _, ngettext
@@ -34,19 +34,26 @@ def _label(name: str) -> str:
     return CELL_LABELS.get(name.lower(), name)
 
 
-def wide_log_axis(fig: go.Figure, values, axis: str = "y") -> go.Figure:
-    """A log axis that stays readable over many decades: 1-2-5 ticks over up to three decades
-    (the house ``log_axis``), otherwise one tick every k decades, labelled 1e-12 and so on."""
+def wide_log_props(values) -> dict:
+    """A log axis that stays readable over many decades, as axis properties: 1-2-5 ticks over
+    up to three decades (the house ``log_props``), otherwise one tick every k decades,
+    labelled 1e-12 and so on."""
     arr = np.asarray([v for v in values if v is not None], dtype=float)
     arr = arr[np.isfinite(arr) & (arr > 0)]
     if arr.size == 0 or math.log10(arr.max() / arr.min()) <= 3:
-        return log_axis(fig, list(arr), axis)
+        return log_props(arr)
     lo, hi = math.floor(math.log10(arr.min())), math.ceil(math.log10(arr.max()))
     every = max(1, math.ceil((hi - lo) / 7))
     ticks = [10.0 ** k for k in range(lo, hi + every, every)]  # ticks outside the data stay hidden
     labels = [f"{t:g}" if 1e-3 <= t <= 1e4 else f"1e{int(round(math.log10(t)))}" for t in ticks]
+    return {"type": "log", "tickvals": ticks, "ticktext": labels}
+
+
+def wide_log_axis(fig: go.Figure, values, axis: str = "y") -> go.Figure:
+    """``wide_log_props`` applied to the figure's ``axis``."""
+    props = wide_log_props(values)
     update = fig.update_yaxes if axis == "y" else fig.update_xaxes
-    return update(type="log", tickvals=ticks, ticktext=labels)
+    return update(**{"tickvals": None, "ticktext": None, **props})  # no ticks: unset them
 
 
 def _finite_or_none(values) -> list:
