@@ -1,6 +1,7 @@
 """Live training: how much of the CPU goes to learning, and how fast pages answer.
 
-    python benchmarks/bench_live.py [--part fairness|browser|reruns|first-chart|remounts|all]
+    python benchmarks/bench_live.py [--part fairness|browser|reruns|first-chart|remounts|
+                                            serving|all]
 
 Every figure is printed beside its reference, measured in the same run (issue 13):
 
@@ -26,6 +27,9 @@ Every figure is printed beside its reference, measured in the same run (issue 13
   (2) processes spinning beside them; every 0.25 s, how many chart elements are new (each one
   is drawn from scratch: the moment a chart can be caught blank), and how many samples found a
   chart that had been drawn empty three frames later. Goal: 0 blank samples (issue 13, item 4).
+- **serving** (not in ``all``): each live page played in Chromium for ``--seconds`` (15): the
+  server's CPU (its workers' not included) as a share of one core, beside the same page open
+  and paused: what each playing student costs the server.
 """
 
 from __future__ import annotations
@@ -711,19 +715,69 @@ def remounts(seconds: float, load: int) -> None:
             spinner.kill()
 
 
+SERVING_PAGES = ("/Language_Model", "/Gradient_Flow", "/Clipping", "/Attention", "/Embeddings",
+                 "/Sequence_Tasks", "/Time_Series", "/CTC")
+
+
+def serving(seconds: float, only: str = "") -> None:
+    """The server's CPU for one playing session, page by page: what a class of a hundred costs
+    the server (its workers train apart). Reference: the same page open and paused for as long,
+    in the same run."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser import step_count, wait_metric_at_least, wait_ready
+
+    proc, url = _server()
+    print(f"## Server CPU per playing session ({seconds:g} s each; the workers' training not "
+          "included)")
+    print("| page | server CPU, paused (share of a core) | playing | steps/s | "
+          "server CPU ms per step |")
+    print("| --- | --- | --- | --- | --- |")
+    try:
+        with sync_playwright() as p:
+            browser = _chromium(p)
+            words = [w.strip().lower() for w in only.split(",") if w.strip()]
+            for path in [p for p in SERVING_PAGES if not words or any(w in p.lower()
+                                                                        for w in words)]:
+                page = browser.new_page(viewport={"width": 1500, "height": 3200})
+                page.goto(url + path)
+                wait_ready(page)
+                expect(page.locator(".sv-chart .main-svg").first).to_be_visible(timeout=90_000)
+                wait_ready(page)
+                t0, c0 = time.monotonic(), cpu_seconds(proc.pid)
+                time.sleep(seconds)  # the reference: the page open, paused
+                paused = (cpu_seconds(proc.pid) - c0) / (time.monotonic() - t0)
+                start = step_count(page)
+                page.get_by_role("button", name="▶ Play").click()
+                wait_metric_at_least(page, "Step", start + 1)
+                t0, c0, s0 = time.monotonic(), cpu_seconds(proc.pid), step_count(page)
+                time.sleep(seconds)  # what is measured is the server's CPU meanwhile
+                cpu, wall = cpu_seconds(proc.pid) - c0, time.monotonic() - t0
+                steps = step_count(page) - s0
+                page.get_by_role("button", name="⏸ Pause").click()
+                print(f"| {path} | {paused:.3f} | {cpu / wall:.3f} | {steps / wall:.0f} | "
+                      f"{1000 * cpu / max(steps, 1):.2f} |", flush=True)
+                page.close()
+            browser.close()
+    finally:
+        proc.terminate()
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", default="all",
-                    choices=["fairness", "browser", "reruns", "first-chart", "remounts", "all"])
+                    choices=["fairness", "browser", "reruns", "first-chart", "remounts",
+                             "serving", "all"])
     ap.add_argument("--load", type=int, default=2, help="remounts: spinning processes")
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=None,
-                    help="fairness, browser: seconds of play (20); remounts: (15)")
+                    help="fairness, browser: seconds of play (20); remounts, serving: (15)")
     ap.add_argument("--repeats", type=int, default=1,
                     help="first-chart: runs per page; browser: runs")
     ap.add_argument("--pages", default="",
-                    help="first-chart: only the pages whose name contains one of these "
-                    "comma-separated words (the reference row is always run)")
+                    help="first-chart, serving: only the pages whose name contains one of "
+                    "these comma-separated words (first-chart's reference row is always run)")
     ap.add_argument("--tick", type=float, default=None,
                     help="display period per session (default: the page's, for this load)")
     args = ap.parse_args(argv)
@@ -748,6 +802,8 @@ def main(argv=None) -> None:
         first_chart(args.repeats, args.pages)
     if args.part == "remounts":
         remounts(args.seconds or 15.0, args.load)
+    if args.part == "serving":
+        serving(args.seconds or 15.0, args.pages)
 
 
 if __name__ == "__main__":
