@@ -76,22 +76,30 @@ def test_beam_width_applies_live_without_a_rebuild():
 
 def test_a_live_slider_on_a_paused_run_keeps_the_figures_and_a_step_renews_them():
     """The learning rate moved on a paused run: a new snapshot, the same figures (not built
-    again); a Step: new figures, of the new step."""
+    again); a Step: the loss and the probe's figures of the new step, built again. Each group
+    of figures is kept by what it draws (``memo.ctc.probe``, ``.ler``, ``.loss``)."""
     at = run_page(PAGE, query=SMALL)
     run_until(at, _charts, what="the first charts")
     exp = at.session_state["ctc.exp"]
-    held = at.session_state["memo.ctc.figs"][1]
+
+    def held():
+        return {name: at.session_state[f"memo.ctc.{name}"][1] for name in ("probe", "ler", "loss")}
+
+    before = held()
     version = exp.snapshot().version
     at.select_slider(key="ctc.w.lr").set_value(0.003).run()
     assert not at.exception and at.session_state["ctc.exp"] is exp
     exp.handle.wait(lambda s: s.version > version, timeout=30)
     at.run()
     assert exp.snapshot().version > version
-    assert at.session_state["memo.ctc.figs"][1] is held
+    assert all(held()[name] is fig for name, fig in before.items())
     at.button(key="ctc.step").click().run()
     run_until(at, lambda a: _shown_step(a) == 1, what="the step's snapshot")
-    assert at.session_state["memo.ctc.figs"][1] is not held
+    after = held()
+    assert after["loss"] is not before["loss"] and after["probe"] is not before["probe"]
     assert trace_len(figures(at)[3]["data"][0]) == 1  # the loss curve has the step
+    snap = exp.snapshot()
+    assert snap.payload.probe.step == 1
 
 
 def test_collapse_rule_good_and_bad_paths():

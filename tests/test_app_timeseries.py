@@ -59,6 +59,26 @@ def test_play_trains_and_pause_stops():
     run_until(at, lambda a: trace_len(figures(a)[5]["data"][0]) >= 30, what="the loss curve")
 
 
+def test_the_evaluations_charts_are_built_once_per_evaluation():
+    """Five of the six charts come from the latest evaluation (at steps 1, 10, 25, ...): a
+    snapshot between two evaluations redraws the loss only, and the next evaluation redraws
+    them all."""
+    at = run_page(PAGE, query=SMALL)
+    exp = at.session_state["ts.exp"]
+    at.button(key="ts.step").click().run()
+    run_until(at, lambda a: _shown_step(a) == 1, what="step 1")
+    held = at.session_state["memo.ts.evaluation"][1]
+    signal = trace_values(figures(at)[0]["data"][1])
+    at.button(key="ts.step").click().run()
+    run_until(at, lambda a: _shown_step(a) == 2, what="step 2")
+    assert at.session_state["memo.ts.evaluation"][1] is held  # not built again
+    assert trace_len(figures(at)[5]["data"][0]) == 2  # the loss moved on
+    exp.step(8)  # to step 10: an evaluation
+    run_until(at, lambda a: _shown_step(a) == 10, what="step 10")
+    assert at.session_state["memo.ts.evaluation"][1] is not held
+    assert not np.allclose(trace_values(figures(at)[0]["data"][1]), signal)
+
+
 def test_learning_rate_applies_live_and_tau_rebuilds():
     at = run_page(PAGE, query=SMALL)
     at.button(key="ts.step").click().run()

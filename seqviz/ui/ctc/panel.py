@@ -55,32 +55,46 @@ def _notices(view: CTCView | None, snap: Snapshot) -> None:
     run_notices(snap, view.divergence if view is not None else None)
 
 
-def _figures(view: CTCView) -> dict[str, go.Figure]:
+def _probe_figures(view: CTCView) -> dict[str, go.Figure]:
+    """The probe utterance's posteriors and trellis (a fresh probe at most every 0.5 s)."""
     p = view.probe
-    ev = view.evals
     return {
         "post": posterior_figure(p.log_probs, p.truth, title=_(
             "Per-frame output probabilities: example {i}, label “{label}”").format(
             i=p.index, label=to_text(p.label))),
         "trellis": trellis_figure(p.log_alpha, p.ext, p.best_paths),
-        "ler": ler_figure([e.step for e in ev], [e.greedy_sub for e in ev],
-                          [e.beam for e in ev], view.cfg.beam, utterances=BEAM_UTTERANCES),
-        "loss": held_out_loss(loss_figure(
-            view.steps, view.loss, divergences=list(view.diverged_steps),
-            title=_("CTC loss (per label symbol)")), [e.step for e in ev],
-            [e.loss for e in ev]).update_yaxes(
-            title_text=_("−log p(label) per symbol (nats)")),
     }
 
 
-def _figures_tag(snap: Snapshot, view: CTCView) -> tuple:
-    """What the four figures are drawn from. A snapshot that changes none of it (a live
-    slider moved on a paused run) keeps the figures: building them costs ~40 ms of Plotly."""
+def _ler_figure(view: CTCView) -> go.Figure:
+    ev = view.evals
+    return ler_figure([e.step for e in ev], [e.greedy_sub for e in ev], [e.beam for e in ev],
+                      view.cfg.beam, utterances=BEAM_UTTERANCES)
+
+
+def _loss_figure(view: CTCView) -> go.Figure:
+    ev = view.evals
+    return held_out_loss(loss_figure(
+        view.steps, view.loss, divergences=list(view.diverged_steps),
+        title=_("CTC loss (per label symbol)")), [e.step for e in ev],
+        [e.loss for e in ev]).update_yaxes(title_text=_("−log p(label) per symbol (nats)"))
+
+
+def _figures(key: str, snap: Snapshot, view: CTCView) -> dict[str, go.Figure]:
+    """The four figures, each built again only when what it draws changed: the probe's two
+    (~25 ms of Plotly) with a fresh probe, the label error rate with a new evaluation, the loss
+    with new steps. A snapshot that changes none of it (a live slider moved on a paused run)
+    keeps them all."""
     p, ev = view.probe, view.evals
-    return (snap.run_id, snap.generation, len(view.steps),
-            int(view.steps[-1]) if len(view.steps) else -1, len(ev),
-            ev[-1].step if ev else -1, view.diverged_steps, p.step, p.index, p.beam_width,
-            view.cfg.beam)
+    run = (snap.run_id, snap.generation)
+    evals = (len(ev), ev[-1].step if ev else -1)
+    figs = dict(memo(f"{key}.probe", run + (p.step, p.index, p.beam_width),
+                     lambda: _probe_figures(view)))
+    figs["ler"] = memo(f"{key}.ler", run + evals + (view.cfg.beam,), lambda: _ler_figure(view))
+    figs["loss"] = memo(f"{key}.loss", run + evals + (
+        len(view.steps), int(view.steps[-1]) if len(view.steps) else -1, view.diverged_steps),
+        lambda: _loss_figure(view))
+    return figs
 
 
 def _decoding(view: CTCView) -> None:
@@ -113,7 +127,7 @@ def render(key: str, exp: LiveCTC, snap: Snapshot, playing: bool) -> None:
     if view is None:
         return
     _metrics(view, snap)
-    figs = memo(f"{key}.figs", _figures_tag(snap, view), lambda: _figures(view))
+    figs = _figures(key, snap, view)
     chart(figs["post"], key=f"{key}.chart.post")
     st.caption(_("Rows: the blank ({blank}) and each symbol; the red row above shows which "
                  "symbol was spoken at each frame (the model never sees it). Untrained, every "

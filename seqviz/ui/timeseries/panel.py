@@ -20,7 +20,7 @@ from seqviz.timeseries.live import LiveTimeSeries, TimeSeriesView
 from seqviz.ui import player
 from seqviz.ui.chart import chart
 from seqviz.ui.layout import columns
-from seqviz.ui.live import once_per_snapshot, run_notices
+from seqviz.ui.live import memo, once_per_snapshot, run_notices
 from seqviz.ui.timeseries.data import signal_name
 
 
@@ -54,13 +54,13 @@ def _metrics(view: TimeSeriesView, snap: Snapshot) -> None:
                           "input.").format(k=k))
 
 
-def _figures(view: TimeSeriesView) -> dict[str, go.Figure]:
+def _evaluation_figures(view: TimeSeriesView) -> dict[str, go.Figure]:
+    """The five charts drawn from the latest evaluation (every few dozen steps)."""
     s, p, cfg = view.series, view.predictions, view.cfg
     raw = s.x * s.std + s.mean
     mlp, rnn = names(cfg)
     unscale = [v * s.std + s.mean for v in p.one_step]
-    ev = view.evals
-    last = ev[-1]
+    last = view.evals[-1]
     return {
         "signal": signal_figure(raw, s.train_end, p.targets, list(zip((mlp, rnn), unscale))),
         "k_mlp": kstep_figure(raw, s.train_end, s.origins, p.forecasts[0] * s.std + s.mean,
@@ -72,10 +72,25 @@ def _figures(view: TimeSeriesView) -> dict[str, go.Figure]:
         "tau": tau_figure(view.markov.taus, view.markov.one_step, view.markov.k_step,
                           MARKOV_K, cfg.tau,
                           (last.val[0], float(last.by_k[0][MARKOV_K - 1]))),
-        "loss": losses_figure(view.steps, [(mlp, view.loss[0]), (rnn, view.loss[1])],
-                              [e.step for e in ev],
-                              [np.array([e.val[i] for e in ev]) for i in (0, 1)]),
     }
+
+
+def _loss_figure(view: TimeSeriesView) -> go.Figure:
+    """Both models' training loss (every step) and validation error (every evaluation)."""
+    ev = view.evals
+    return losses_figure(view.steps, [(n, l) for n, l in zip(names(view.cfg), view.loss)],
+                         [e.step for e in ev], [np.array([e.val[i] for e in ev]) for i in (0, 1)])
+
+
+def _figures(key: str, snap: Snapshot, view: TimeSeriesView) -> dict[str, go.Figure]:
+    """The six charts: the five of the latest evaluation built once per evaluation (the run
+    publishes several snapshots between two: building them costs ~35 ms), the loss once per
+    snapshot."""
+    tag = (snap.run_id, snap.generation, view.predictions.step, len(view.evals),
+           view.evals[-1].step, view.cfg)
+    figs = dict(memo(f"{key}.evaluation", tag, lambda: _evaluation_figures(view)))
+    figs["loss"] = once_per_snapshot(key, snap, lambda: _loss_figure(view), "loss")
+    return figs
 
 
 def render(key: str, exp: LiveTimeSeries, snap: Snapshot, playing: bool) -> None:
@@ -84,7 +99,7 @@ def render(key: str, exp: LiveTimeSeries, snap: Snapshot, playing: bool) -> None
     if view is None:
         return
     _metrics(view, snap)
-    figs = once_per_snapshot(key, snap, lambda: _figures(view))
+    figs = _figures(key, snap, view)
     mlp, rnn = names(view.cfg)
     st.caption(_("Predictions as of step {step} (the models are evaluated every few dozen "
                  "steps).").format(step=view.predictions.step))
