@@ -6,7 +6,7 @@ import pytest
 from seqviz.attention.checkpoint import pretrained_path
 from seqviz.attention.study import load_studies
 from seqviz.engine.pool import shared_engine
-from tests.apptest_utils import figures, run_page, run_until, texts
+from tests.apptest_utils import figures, run_page, run_until, texts, trace_values
 
 PAGE = "pages/5_Attention.py"
 SMALL = {"task": "reverse", "min_len": "3", "max_len": "6", "hidden_size": "16",
@@ -88,6 +88,9 @@ def test_live_model_step_play_and_pause():
     steps = _timeline(at).options
     assert len(steps) >= 2 and steps[-1] == f"{later.step:,}"  # the timeline ends "now"
     assert f"step {later.step:,}" in _probe_title(at)
+    # the loss curve (refreshed for each snapshot, not built) reaches the paused step
+    loss = next(f for f in figures(at) if f["layout"]["title"]["text"] == "Training loss")
+    assert trace_values(loss["data"][0], "x")[-1] == later.step
 
 
 def test_settings_live_and_rebuild():

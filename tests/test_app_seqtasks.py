@@ -107,3 +107,33 @@ def test_bundled_tagger_opens_trained_from_the_home_page_link():
     assert _exp(at).cfg.bidirectional and not at.get("checkbox")  # model controls hidden
     at.select_slider(key="seq.w.dropout").set_value(0.2).run()
     assert _exp(at).cfg.dropout == 0.2 and _exp(at).cfg.pretrained == "tagging"
+
+
+def test_the_charts_are_built_once_per_analysis_not_per_snapshot():
+    """Every chart comes from the held-out analysis (at most every second of play): a snapshot
+    that only brings new steps keeps the figures (``drawn_tag`` leaves out ``NOT_DRAWN``), a
+    new analysis builds them again. And no chart draws a field left out of the tag."""
+    import dataclasses
+    import json
+
+    import numpy as np
+    import plotly.io as pio
+
+    from seqviz.ui.live import drawn_tag
+    from seqviz.ui.seqtasks.panel import NOT_DRAWN, _figures
+
+    at = _drawn(run_page(PAGE))
+    at.button(key="seq.step").click().run()
+    snap = _exp(at).snapshot()
+    view = snap.payload
+    more = dataclasses.replace(view, steps=np.arange(1, 40), loss=np.ones(39), train_s=9.0,
+                               analysis_s=1.0)
+    assert drawn_tag(snap, more, NOT_DRAWN) == drawn_tag(snap, view, NOT_DRAWN)
+    analysed = dataclasses.replace(view, val_acc=view.val_acc + 0.1, analysed_step=40)
+    assert drawn_tag(snap, analysed, NOT_DRAWN) != drawn_tag(snap, view, NOT_DRAWN)
+
+    def sent(figs):
+        return {k: json.loads(pio.to_json(f, validate=False)) for k, f in figs.items()}
+
+    blind = dataclasses.replace(view, **{name: None for name in NOT_DRAWN})
+    assert sent(_figures(blind)) == sent(_figures(view))

@@ -4,6 +4,9 @@ Building a plotly figure costs 5-20 ms of server CPU; a page rerun should cost a
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import pickle
 from typing import Any, Callable, Hashable
 
 import plotly.graph_objects as go
@@ -36,6 +39,16 @@ def once_per_snapshot(key: str, snap: Snapshot, build: Callable[[], Any], name: 
     """``build()`` for this snapshot, cached in the session until the next snapshot."""
     return memo(f"{key}.{name}", (snap.run_id, snap.generation, snap.version), build)
 
+
+
+def drawn_tag(snap: Snapshot, view: Any, ignore: tuple[str, ...]) -> tuple:
+    """A ``memo`` tag for figures drawn from ``view`` (a dataclass) but none of its fields in
+    ``ignore`` (those that change with every snapshot and that no figure draws: the loss
+    history, timings): the run and a digest of the other fields. Snapshots that bring only new
+    steps share it, so figures of a slower analysis are built once per analysis."""
+    drawn = tuple(getattr(view, f.name) for f in dataclasses.fields(view) if f.name not in ignore)
+    digest = hashlib.blake2b(pickle.dumps(drawn, protocol=5), digest_size=16).hexdigest()
+    return snap.run_id, snap.generation, digest
 
 
 class PreparedFigure(go.Figure):

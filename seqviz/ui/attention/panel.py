@@ -21,14 +21,14 @@ from seqviz.checkpoint import CheckpointError, spec_from_dict
 from seqviz.config import live_fields
 from seqviz.engine.pool import shared_engine
 from seqviz.engine.protocol import Snapshot
-from seqviz.figures.training import ema, loss_figure
+from seqviz.figures.training import ema, loss_figure, refresh_loss
 from seqviz import i18n
 from seqviz.figures import style
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
 from seqviz.ui.chart import chart, seal
 from seqviz.ui.layout import columns
-from seqviz.ui.live import once_per_snapshot, run_notices
+from seqviz.ui.live import PreparedFigure, once_per_snapshot, run_notices
 from seqviz.ui.state import widget_key
 
 
@@ -148,8 +148,21 @@ def _figures(key: str, view: S2SView, snap: Snapshot) -> dict:
                    lambda: {"sharpness": sharpness_figure(view.eval_steps, view.entropy, uniform),
                             "metrics": metrics_figure(view.eval_steps, view.exact, view.bleu)})
     return {"smooth": float(ema(view.loss)[-1]) if len(view.loss) else math.nan,
-            "loss": loss_figure(view.steps, view.loss, divergences=list(view.diverged_steps)),
-            **scores}
+            "loss": _loss(key, view), **scores}
+
+
+def _loss(key: str, view: S2SView) -> PreparedFigure:
+    """The loss curve: built once per set of divergences (and language, type profile), then
+    refreshed for each snapshot (``refresh_loss``, tested equal to a build)."""
+    cache = st.session_state.setdefault(f"{key}.loss_spec", {})
+    extras = (tuple(view.diverged_steps), i18n.language(), style.profile().name)
+    if cache.get("extras") == extras:
+        spec = refresh_loss(cache["spec"], view.steps, view.loss)
+    else:
+        spec = loss_figure(view.steps, view.loss,
+                           divergences=list(view.diverged_steps)).to_dict()
+    cache["extras"], cache["spec"] = extras, spec
+    return PreparedFigure(spec)
 
 
 def _metrics(view: S2SView, snap: Snapshot, smooth: float) -> None:

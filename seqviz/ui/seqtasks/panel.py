@@ -20,7 +20,7 @@ from seqviz.seqtasks.live import LiveSeqTask, SeqTaskView
 from seqviz.ui import player
 from seqviz.ui.chart import chart
 from seqviz.ui.layout import columns
-from seqviz.ui.live import once_per_snapshot, run_notices
+from seqviz.ui.live import drawn_tag, memo, run_notices
 
 
 def build(cfg, *, playing: bool = False) -> LiveSeqTask:
@@ -32,10 +32,15 @@ def baseline_name(task: str) -> str:
         else _("most frequent tag per word (no context)")
 
 
+# what no figure draws: the loss history (the metric above them) and the timings
+NOT_DRAWN = ("steps", "loss", "divergence", "train_s", "analysis_s")
+
+
 def _figures(view: SeqTaskView) -> dict:
+    """The charts, all drawn from the held-out analysis (at most every second of play): built
+    once per analysis (``drawn_tag``), not for every snapshot."""
     task = view.cfg.task
-    figs = {"smooth": float(ema(view.loss)[-1]) if len(view.loss) else math.nan,
-            "acc": accuracy_figure(view.eval_steps, view.train_acc, view.val_acc,
+    figs = {"acc": accuracy_figure(view.eval_steps, view.train_acc, view.val_acc,
                                    baseline=view.baseline, baseline_name=baseline_name(task)),
             "loss": eval_loss_figure(view.eval_steps, view.train_loss, view.val_loss)}
     probe = view.probe
@@ -113,8 +118,8 @@ def render(key: str, exp: LiveSeqTask, snap: Snapshot, playing: bool) -> None:
     _notices(view, snap)
     if view is None:
         return
-    figs = once_per_snapshot(key, snap, lambda: _figures(view))
-    _metrics(view, snap, figs["smooth"])
+    figs = memo(f"{key}.figs", drawn_tag(snap, view, NOT_DRAWN), lambda: _figures(view))
+    _metrics(view, snap, float(ema(view.loss)[-1]) if len(view.loss) else math.nan)
     left, right = columns(2)
     chart(figs["acc"], key=f"{key}.chart.acc", where=left)
     chart(figs["loss"], key=f"{key}.chart.loss", where=right)
