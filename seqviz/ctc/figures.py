@@ -43,31 +43,35 @@ def posterior_figure(log_probs, truth: Sequence[int] | None = None, *,
         raise ValueError(f"truth has {len(truth)} frames, log_probs has {T}")
     rows = _symbol_rows(C - 1)
     p = np.exp(lp).T  # (C, T)
-    fig = go.Figure(go.Heatmap(
-        z=p, x=list(range(T)), y=list(range(C)), zmin=0.0, zmax=1.0, colorscale="Blues",
-        xgap=1, ygap=1, customdata=np.array([[rows[c]] * T for c in range(C)], dtype=object),
+    # written as a dict and validated once (``styled``): a redraw of a playing run
+    data = [dict(
+        type="heatmap", z=p, x=list(range(T)), y=list(range(C)), zmin=0.0, zmax=1.0,
+        colorscale="Blues", xgap=1, ygap=1,
+        customdata=np.array([[rows[c]] * T for c in range(C)], dtype=object),
         colorbar=dict(title=dict(text=_("probability"), side="right"), thickness=16),
         hovertemplate=_("frame {t}: p({sym}) = {p}").format(
-            t="%{x}", sym="%{customdata}", p="<b>%{z:.3f}</b>") + "<extra></extra>"))
+            t="%{x}", sym="%{customdata}", p="<b>%{z:.3f}</b>") + "<extra></extra>")]
     if truth is not None:
         spoken = [to_text([int(k)]) if int(k) else "·" for k in truth]
-        fig.add_trace(go.Scatter(
-            x=list(range(T)), y=[-0.9] * T, mode="text", text=spoken, name=_("spoken symbol"),
+        data.append(dict(
+            type="scatter", x=list(range(T)), y=[-0.9] * T, mode="text", text=spoken,
+            name=_("spoken symbol"),
             textfont=dict(size=font_size(), color=PALETTE[1], family="monospace"),
             hovertemplate=_("frame {t}: spoken {sym}").format(t="%{x}", sym="%{text}")
             + "<extra></extra>", showlegend=False))
-    fig = styled(fig, title=title or _("Per-frame output probabilities"), x=_("frame"),
-                 y=_("output (- is the blank)"), height=180 + 34 * C)
-    fig.update_layout(hovermode="closest", margin=dict(l=90, r=20, t=60, b=60))
-    if profile().name == "present":  # the first chart: it must end above a 768 px screen's edge
-        fig.update_layout(height=200 + 22 * C)
     mono = dict(size=font_size() + 2, family="monospace", color="#111")
-    fig.update_yaxes(tickmode="array", tickvals=list(range(-1, C)) if truth is not None
-                     else list(range(C)),
-                     ticktext=([_("spoken")] if truth is not None else []) + rows,
-                     tickfont=mono, autorange="reversed", showgrid=False, zeroline=False)
-    fig.update_xaxes(showgrid=False, zeroline=False)
-    return fig
+    after = dict(hovermode="closest", margin=dict(l=90, r=20, t=60, b=60),
+                 yaxis=dict(tickmode="array", tickvals=list(range(-1, C)) if truth is not None
+                            else list(range(C)),
+                            ticktext=([_("spoken")] if truth is not None else []) + rows,
+                            tickfont=mono, autorange="reversed", showgrid=False,
+                            zeroline=False),
+                 xaxis=dict(showgrid=False, zeroline=False))
+    if profile().name == "present":  # the first chart: it must end above a 768 px screen's edge
+        after["height"] = 200 + 22 * C
+    return styled({"data": data, "layout": {}}, title=title or _("Per-frame output probabilities"),
+                  x=_("frame"), y=_("output (- is the blank)"), height=180 + 34 * C,
+                  overrides=after)
 
 
 def on_alignments(frames: int, ext: Sequence[int]) -> np.ndarray:
@@ -114,33 +118,34 @@ def trellis_figure(log_alpha, ext: Sequence[int],
     for s in range(S):
         for t in range(T):
             custom[s, t] = (labels[s], "–" if np.isnan(raw[s, t]) else f"{raw[s, t]:.2f}")
-    fig = go.Figure(go.Heatmap(
-        z=z, x=list(range(T)), y=list(range(S)), colorscale="Viridis", zmin=ALPHA_FLOOR,
-        zmax=0.0, xgap=1, ygap=1, hoverongaps=False, customdata=custom,
+    data = [dict(
+        type="heatmap", z=z, x=list(range(T)), y=list(range(S)), colorscale="Viridis",
+        zmin=ALPHA_FLOOR, zmax=0.0, xgap=1, ygap=1, hoverongaps=False, customdata=custom,
         colorbar=dict(title=dict(text=_("log₁₀ α − the frame's largest"), side="right"),
                       thickness=16),
         hovertemplate=_("frame {t}, state {state}: log₁₀ α = {v}").format(
             t="%{x}", state="%{customdata[0]}", v="<b>%{customdata[1]}</b>")
-        + "<extra></extra>"))
+        + "<extra></extra>")]
     colours = ("#ff2d55", "#ff9f0a", "#00e5ff")
     for i, (states, logp) in enumerate(paths):
         check_same_length(frames=range(T), path=states)
-        fig.add_trace(go.Scatter(
-            x=list(range(T)), y=list(states), mode="lines+markers",
+        data.append(dict(
+            type="scatter", x=list(range(T)), y=list(states), mode="lines+markers",
             line=dict(color=colours[i % 3], width=4 if i == 0 else 2,
                       dash="solid" if i == 0 else "dot"),
             marker=dict(size=7 if i == 0 else 5),
             name=_("alignment {i}: log p = {lp}").format(i=i + 1, lp=f"{logp:.2f}"),
             hovertemplate=_("alignment {i}").format(i=i + 1) + "<extra></extra>"))
-    fig = styled(fig, title=title or _("Trellis: forward variables α and the best alignments"),
-                 x=_("frame"), y=_("state of the label with blanks"), height=200 + 30 * S)
-    fig.update_layout(hovermode="closest", plot_bgcolor="#d9d9d9",
-                      margin=dict(l=90, r=20, t=60, b=40))
-    fig.update_yaxes(tickmode="array", tickvals=list(range(S)), ticktext=labels,
-                     tickfont=dict(size=font_size(), family="monospace", color="#111"),
-                     autorange="reversed", showgrid=False, zeroline=False)
-    fig.update_xaxes(showgrid=False, zeroline=False)
-    return fig
+    after = dict(hovermode="closest", plot_bgcolor="#d9d9d9",
+                 margin=dict(l=90, r=20, t=60, b=40),
+                 yaxis=dict(tickmode="array", tickvals=list(range(S)), ticktext=labels,
+                            tickfont=dict(size=font_size(), family="monospace", color="#111"),
+                            autorange="reversed", showgrid=False, zeroline=False),
+                 xaxis=dict(showgrid=False, zeroline=False))
+    return styled({"data": data, "layout": {}},
+                  title=title or _("Trellis: forward variables α and the best alignments"),
+                  x=_("frame"), y=_("state of the label with blanks"), height=200 + 30 * S,
+                  overrides=after)
 
 
 def ler_figure(steps: Sequence[int], greedy: Sequence[float], beam: Sequence[float],

@@ -140,7 +140,8 @@ def _is_default_template(template: dict | None) -> bool:
 
 
 def styled(fig: go.Figure | dict, *, title: str, x: str, y: str, height: int = 440,
-           legend_below: bool = True, steps: bool = False) -> go.Figure:
+           legend_below: bool = True, steps: bool = False,
+           overrides: dict | None = None) -> go.Figure:
     """The figure with the house layout: a title, axis titles, large fonts, a legend under the
     plot (the figure grows by the rows its traces' legend takes, so the plot keeps its height).
     ``legend_below=False``: the caller places the legend (in paper coordinates). ``steps``:
@@ -157,7 +158,10 @@ def styled(fig: go.Figure | dict, *, title: str, x: str, y: str, height: int = 4
 
     ``fig`` may also be the figure as a dict (``{"data": [trace dicts], "layout": {...}}``,
     numpy arrays kept as arrays): a builder that writes its figure as a dict has it validated
-    once, here, instead of once per ``add_trace`` and again here (half the cost)."""
+    once, here, instead of once per ``add_trace`` and again here (half the cost).
+    ``overrides``: layout merged over the house layout before that one validation, as an
+    ``update_layout`` of the styled figure would (a nested dict merges, e.g. ``{"yaxis":
+    {"autorange": "reversed"}}``), without validating the figure again."""
     layout = house_layout(title, height, legend_below)
     # the figure's own data and layout (numpy arrays kept as arrays: ``to_dict`` would encode
     # them as base64 specs, and a trace's ``x`` would then read back as that dict)
@@ -179,6 +183,8 @@ def styled(fig: go.Figure | dict, *, title: str, x: str, y: str, height: int = 4
     for prefix, axis in (("xaxis", x_axis), ("yaxis", house_axis(y))):
         for name in {prefix} | {k for k in merged if re.fullmatch(prefix + r"\d*", k)}:
             merged[name] = _merged(merged.get(name, {}), axis)
+    if overrides:
+        merged = _merged(merged, overrides)
     if _is_default_template(merged.get("template")):
         del merged["template"]
     spec["layout"] = merged
