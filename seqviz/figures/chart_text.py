@@ -17,7 +17,7 @@ from typing import Sequence
 
 import plotly.graph_objects as go
 
-from seqviz.figures.style import profile
+from seqviz.figures.style import deep_merged, profile
 from seqviz.figures.text_width import MIN_WIDTH, text_px
 
 NO_BREAK_BEFORE = set("，。、；：！？）》」』”’%)]}.,;:!?")
@@ -66,6 +66,11 @@ def title_layout(fig: go.Figure, title: str, notes: Sequence[str] = (),
     *first* line of a title at ``y`` (a title anchored at its top loses its first lines above
     the figure), so ``y`` is that line's middle, in px from the top of the finished figure.
     ``width``: as for ``wrap``."""
+    return _title_layout(fig.layout.height, fig.layout.margin.t, title, notes, width, height)
+
+
+def _title_layout(fig_height: float | None, margin_t: float | None, title: str,
+                  notes: Sequence[str], width: float | None, height: float | None) -> dict:
     p = profile()
     width = (width if width is not None else MIN_WIDTH[p.name]) - 30
     head = wrap(title, p.title, width)
@@ -73,7 +78,7 @@ def title_layout(fig: go.Figure, title: str, notes: Sequence[str] = (),
     notes_px = 8 + lines(sub) * p.font * 1.35 if sub else 0
     # below the text: a gap, and half a tick label (the top tick is centred on the plot's edge)
     top = math.ceil(PAD + lines(head) * p.title * 1.3 + notes_px + 14 + 0.6 * p.font)
-    height = (height or fig.layout.height or 440) + max(0, top - (fig.layout.margin.t or 0))
+    height = (height or fig_height or 440) + max(0, top - (margin_t or 0))
     title_spec = dict(text=head, font=dict(size=p.title), x=0, xanchor="left",
                       yref="container", y=1 - (PAD + 0.65 * p.title) / height, yanchor="middle")
     if sub:
@@ -101,6 +106,15 @@ def finish(fig: go.Figure, title: str, notes: Sequence[str] = (), *,
     """The last touch on a ``styled`` figure: its title and notes wrapped and placed for the
     figure's final height. ``width``: the narrowest the chart gets, if not ``MIN_WIDTH``."""
     return fig.update_layout(**title_layout(fig, title, notes, width))
+
+
+def finish_spec(spec: dict, title: str, notes: Sequence[str] = (), *,
+                width: float | None = None) -> dict:
+    """``finish`` for a figure still a dict (``style.styled_spec``), to be validated once."""
+    layout = spec["layout"]
+    text = _title_layout(layout.get("height"), layout.get("margin", {}).get("t"), title, notes,
+                         width, None)
+    return {**spec, "layout": deep_merged(layout, text)}
 
 
 def plain_ticks(fig: go.Figure, values: Sequence[float], axis: str = "y", *,

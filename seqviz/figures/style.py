@@ -120,12 +120,13 @@ def house_axis(title: str) -> dict:
                 tickfont=dict(size=p.font))
 
 
-def _merged(base: dict, new: dict) -> dict:
+def deep_merged(base: dict, new: dict) -> dict:
     """``base`` updated by ``new`` as plotly's ``update`` does: nested dicts merge, the rest
     is replaced."""
     out = dict(base)
     for k, v in new.items():
-        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        nested = isinstance(v, dict) and isinstance(out.get(k), dict)
+        out[k] = deep_merged(out[k], v) if nested else v
     return out
 
 
@@ -142,6 +143,14 @@ def _is_default_template(template: dict | None) -> bool:
 def styled(fig: go.Figure | dict, *, title: str, x: str, y: str, height: int = 440,
            legend_below: bool = True, steps: bool = False,
            overrides: dict | None = None) -> go.Figure:
+    """``styled_spec`` as a figure, validated once (see there)."""
+    return go.Figure(styled_spec(fig, title=title, x=x, y=y, height=height,
+                                 legend_below=legend_below, steps=steps, overrides=overrides))
+
+
+def styled_spec(fig: go.Figure | dict, *, title: str, x: str, y: str, height: int = 440,
+                legend_below: bool = True, steps: bool = False,
+                overrides: dict | None = None) -> dict:
     """The figure with the house layout: a title, axis titles, large fonts, a legend under the
     plot (the figure grows by the rows its traces' legend takes, so the plot keeps its height).
     ``legend_below=False``: the caller places the legend (in paper coordinates). ``steps``:
@@ -150,7 +159,7 @@ def styled(fig: go.Figure | dict, *, title: str, x: str, y: str, height: int = 4
     at most half a step before 0; it grows with the data, so figures refreshed in place keep it
     right.
 
-    Returns a new figure, built from the merged dict and validated once: plotly's
+    Returns the merged dict, which ``styled`` validates once: plotly's
     ``update_layout``/``update_xaxes`` on a built figure cost ~18 ms a figure on the project's
     machine, this ~1.5 ms (the default template is left out of the dict and applied again by
     ``go.Figure`` without being validated). Every axis of the figure (``xaxis2``...) gets the
@@ -158,7 +167,7 @@ def styled(fig: go.Figure | dict, *, title: str, x: str, y: str, height: int = 4
 
     ``fig`` may also be the figure as a dict (``{"data": [trace dicts], "layout": {...}}``,
     numpy arrays kept as arrays): a builder that writes its figure as a dict has it validated
-    once, here, instead of once per ``add_trace`` and again here (half the cost).
+    once, by ``styled``, instead of once per ``add_trace`` and again there (half the cost).
     ``overrides``: layout merged over the house layout before that one validation, as an
     ``update_layout`` of the styled figure would (a nested dict merges, e.g. ``{"yaxis":
     {"autorange": "reversed"}}``), without validating the figure again."""
@@ -172,7 +181,7 @@ def styled(fig: go.Figure | dict, *, title: str, x: str, y: str, height: int = 4
                 "layout": fig.layout.to_plotly_json()}
     if legend_below:
         layout["height"] += _spec_legend_px(spec)
-    merged = _merged(spec.get("layout", {}), layout)
+    merged = deep_merged(spec.get("layout", {}), layout)
     x_axis = house_axis(x)
     if steps:
         # a lone point's autorange is ±1 around it: no step -1 (half a step keeps a step-0
@@ -182,13 +191,13 @@ def styled(fig: go.Figure | dict, *, title: str, x: str, y: str, height: int = 4
             x_axis["range"] = [-0.5, STEPS_SHOWN]  # no data: Plotly's default is -1..6
     for prefix, axis in (("xaxis", x_axis), ("yaxis", house_axis(y))):
         for name in {prefix} | {k for k in merged if re.fullmatch(prefix + r"\d*", k)}:
-            merged[name] = _merged(merged.get(name, {}), axis)
+            merged[name] = deep_merged(merged.get(name, {}), axis)
     if overrides:
-        merged = _merged(merged, overrides)
+        merged = deep_merged(merged, overrides)
     if _is_default_template(merged.get("template")):
         del merged["template"]
     spec["layout"] = merged
-    return go.Figure(spec)
+    return spec
 
 
 def styled_over_steps(fig: go.Figure, *, title: str, y: str, **kwargs) -> go.Figure:

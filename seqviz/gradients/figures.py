@@ -18,8 +18,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, log_props, profile,
-                                  styled, styled_over_steps)
-from seqviz.figures.chart_text import finish, plain_ticks
+                                  styled, styled_over_steps, styled_spec)
+from seqviz.figures.chart_text import finish, finish_spec, plain_ticks
 from seqviz.i18n import _, ngettext
 
 CELL_COLOURS = {"rnn": PALETTE[1], "gru": PALETTE[2], "lstm": PALETTE[0]}
@@ -86,11 +86,12 @@ def step_histogram_figure(counts: np.ndarray, edges: Sequence[float], *, title: 
     top = max(1.0, float(np.nanmax(z)) if np.isfinite(z).any() else 1.0)
     ticks = list(range(0, int(math.floor(top)) + 1))
     steps = np.arange(1, T + 1)
-    fig = go.Figure(go.Heatmap(
-        x=steps, y=centres, z=z, zmin=0, zmax=top, colorscale="Viridis",
+    # written as a dict and validated once (a playing page redraws two of these per capture)
+    data = [dict(
+        type="heatmap", x=steps, y=centres, z=z, zmin=0, zmax=top, colorscale="Viridis",
         colorbar=dict(title=dict(text=_("count<br>(log)")), tickvals=ticks,
                       ticktext=[f"{10 ** k:,}" for k in ticks]),
-        hovertemplate=_("t=%{x}<br>value≈%{y:.3g}<br>log10 count=%{z:.2f}") + "<extra></extra>"))
+        hovertemplate=_("t=%{x}<br>value≈%{y:.3g}<br>log10 count=%{z:.2f}") + "<extra></extra>")]
     notes = [bins_text] if isinstance(bins_text, str) else [t for t in bins_text if t]
     if nonfinite is not None:
         nonfinite = np.asarray(nonfinite)
@@ -98,18 +99,20 @@ def step_histogram_figure(counts: np.ndarray, edges: Sequence[float], *, title: 
             raise ValueError(f"nonfinite has {len(nonfinite)} steps but counts has {T}")
         bad = np.flatnonzero(nonfinite > 0)
         if bad.size:
-            fig.add_trace(go.Scatter(
-                x=steps[bad], y=[edges[-1]] * bad.size, mode="markers", cliponaxis=False,
-                marker=dict(symbol="x", color="red", size=12), name=_("NaN / inf entries"),
+            data.append(dict(
+                type="scatter", x=steps[bad], y=[edges[-1]] * bad.size, mode="markers",
+                cliponaxis=False, marker=dict(symbol="x", color="red", size=12),
+                name=_("NaN / inf entries"),
                 hovertemplate=_("t=%{x}: %{text} NaN/inf") + "<extra></extra>",
                 text=[f"{int(nonfinite[i]):,}" for i in bad]))
             notes.append("<span style='color:red'>" + _(
                 "{n} NaN/inf entries at {steps} steps (red ×) are counted, not drawn").format(
                 n=f"{int(nonfinite.sum()):,}", steps=bad.size) + "</span>")
     y = _("log10 |{label}|").format(label=value_label) if log_values else value_label
-    fig = styled(fig, title=title, x=_("time step t (the loss is at t = T)"), y=y, height=440)
-    fig.update_layout(hovermode="closest")
-    return finish(fig, title, notes)
+    spec = styled_spec({"data": data, "layout": {}}, title=title,
+                       x=_("time step t (the loss is at t = T)"), y=y, height=440,
+                       overrides={"hovermode": "closest"})
+    return go.Figure(finish_spec(spec, title, notes))
 
 
 def norm_distance_figure(curves: Mapping[str, Sequence[float]], *,
@@ -126,7 +129,7 @@ def norm_distance_figure(curves: Mapping[str, Sequence[float]], *,
     if len(lengths) > 1:
         raise ValueError(f"curves must have the same length, got {sorted(lengths)}")
     cuts = dict(cuts or {})
-    fig, everything = go.Figure(), []
+    data, everything = [], []  # written as a dict, validated once
     for i, (name, norms) in enumerate(curves.items()):
         norms = np.asarray(norms, dtype=float)
         dist = np.arange(len(norms))
@@ -142,21 +145,22 @@ def norm_distance_figure(curves: Mapping[str, Sequence[float]], *,
             reach_text += ngettext("; {n} step inf/NaN", "; {n} steps inf/NaN", bad).format(n=bad)
         ys = _finite_or_none(norms)
         everything += [y for y in ys if y is not None]
-        fig.add_trace(go.Scatter(x=dist, y=ys, mode="lines", name=reach_text,
-                                 line=dict(color=colour, width=3)))
+        data.append(dict(type="scatter", x=dist, y=ys, mode="lines", name=reach_text,
+                         line=dict(color=colour, width=3)))
         if cut is not None and ys[cut] is not None:
-            fig.add_trace(go.Scatter(
-                x=[cut], y=[ys[cut]], mode="markers", showlegend=False,
+            data.append(dict(
+                type="scatter", x=[cut], y=[ys[cut]], mode="markers", showlegend=False,
                 marker=dict(symbol="diamond", size=16, color=colour,
                             line=dict(color="black", width=1)),
                 hovertemplate=_("{cell}: below {ratio} × max from {n} steps back").format(
                     cell=_label(name), ratio=f"{ratio:g}", n=cut) + "<extra></extra>"))
     title = title or _("Gradient norm vs distance")
-    fig = styled(fig, title=title, x=_("distance back from the loss, T − t (steps)"),
-                 y=_("‖dL/dh_t‖ (log)"), height=400)
-    fig = finish(fig, title, [_("◆ where it falls below {ratio} of its maximum").format(
-        ratio=f"{ratio:g}")])
-    return wide_log_axis(fig, everything) if everything else fig
+    spec = styled_spec({"data": data, "layout": {}}, title=title,
+                       x=_("distance back from the loss, T − t (steps)"),
+                       y=_("‖dL/dh_t‖ (log)"), height=400,
+                       overrides={"yaxis": wide_log_props(everything)} if everything else None)
+    return go.Figure(finish_spec(spec, title, [
+        _("◆ where it falls below {ratio} of its maximum").format(ratio=f"{ratio:g}")]))
 
 
 def accuracy_figure(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]], *,
