@@ -153,12 +153,11 @@ class DivergenceWatch:
 
 
 def global_norm(grads: Iterable[torch.Tensor]) -> torch.Tensor:
-    """sqrt(sum_i ||g_i||^2) over all gradient tensors, as a 0-d tensor (torch's own
-    ``get_total_norm``, one fused pass per device on CPU and CUDA)."""
-    grads = [g.detach() for g in grads]
-    if not grads:
+    """sqrt(sum_i ||g_i||^2) over all gradient tensors, as a 0-d tensor."""
+    norms = [g.detach().norm(2) for g in grads]
+    if not norms:
         return torch.tensor(0.0)
-    return torch.nn.utils.get_total_norm(grads)
+    return torch.linalg.vector_norm(torch.stack(norms), 2)
 
 
 def clip_gradients(params: Iterable[nn.Parameter], mode: str, threshold: float
@@ -171,23 +170,22 @@ def clip_gradients(params: Iterable[nn.Parameter], mode: str, threshold: float
     """
     if mode not in CLIP_MODES:
         raise ValueError(f"clip mode must be one of {CLIP_MODES}, got {mode!r}")
-    params = [p for p in params if p.grad is not None]
-    grads = [p.grad for p in params]
-    total = global_norm(grads)
-    before = float(total)
+    grads = [p.grad for p in params if p.grad is not None]
+    before = float(global_norm(grads))
     if mode == "none" or not grads or not math.isfinite(before):
         return before, before, False
     if mode == "norm":
         coef = threshold / (before + 1e-6)
-        if coef >= 1.0:
-            return before, before, False
-        torch.nn.utils.clip_grads_with_norm_(params, threshold, total)
-        return before, before * coef, True  # every entry scaled by coef: so is the norm
-    clipped = any(bool((g.abs() > threshold).any()) for g in grads)
-    if not clipped:
-        return before, before, False
-    torch.nn.utils.clip_grad_value_(params, threshold)
-    return before, float(global_norm(grads)), True
+        clipped = coef < 1.0
+        if clipped:
+            for g in grads:
+                g.mul_(coef)
+    else:
+        clipped = any(bool((g.abs() > threshold).any()) for g in grads)
+        for g in grads:
+            g.clamp_(-threshold, threshold)
+    after = float(global_norm(grads)) if clipped else before
+    return before, after, clipped
 
 
 def make_optimizer(name: str, params: Iterable[nn.Parameter], lr: float) -> torch.optim.Optimizer:

@@ -280,12 +280,15 @@ def wrap(text: str, width: int = 96) -> str:
 # clip: a template puts it where it says {clip_gradients}.
 SCRIPT_CLIP_GRADIENTS = '''def clip_gradients(params, mode, threshold):
     """Global-norm (Pascanu et al. 2013) or per-value clipping, as the page does it."""
-    params = [p for p in params if p.grad is not None]
-    total = torch.nn.utils.get_total_norm([p.grad for p in params])
-    norm = float(total)
-    if mode == "norm" and math.isfinite(norm) and threshold / (norm + 1e-6) < 1.0:
-        torch.nn.utils.clip_grads_with_norm_(params, threshold, total)
-    elif mode == "value" and math.isfinite(norm):
-        torch.nn.utils.clip_grad_value_(params, threshold)
+    grads = [p.grad for p in params if p.grad is not None]
+    norm = float(torch.linalg.vector_norm(torch.stack([g.detach().norm(2) for g in grads]), 2))
+    if mode == "norm" and math.isfinite(norm):
+        coef = threshold / (norm + 1e-6)
+        if coef < 1.0:
+            for g in grads:
+                g.mul_(coef)
+    elif mode == "value":
+        for g in grads:
+            g.clamp_(-threshold, threshold)
     return norm
 '''
