@@ -663,13 +663,50 @@ _NEW_CHARTS_JS = """() => { let n = 0;
   return n; }"""
 
 
+def _open_page(browser, url: str):
+    """A new tab on ``url``, once the page has run and its first chart is drawn."""
+    from playwright.sync_api import expect
+
+    from tests.browser import wait_ready
+
+    page = browser.new_page(viewport={"width": 1500, "height": 3200})
+    page.goto(url)
+    wait_ready(page)
+    expect(page.locator(".sv-chart .main-svg").first).to_be_visible(timeout=90_000)
+    wait_ready(page)
+    return page
+
+
+def _play(page) -> int:
+    """Press Play and wait for the first step; returns the step it started from."""
+    from tests.browser import step_count, wait_metric_at_least
+
+    start = step_count(page)
+    page.get_by_role("button", name="▶ Play").click()
+    wait_metric_at_least(page, "Step", start + 1)
+    return start
+
+
+def _each_page(url: str, paths, measure) -> None:
+    """Each of ``paths`` in a new tab of one headless Chromium, its first chart drawn:
+    ``measure(page, path)`` plays it and gives its table row, printed once the page is paused."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _chromium(p)
+        for path in paths:
+            page = _open_page(browser, url + path)
+            row = measure(page, path)
+            page.get_by_role("button", name="⏸ Pause").click()
+            print(row, flush=True)
+            page.close()
+        browser.close()
+
+
 def remounts(seconds: float, load: int) -> None:
     import subprocess
 
-    from playwright.sync_api import expect, sync_playwright
-
-    from tests.browser import CHARTS_JS, sample_charts, step_count, wait_metric_at_least, \
-        wait_ready
+    from tests.browser import CHARTS_JS, sample_charts, step_count
     spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                 for _ in range(load)]
     proc, url = _server()
@@ -678,37 +715,27 @@ def remounts(seconds: float, load: int) -> None:
     print("| page | charts | samples | new chart elements | blank samples | steps | "
           "load average |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
+
+    def measure(page, path: str) -> str:
+        charts = len(page.evaluate(CHARTS_JS))
+        page.evaluate(_NEW_CHARTS_JS)
+        start = _play(page)
+        samples = blank = new = 0
+        drawn: set[int] = set()
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < seconds:
+            frame = sample_charts(page)
+            new += page.evaluate(_NEW_CHARTS_JS)
+            samples += 1
+            blank += any(i in drawn and not (box and n) for i, (box, n) in enumerate(frame))
+            drawn |= {i for i, (box, n) in enumerate(frame) if box and n}
+            time.sleep(0.25)
+        steps = step_count(page) - start
+        return (f"| {path} | {charts} | {samples} | {new} | {blank} | {steps} | "
+                f"{os.getloadavg()[0]:.1f} |")
+
     try:
-        with sync_playwright() as p:
-            browser = _chromium(p)
-            for path in REMOUNT_PAGES:
-                page = browser.new_page(viewport={"width": 1500, "height": 3200})
-                page.goto(url + path)
-                wait_ready(page)
-                expect(page.locator(".sv-chart .main-svg").first).to_be_visible(timeout=90_000)
-                wait_ready(page)
-                charts = len(page.evaluate(CHARTS_JS))
-                page.evaluate(_NEW_CHARTS_JS)
-                start = step_count(page)
-                page.get_by_role("button", name="▶ Play").click()
-                wait_metric_at_least(page, "Step", start + 1)
-                samples = blank = new = 0
-                drawn: set[int] = set()
-                t0 = time.monotonic()
-                while time.monotonic() - t0 < seconds:
-                    frame = sample_charts(page)
-                    new += page.evaluate(_NEW_CHARTS_JS)
-                    samples += 1
-                    blank += any(i in drawn and not (box and n)
-                                 for i, (box, n) in enumerate(frame))
-                    drawn |= {i for i, (box, n) in enumerate(frame) if box and n}
-                    time.sleep(0.25)
-                steps = step_count(page) - start
-                page.get_by_role("button", name="⏸ Pause").click()
-                print(f"| {path} | {charts} | {samples} | {new} | {blank} | {steps} | "
-                      f"{os.getloadavg()[0]:.1f} |", flush=True)
-                page.close()
-            browser.close()
+        _each_page(url, REMOUNT_PAGES, measure)
     finally:
         proc.terminate()
         for spinner in spinners:
@@ -723,9 +750,7 @@ def serving(seconds: float, only: str = "") -> None:
     """The server's CPU for one playing session, page by page: what a class of a hundred costs
     the server (its workers train apart). Reference: the same page open and paused for as long,
     in the same run."""
-    from playwright.sync_api import expect, sync_playwright
-
-    from tests.browser import step_count, wait_metric_at_least, wait_ready
+    from tests.browser import step_count
 
     proc, url = _server()
     print(f"## Server CPU per playing session ({seconds:g} s each; the workers' training not "
@@ -733,32 +758,24 @@ def serving(seconds: float, only: str = "") -> None:
     print("| page | server CPU, paused (share of a core) | playing | steps/s | "
           "server CPU ms per step |")
     print("| --- | --- | --- | --- | --- |")
+
+    def measure(page, path: str) -> str:
+        t0, c0 = time.monotonic(), cpu_seconds(proc.pid)
+        time.sleep(seconds)  # the reference: the page open, paused
+        paused = (cpu_seconds(proc.pid) - c0) / (time.monotonic() - t0)
+        _play(page)
+        t0, c0, s0 = time.monotonic(), cpu_seconds(proc.pid), step_count(page)
+        time.sleep(seconds)  # what is measured is the server's CPU meanwhile
+        cpu, wall = cpu_seconds(proc.pid) - c0, time.monotonic() - t0
+        steps = step_count(page) - s0
+        return (f"| {path} | {paused:.3f} | {cpu / wall:.3f} | {steps / wall:.0f} | "
+                f"{1000 * cpu / max(steps, 1):.2f} |")
+
+    words = [w.strip().lower() for w in only.split(",") if w.strip()]
     try:
-        with sync_playwright() as p:
-            browser = _chromium(p)
-            words = [w.strip().lower() for w in only.split(",") if w.strip()]
-            for path in [p for p in SERVING_PAGES if not words or any(w in p.lower()
-                                                                        for w in words)]:
-                page = browser.new_page(viewport={"width": 1500, "height": 3200})
-                page.goto(url + path)
-                wait_ready(page)
-                expect(page.locator(".sv-chart .main-svg").first).to_be_visible(timeout=90_000)
-                wait_ready(page)
-                t0, c0 = time.monotonic(), cpu_seconds(proc.pid)
-                time.sleep(seconds)  # the reference: the page open, paused
-                paused = (cpu_seconds(proc.pid) - c0) / (time.monotonic() - t0)
-                start = step_count(page)
-                page.get_by_role("button", name="▶ Play").click()
-                wait_metric_at_least(page, "Step", start + 1)
-                t0, c0, s0 = time.monotonic(), cpu_seconds(proc.pid), step_count(page)
-                time.sleep(seconds)  # what is measured is the server's CPU meanwhile
-                cpu, wall = cpu_seconds(proc.pid) - c0, time.monotonic() - t0
-                steps = step_count(page) - s0
-                page.get_by_role("button", name="⏸ Pause").click()
-                print(f"| {path} | {paused:.3f} | {cpu / wall:.3f} | {steps / wall:.0f} | "
-                      f"{1000 * cpu / max(steps, 1):.2f} |", flush=True)
-                page.close()
-            browser.close()
+        _each_page(url, [p for p in SERVING_PAGES if not words or any(w in p.lower()
+                                                                      for w in words)],
+                   measure)
     finally:
         proc.terminate()
     print(f"load average after: {os.getloadavg()[0]:.2f}")
