@@ -216,3 +216,33 @@ def test_a_label_error_rate_above_100_percent_is_explained_on_its_chart():
     assert "inserted symbols" in high["annotations"][0]["text"]
     low = ler_figure([0, 50], [0.9, 0.4], [0.9, 0.3], 4).to_dict()["layout"]
     assert not low.get("shapes") and not low.get("annotations")
+
+
+@pytest.mark.parametrize("n1,n2,evals", [(0, 3, 1), (3, 40, 2), (40, 600, 5), (600, 0, 0)])
+def test_a_refreshed_ctc_loss_figure_equals_a_built_one(n1, n2, evals):
+    """The CTC page refreshes its loss curve (``refresh_loss``) and adds the held-out points to
+    the dict (``held_out_loss_spec``) instead of building both for every snapshot: what it
+    sends must be what a build sends."""
+    import json
+
+    import plotly.io as pio
+
+    from seqviz.ctc.figures import held_out_loss, held_out_loss_spec
+    from seqviz.figures.training import loss_figure, refresh_loss
+
+    rng = np.random.default_rng(n1 + n2)
+
+    def base(n):
+        return loss_figure(np.arange(1, n + 1), rng.uniform(0.5, 3, n), divergences=[2],
+                           title="CTC loss").update_yaxes(title_text="nats")
+
+    def sent(spec) -> dict:
+        return json.loads(pio.to_json(spec, validate=False))
+
+    steps, losses = np.arange(1, n2 + 1), rng.uniform(0.5, 3, n2)
+    ev_steps, ev_losses = list(range(0, 25 * evals, 25)), list(rng.uniform(0.5, 3, evals))
+    built = held_out_loss(loss_figure(steps, losses, divergences=[2], title="CTC loss")
+                          .update_yaxes(title_text="nats"), ev_steps, ev_losses)
+    refreshed = held_out_loss_spec(refresh_loss(base(n1).to_dict(), steps, losses), ev_steps,
+                                   ev_losses)
+    assert sent(refreshed) == sent(built)

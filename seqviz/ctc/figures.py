@@ -18,8 +18,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.ctc.symbols import BLANK_CHAR, to_text
-from seqviz.figures.style import (PALETTE, check_same_length, font_size, profile, styled,
-                                  styled_over_steps)
+from seqviz.figures.style import (PALETTE, check_same_length, deep_merged, font_size, profile,
+                                  styled, styled_over_steps)
 from seqviz.i18n import _
 
 LOG10 = math.log(10.0)
@@ -186,3 +186,16 @@ def held_out_loss(fig: go.Figure, steps: Sequence[int], losses: Sequence[float])
     fig.update_xaxes(range=[-0.02 * end, end * 1.02])  # the step-0 marker drawn whole
     fig.update_layout(showlegend=True)  # also when it is the only trace with points
     return fig.update_yaxes(rangemode="tozero")
+
+
+def held_out_loss_spec(spec: dict, steps: Sequence[int], losses: Sequence[float]) -> dict:
+    """``held_out_loss`` on a figure's dict (``to_dict()``): for a training-loss figure
+    refreshed for each snapshot (``seqviz.figures.training.refresh_loss``) rather than built.
+    Tests check it equals ``held_out_loss`` on the built figure."""
+    check_same_length(steps=steps, losses=losses)
+    trace = dict(type="scatter", x=list(steps), y=list(losses), mode="lines+markers",
+                 name=_("held-out loss"), marker=dict(size=8), line=dict(color=PALETTE[1], width=2))
+    end = max(list(steps) + [MIN_STEPS])
+    layout = deep_merged(spec["layout"], {"xaxis": {"range": [-0.02 * end, end * 1.02]},
+                                          "showlegend": True, "yaxis": {"rangemode": "tozero"}})
+    return {**spec, "data": [*spec["data"], trace], "layout": layout}
