@@ -175,23 +175,10 @@ def ler_figure(steps: Sequence[int], greedy: Sequence[float], beam: Sequence[flo
     return fig.update_yaxes(range=[-2, top + 2])
 
 
-def held_out_loss(fig: go.Figure, steps: Sequence[int], losses: Sequence[float]) -> go.Figure:
-    """Add the held-out loss (markers at the evaluation steps) to a training-loss figure, and
-    give the x axis at least ``MIN_STEPS`` steps (at step 0 the figure is this point alone)."""
-    check_same_length(steps=steps, losses=losses)
-    fig.add_trace(go.Scatter(x=list(steps), y=list(losses), mode="lines+markers",
-                             name=_("held-out loss"), marker=dict(size=8),
-                             line=dict(color=PALETTE[1], width=2)))
-    end = max(list(steps) + [MIN_STEPS])
-    fig.update_xaxes(range=[-0.02 * end, end * 1.02])  # the step-0 marker drawn whole
-    fig.update_layout(showlegend=True)  # also when it is the only trace with points
-    return fig.update_yaxes(rangemode="tozero")
-
-
 def held_out_loss_spec(spec: dict, steps: Sequence[int], losses: Sequence[float]) -> dict:
-    """``held_out_loss`` on a figure's dict (``to_dict()``): for a training-loss figure
-    refreshed for each snapshot (``seqviz.figures.training.refresh_loss``) rather than built.
-    Tests check it equals ``held_out_loss`` on the built figure."""
+    """Add the held-out loss (markers at the evaluation steps) to a training-loss figure's dict
+    (``to_dict()``, built or refreshed by ``seqviz.figures.training.refresh_loss``), and give
+    the x axis at least ``MIN_STEPS`` steps (at step 0 the figure is this point alone)."""
     check_same_length(steps=steps, losses=losses)
     trace = dict(type="scatter", x=list(steps), y=list(losses), mode="lines+markers",
                  name=_("held-out loss"), marker=dict(size=8), line=dict(color=PALETTE[1], width=2))

@@ -72,7 +72,7 @@ def title_layout(fig: go.Figure, title: str, notes: Sequence[str] = (),
 def _title_layout(fig_height: float | None, margin_t: float | None, title: str,
                   notes: Sequence[str], width: float | None, height: float | None) -> dict:
     p = profile()
-    width = (width if width is not None else MIN_WIDTH[p.name]) - 30
+    width = _text_width(width)
     head = wrap(title, p.title, width)
     sub = "<br>".join(wrap(n, p.font, width) for n in notes if n)
     notes_px = 8 + lines(sub) * p.font * 1.35 if sub else 0
@@ -89,12 +89,17 @@ def _title_layout(fig_height: float | None, margin_t: float | None, title: str,
 PAD = 10  # px above a title
 
 
+def _text_width(width: float | None) -> float:
+    """The px a title or note may take: the chart's (default: the narrowest of the profile)
+    less its margins."""
+    return (width if width is not None else MIN_WIDTH[profile().name]) - 30
+
+
 def retitled(layout: dict, title: str, width: float | None = None) -> dict | None:
     """A finished figure dict's layout (``finish``) with a new title, when the new title wraps
     to as many lines as the old one: then nothing else of ``title_layout`` changes. ``None``
     when it does not (the caller builds the figure again)."""
-    p = profile()
-    head = wrap(title, p.title, (width if width is not None else MIN_WIDTH[p.name]) - 30)
+    head = wrap(title, profile().title, _text_width(width))
     old = layout.get("title", {})
     if lines(head) != lines(old.get("text", "")):
         return None

@@ -63,10 +63,8 @@ BASELINE_COLOURS = ("#7f7f7f", "#bcbd22", "#17becf", "#8c564b", "#e377c2")
 def legend_px(fig: go.Figure) -> int:
     """How much taller the figure gets for its legend under the plot: its rows at the
     narrowest the chart gets (``MIN_WIDTH``), so the plot keeps its height."""
-    shown = fig.layout.showlegend
-    if shown is False or (shown is None and len(fig.data) < 2):  # Plotly's default: 2 traces
-        return 0
-    return legend_names_px([t.name for t in fig.data if t.name and t.showlegend is not False])
+    return _spec_legend_px({"data": [t.to_plotly_json() for t in fig.data],
+                            "layout": fig.layout.to_plotly_json()})
 
 
 def _spec_legend_px(spec: dict) -> int:

@@ -28,7 +28,7 @@ from seqviz.i18n import _, pgettext
 from seqviz.ui import player
 from seqviz.ui.chart import chart, seal
 from seqviz.ui.layout import columns
-from seqviz.ui.live import PreparedFigure, once_per_snapshot, run_notices
+from seqviz.ui.live import PreparedFigure, kept_spec, once_per_snapshot, run_notices
 from seqviz.ui.state import widget_key
 
 
@@ -152,17 +152,13 @@ def _figures(key: str, view: S2SView, snap: Snapshot) -> dict:
 
 
 def _loss(key: str, view: S2SView) -> PreparedFigure:
-    """The loss curve: built once per set of divergences (and language, type profile), then
-    refreshed for each snapshot (``refresh_loss``, tested equal to a build)."""
-    cache = st.session_state.setdefault(f"{key}.loss_spec", {})
-    extras = (tuple(view.diverged_steps), i18n.language(), style.profile().name)
-    if cache.get("extras") == extras:
-        spec = refresh_loss(cache["spec"], view.steps, view.loss)
-    else:
-        spec = loss_figure(view.steps, view.loss,
-                           divergences=list(view.diverged_steps)).to_dict()
-    cache["extras"], cache["spec"] = extras, spec
-    return PreparedFigure(spec)
+    """The loss curve: built once per set of divergences, then refreshed for each snapshot
+    (``refresh_loss``, tested equal to a build)."""
+    return PreparedFigure(kept_spec(
+        f"{key}.loss_spec", tuple(view.diverged_steps),
+        lambda: loss_figure(view.steps, view.loss,
+                            divergences=list(view.diverged_steps)).to_dict(),
+        lambda old: refresh_loss(old, view.steps, view.loss)))
 
 
 def _metrics(view: S2SView, snap: Snapshot, smooth: float) -> None:

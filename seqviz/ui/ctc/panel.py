@@ -11,21 +11,18 @@ import streamlit as st
 from seqviz.ctc.config import CTCConfig
 from seqviz.ctc.decode import PathError, collapse_steps, parse_path
 from seqviz.ctc.experiment import BEAM_UTTERANCES, TEST_UTTERANCES
-from seqviz.ctc.figures import (held_out_loss, held_out_loss_spec, ler_figure, posterior_figure,
-                                trellis_figure)
+from seqviz.ctc.figures import held_out_loss_spec, ler_figure, posterior_figure, trellis_figure
 from seqviz.ctc.live import CTCView, LiveCTC
 from seqviz.ctc.symbols import BLANK_CHAR, to_text
 from seqviz.engine.pool import shared_engine
 from seqviz.engine.protocol import Snapshot
-from seqviz import i18n
-from seqviz.figures import style
 from seqviz.figures.training import ema, loss_figure, refresh_loss
 from seqviz.i18n import _, pgettext
 from seqviz.ui import player
 from seqviz.ui.chart import chart
 from seqviz.ui.controls import held
 from seqviz.ui.layout import columns, text_block
-from seqviz.ui.live import PreparedFigure, memo, run_notices
+from seqviz.ui.live import PreparedFigure, kept_spec, memo, run_notices
 from seqviz.ui.tables import table
 
 
@@ -74,29 +71,17 @@ def _ler_figure(view: CTCView) -> go.Figure:
                       view.cfg.beam, utterances=BEAM_UTTERANCES)
 
 
-def _loss_figure(view: CTCView) -> go.Figure:
-    """The training loss and the held-out loss at each evaluation, built."""
-    ev = view.evals
-    return held_out_loss(loss_figure(
-        view.steps, view.loss, divergences=list(view.diverged_steps),
-        title=_("CTC loss (per label symbol)")), [e.step for e in ev],
-        [e.loss for e in ev]).update_yaxes(title_text=_("−log p(label) per symbol (nats)"))
-
-
 def _loss(key: str, view: CTCView) -> PreparedFigure:
-    """``_loss_figure``, its training curve built once per set of divergences (and language,
-    type profile) and refreshed for each snapshot (``refresh_loss``), the held-out points
-    added to the dict (``held_out_loss_spec``): both tested equal to a build."""
+    """The training loss, built once per set of divergences and refreshed for each snapshot
+    (``refresh_loss``), with the held-out loss at each evaluation added to the dict
+    (``held_out_loss_spec``)."""
     ev = view.evals
-    cache = st.session_state.setdefault(f"{key}.loss_spec", {})
-    extras = (tuple(view.diverged_steps), i18n.language(), style.profile().name)
-    if cache.get("extras") == extras:
-        base = refresh_loss(cache["base"], view.steps, view.loss)
-    else:
-        base = loss_figure(view.steps, view.loss, divergences=list(view.diverged_steps),
-                           title=_("CTC loss (per label symbol)")).update_yaxes(
-            title_text=_("−log p(label) per symbol (nats)")).to_dict()
-    cache["extras"], cache["base"] = extras, base
+    base = kept_spec(
+        f"{key}.loss_spec", tuple(view.diverged_steps),
+        lambda: loss_figure(view.steps, view.loss, divergences=list(view.diverged_steps),
+                            title=_("CTC loss (per label symbol)")).update_yaxes(
+            title_text=_("−log p(label) per symbol (nats)")).to_dict(),
+        lambda old: refresh_loss(old, view.steps, view.loss))
     return PreparedFigure(held_out_loss_spec(base, [e.step for e in ev], [e.loss for e in ev]))
 
 
