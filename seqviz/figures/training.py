@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 from _plotly_utils.utils import to_typed_array_spec  # plotly's own encoding of numpy arrays
 
 from seqviz.figures.style import (BASELINE_COLOURS, PALETTE, STEPS_SHOWN, check_same_length,
-                                  log_axis, log_view, styled_over_steps, waiting_note, with_waiting)
+                                  log_axis, log_props, styled_over_steps, waiting_note, with_axis,
+                                  with_waiting)
 from seqviz.i18n import _
 
 
@@ -160,8 +161,10 @@ def _typed(values) -> dict:
     return to_typed_array_spec(np.asarray(values, dtype=float))
 
 
-def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_ticks=None,
+def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_log=None,
                waiting: str | None = None, **where) -> dict:
+    """The built ``spec`` with new trace ``arrays``, lines to ``x_end`` and, with ``y_log``
+    (the values on a log y axis), that axis's ticks and range as ``log_axis`` sets them."""
     data = []
     for i, trace in enumerate(spec["data"]):
         trace = {**trace, **arrays.get(i, {})}
@@ -172,15 +175,8 @@ def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_ticks=None,
     layout = with_waiting(layout, waiting, **where)  # empty -> drawn, or back after a Reset
     if waiting is None and "range" in layout.get("xaxis", {}):  # built empty (``styled``)
         layout = {**layout, "xaxis": {k: v for k, v in layout["xaxis"].items() if k != "range"}}
-    if y_ticks is not None:
-        axis = {k: v for k, v in layout["yaxis"].items()
-                if k not in ("tickvals", "ticktext", "range", "autorange")}
-        ticks, span = log_view(*y_ticks) if y_ticks else ([], None)
-        if ticks:
-            axis.update(tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
-        if span is not None:
-            axis.update(range=span, autorange=False)
-        layout = {**layout, "yaxis": axis}
+    if y_log is not None:
+        layout = with_axis(layout, log_props(y_log))
     return {**spec, "data": data, "layout": layout}
 
 
@@ -188,10 +184,8 @@ def _x_end(steps) -> float:
     return max(steps[-1] if len(steps) else 0, STEPS_SHOWN)
 
 
-def _range(*arrays) -> tuple[float, float] | tuple[()]:
-    arr = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
-    arr = arr[np.isfinite(arr) & (arr > 0)]
-    return (float(arr.min()), float(arr.max())) if arr.size else ()
+def _values(*arrays) -> np.ndarray:
+    return np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
 
 
 def refresh_loss(spec: dict, steps: Sequence[int], losses: Sequence[float]) -> dict:
@@ -207,7 +201,7 @@ def refresh_perplexity(spec: dict, steps: Sequence[int], perplexities: Sequence[
     """``perplexity_figure(...).to_dict()`` from a built one with the same baselines."""
     base = [t["y"][0] for t in spec["data"] if t.get("meta") == "to x_end"]
     return _refreshed(spec, {0: {"x": _typed(steps), "y": _typed(perplexities)}},
-                      _x_end(steps), _range(perplexities, base))
+                      _x_end(steps), _values(perplexities, base))
 
 
 def refresh_grad_norm(spec: dict, steps: Sequence[int], before: Sequence[float],
@@ -216,5 +210,5 @@ def refresh_grad_norm(spec: dict, steps: Sequence[int], before: Sequence[float],
     xs = _typed(steps)
     extra = [t["y"][0] for t in spec["data"] if t.get("meta") == "to x_end"]
     return _refreshed(spec, {0: {"x": xs, "y": _typed(before)}, 1: {"x": xs, "y": _typed(after)}},
-                      _x_end(steps), _range(before, after, extra),
+                      _x_end(steps), _values(before, after, extra),
                       waiting=None if len(steps) else no_steps_yet())
