@@ -148,3 +148,14 @@ def test_word2vec_bootstrap_interval_of_the_overlap_difference():
     lo, hi = bench.bootstrap_difference(sg, gg, reps=500)
     pairs = [gg[i, j] for i in range(6) for j in range(i + 1, 6)]
     assert lo < sg.mean() - np.mean(pairs) < hi and hi - lo > 0.005
+
+
+def test_word2vec_reference_overlaps_leave_out_runs_of_the_same_seed():
+    """A gensim seed fixes the initial vectors, so gensim on another sentence order is compared
+    with corpus-order runs of other seeds only: the same-seed pairs (index i with i) are left
+    out, every other pair is kept."""
+    bench = _load("bench_word2vec")
+    a = [[{0, 1}, {5, 6}], [{0, 2}, {5, 7}], [{0, 3}, {5, 8}]]  # runs: neighbour sets of 2 words
+    b = [list(run) for run in a]  # run i of b equals run i of a; any two others share half
+    got = bench.other_seed_overlaps(a, b)
+    assert got == [0.5] * 6  # no same-seed pair (1.0) counted, none of the others missed
