@@ -194,11 +194,13 @@ def test_live_curves_refreshed_equal_a_fresh_build():
                 view(120, LMConfig(), (50,)), view(130, clipped, (50,)), view(2000, clipped, (50,))]
     refreshed = 0
     for v in sequence:
-        had = cache.get("extras")
+        had = {k: c.get("extras") for k, c in cache.items()}
         drawn = {k: f.to_dict() for k, f in panel._figures(exp, v, cache).items()}
         built = {k: f.to_dict() for k, f in panel._figures(exp, v, {}).items()}
-        assert drawn == built
-        refreshed += had == cache["extras"]
+        assert drawn == built and set(cache) == {"loss", "ppl", "grad"}
+        kept = [had.get(k) == c["extras"] for k, c in cache.items()]
+        assert len(set(kept)) == 1  # the three figures are rebuilt together
+        refreshed += kept[0]
     assert refreshed == 3  # the others rebuilt: first draw, a divergence, a new threshold
 
 

@@ -41,19 +41,24 @@ def once_per_snapshot(key: str, snap: Snapshot, build: Callable[[], Any], name: 
 
 
 
-def kept_spec(slot: str, extras: Hashable, build: Callable[[], dict],
-              refresh: Callable[[dict], dict | None]) -> dict:
+def kept(cache: dict, extras: Hashable, build: Callable[[], dict],
+         refresh: Callable[[dict], dict | None]) -> dict:
     """A live figure's dict, built (``build()``) once per ``extras`` (what a refresh keeps:
     divergences, thresholds...; the language and type profile are added) and then refreshed
-    for each snapshot from the one kept in the session (``refresh(old)``, e.g. a
-    ``refresh_*`` of ``seqviz.figures.training``; ``None`` when it cannot be: built again)."""
-    cache = st.session_state.setdefault(slot, {})
+    for each snapshot from the one kept in ``cache`` (``refresh(old)``, e.g. a ``refresh_*``
+    of ``seqviz.figures.training``; ``None`` when it cannot be: built again)."""
     extras = (extras, i18n.language(), style.profile().name)
     spec = refresh(cache["spec"]) if cache.get("extras") == extras else None
     if spec is None:
         spec = build()
     cache["extras"], cache["spec"] = extras, spec
     return spec
+
+
+def kept_spec(slot: str, extras: Hashable, build: Callable[[], dict],
+              refresh: Callable[[dict], dict | None]) -> dict:
+    """``kept`` with its cache in the session's ``slot``."""
+    return kept(st.session_state.setdefault(slot, {}), extras, build, refresh)
 
 
 def drawn_tag(snap: Snapshot, view: Any, ignore: tuple[str, ...]) -> tuple:

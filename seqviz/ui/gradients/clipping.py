@@ -28,7 +28,7 @@ from seqviz.ui import player
 from seqviz.ui.chart import chart, seal
 
 from seqviz.ui.layout import columns
-from seqviz.ui.live import PreparedFigure, memo, notices_box, once_per_snapshot
+from seqviz.ui.live import PreparedFigure, kept, memo, notices_box, once_per_snapshot
 from seqviz.ui.timeline import past_view
 
 CLIFF = Cliff()
@@ -90,23 +90,20 @@ def figures(view: ClipView, cache: dict | None = None) -> dict[str, go.Figure]:
     title = _("Gradient norm before clipping · {share}% of steps clipped").format(
         share=f"{100 * c.share_clipped:.0f}")
     cache = {} if cache is None else cache
-    extras = (divergence_form(divergences), cfg.clip_threshold, cfg.clip, i18n.language(),
-              style.profile().name)
-    specs = None
-    if cache.get("extras") == extras:
-        old = cache["specs"]
-        specs = {"loss": refresh_two_loss(old["loss"], losses, divergences=divergences,
-                                          counts=counts),
-                 "norm": refresh_clip_norm(old["norm"], norms, threshold=cfg.clip_threshold,
-                                           clipped=clipped, divergences=divergences,
-                                           counts=counts, title=title)}
-    if specs is None or None in specs.values():
-        specs = {"loss": two_loss_figure(losses, divergences=divergences, counts=counts),
-                 "norm": clip_norm_figure(norms, threshold=cfg.clip_threshold, mode=cfg.clip,
-                                          clipped=clipped, divergences=divergences,
-                                          counts=counts, title=title)}
-        specs = {name: fig.to_dict() for name, fig in specs.items()}
-    cache["extras"], cache["specs"] = extras, specs
+    extras = (divergence_form(divergences), cfg.clip_threshold, cfg.clip)
+    specs = {
+        "loss": kept(cache.setdefault("loss", {}), extras,
+                     lambda: two_loss_figure(losses, divergences=divergences,
+                                             counts=counts).to_dict(),
+                     lambda old: refresh_two_loss(old, losses, divergences=divergences,
+                                                  counts=counts)),
+        "norm": kept(cache.setdefault("norm", {}), extras,
+                     lambda: clip_norm_figure(norms, threshold=cfg.clip_threshold, mode=cfg.clip,
+                                              clipped=clipped, divergences=divergences,
+                                              counts=counts, title=title).to_dict(),
+                     lambda old: refresh_clip_norm(old, norms, threshold=cfg.clip_threshold,
+                                                   clipped=clipped, divergences=divergences,
+                                                   counts=counts, title=title))}
     return {name: PreparedFigure(spec) for name, spec in specs.items()}
 
 

@@ -10,10 +10,9 @@ import streamlit as st
 from seqviz.data import TextData
 from seqviz.engine.pool import shared_engine
 from seqviz.engine.protocol import Snapshot
-from seqviz.figures.style import profile
 from seqviz.figures.training import (ema, grad_norm_figure, loss_figure, perplexity_figure,
                                      refresh_grad_norm, refresh_loss, refresh_perplexity)
-from seqviz.i18n import _, language, ngettext, pgettext
+from seqviz.i18n import _, ngettext, pgettext
 from seqviz.lm.config import LMConfig
 from seqviz.lm.experiment import Baseline, baseline_orders, fit_baselines, model_name
 from seqviz.lm.live import LiveLM, LMView
@@ -22,7 +21,7 @@ from seqviz.ui.chart import chart
 from seqviz.ui.controls import held
 from seqviz.ui.data import corpus_text, text_data, text_digest
 from seqviz.ui.layout import columns, control_area, text_block
-from seqviz.ui.live import PreparedFigure, once_per_snapshot, run_notices
+from seqviz.ui.live import PreparedFigure, kept, once_per_snapshot, run_notices
 from seqviz.ui.state import sync_url, widget_key
 
 KEY = "lm"
@@ -117,27 +116,24 @@ def _figures(exp: LiveLM, view: LMView, cache: dict) -> dict[str, go.Figure]:
     lines = [(b.name, b.perplexity) for b in exp.baselines]
     cfg = view.cfg
     threshold = cfg.clip_threshold if cfg.clip == "norm" else None
-    # a figure's text is in the session's language and type profile: rebuilt when they change
     same = [i for i, b in enumerate(exp.baselines) if b.order == cfg.order]
-    extras = (tuple(lines), tuple(view.diverged_steps), threshold, cfg.cell, cfg.order,
-              language(), profile().name)
-    if cache.get("extras") != extras:
-        specs = {
-            "loss": loss_figure(view.steps, view.loss, baselines=lines,
-                                divergences=list(view.diverged_steps)),
-            "ppl": perplexity_figure(view.eval_steps, view.eval_values, baselines=lines,
-                                     model=model_name(cfg), highlight=same[0] if same else None),
-            "grad": grad_norm_figure(view.steps, view.grad_norm, view.grad_norm_clipped,
-                                     threshold=threshold),
-        }
-        specs = {name: fig.to_dict() for name, fig in specs.items()}
-    else:
-        old = cache["specs"]
-        specs = {"loss": refresh_loss(old["loss"], view.steps, view.loss),
-                 "ppl": refresh_perplexity(old["ppl"], view.eval_steps, view.eval_values),
-                 "grad": refresh_grad_norm(old["grad"], view.steps, view.grad_norm,
-                                           view.grad_norm_clipped)}
-    cache["extras"], cache["specs"] = extras, specs
+    extras = (tuple(lines), tuple(view.diverged_steps), threshold, cfg.cell, cfg.order)
+    specs = {
+        "loss": kept(cache.setdefault("loss", {}), extras,
+                     lambda: loss_figure(view.steps, view.loss, baselines=lines,
+                                         divergences=list(view.diverged_steps)).to_dict(),
+                     lambda old: refresh_loss(old, view.steps, view.loss)),
+        "ppl": kept(cache.setdefault("ppl", {}), extras,
+                    lambda: perplexity_figure(view.eval_steps, view.eval_values, baselines=lines,
+                                              model=model_name(cfg),
+                                              highlight=same[0] if same else None).to_dict(),
+                    lambda old: refresh_perplexity(old, view.eval_steps, view.eval_values)),
+        "grad": kept(cache.setdefault("grad", {}), extras,
+                     lambda: grad_norm_figure(view.steps, view.grad_norm, view.grad_norm_clipped,
+                                              threshold=threshold).to_dict(),
+                     lambda old: refresh_grad_norm(old, view.steps, view.grad_norm,
+                                                   view.grad_norm_clipped)),
+    }
     return {name: PreparedFigure(spec) for name, spec in specs.items()}
 
 
