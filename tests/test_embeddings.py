@@ -184,6 +184,27 @@ def test_training_figures():
                                                           "cosine": 0.912}]
 
 
+@pytest.mark.parametrize("negatives", [None, 5])
+def test_refreshing_the_training_curves_equals_building_them(negatives):
+    """The page draws each snapshot's curves by writing its data into the dicts of figures
+    built earlier in the run (``refresh_curves``): the result must be what a build sends,
+    through thinning (more than MAX_CURVE points), the first data (the empty figure's fixed x
+    range goes) and the loss figure's dashed level reaching the last step; no data: build."""
+    rng = np.random.default_rng(0)
+    for n1, n2 in [(0, 1), (1, 5), (5, 2500), (2500, 4000), (3, 3)]:
+        s1, s2 = np.arange(1, n1 + 1), np.arange(1, n2 + 1)
+        l1, m1, l2, m2 = (rng.uniform(1, 4, n) for n in (n1, n1, n2, n2))
+        old = figs.w2v_loss_figure(s1, l1, smooth=m1, negatives=negatives).to_dict()
+        assert figs.refresh_curves(old, s2, l2, m2) == figs.w2v_loss_figure(
+            s2, l2, smooth=m2, negatives=negatives).to_dict()
+        a1, a2 = rng.uniform(0, 1, (n1, 2)), rng.uniform(0, 1, (n2, 2))
+        old = figs.analogy_accuracy_figure(s1, {"all": a1[:, 0], "plural": a1[:, 1]}).to_dict()
+        assert figs.refresh_curves(old, s2, a2[:, 0], a2[:, 1], scale=100.0) == \
+            figs.analogy_accuracy_figure(s2, {"all": a2[:, 0], "plural": a2[:, 1]}).to_dict()
+    built = figs.w2v_loss_figure([1, 2], [4.0, 3.0], negatives=negatives).to_dict()
+    assert figs.refresh_curves(built, [], [], []) is None
+
+
 def test_training_figures_in_chinese():
     with use_language("zh"):
         loss = figs.w2v_loss_figure([1, 2], [4.0, 3.0], negatives=5)

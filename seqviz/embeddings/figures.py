@@ -10,6 +10,7 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from _plotly_utils.utils import to_typed_array_spec  # plotly's own encoding of numpy arrays
 
 from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, thin_evenly,
                                   styled_over_steps)
@@ -64,17 +65,24 @@ def neighbour_rows(results: Sequence[tuple[str, float]], rank: bool = True) -> l
             for i, (w, s) in enumerate(results)]
 
 
-def move_curves(fig: go.Figure, steps: Sequence[int], *series: Sequence[float],
-                scale: float = 1.0) -> go.Figure:
-    """New data for a figure made by ``w2v_loss_figure`` (series: losses, smoothed) or
-    ``analogy_accuracy_figure`` (one series per line, ``scale=100``), in place: the layout and
-    the user's zoom stay. A loss figure's dashed level is stretched to the last step."""
+def refresh_curves(spec: dict, steps: Sequence[int], *series: Sequence[float],
+                   scale: float = 1.0) -> dict | None:
+    """A figure dict built by ``w2v_loss_figure`` (series: losses, smoothed) or
+    ``analogy_accuracy_figure`` (one series per line, ``scale=100``) with new data, equal to
+    building it again (as sent to the browser) at a tenth of the cost: the lines' arrays, a
+    loss figure's dashed level stretched to the last step, and the x range a figure built
+    with no data fixes dropped once there are data. ``None`` for no data (build it: an empty
+    figure's axes are fixed by ``styled``)."""
     s, *values = thin_evenly(steps, *series)
-    with fig.batch_update():
-        for trace, v in zip(fig.data, values):
-            trace.x, trace.y = s, scale * np.asarray(v, float)
-        if len(fig.data) > len(values) and len(s):  # the loss figure's dashed level
-            fig.data[len(values)].x = [0, max(int(s[-1]), STEPS_SHOWN)]
-        if len(s):
-            fig.layout.xaxis.range = None  # built with no data (``styled``): autorange now
-    return fig
+    if not len(s):
+        return None
+    data = [dict(trace) for trace in spec["data"]]
+    for trace, v in zip(data, values):
+        trace["x"] = to_typed_array_spec(s)
+        trace["y"] = to_typed_array_spec(scale * np.asarray(v, float))
+    if len(data) > len(values):  # the loss figure's dashed level
+        data[len(values)]["x"] = [0, max(int(s[-1]), STEPS_SHOWN)]
+    layout = spec["layout"]
+    if "range" in layout.get("xaxis", {}):  # built with no data: autorange now
+        layout = {**layout, "xaxis": {k: v for k, v in layout["xaxis"].items() if k != "range"}}
+    return {**spec, "data": data, "layout": layout}

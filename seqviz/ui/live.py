@@ -40,7 +40,6 @@ def once_per_snapshot(key: str, snap: Snapshot, build: Callable[[], Any], name: 
     return memo(f"{key}.{name}", (snap.run_id, snap.generation, snap.version), build)
 
 
-
 def kept(cache: dict, extras: Hashable, build: Callable[[], dict],
          refresh: Callable[[dict], dict | None]) -> dict:
     """A live figure's dict, built (``build()``) once per ``extras`` (what a refresh keeps:

@@ -24,11 +24,11 @@ from seqviz.engine.protocol import Snapshot
 from seqviz.i18n import _, pgettext
 from seqviz.models.word2vec import W2VCorpus, build_w2v_corpus
 from seqviz.ui import player
-from seqviz.ui.chart import chart, seal
+from seqviz.ui.chart import chart
 from seqviz.ui.embeddings.mapview import draw_map, search_box
 from seqviz.ui.embeddings.sources import Source, word2vec_source
 from seqviz.ui.layout import columns
-from seqviz.ui.live import notices_box, once_per_snapshot, run_notices
+from seqviz.ui.live import PreparedFigure, kept, notices_box, once_per_snapshot, run_notices
 from seqviz.ui.tables import cell, markdown_grid
 
 
@@ -68,36 +68,29 @@ def build(cfg: EmbConfig, upload_text: str | None, *, playing: bool = False,
 
 
 # ---- training ----------------------------------------------------------------------------------
-def _curves(view: EmbView) -> dict:
+def _moved_curves(key: str, view: EmbView, snap: Snapshot) -> dict:
+    """The loss and (on the toy grammars, once scored) analogy curves: built once per run and
+    then given each snapshot's data in the built figures' dicts (``refresh_curves``, tested
+    equal to a build)."""
+    cache = st.session_state.setdefault(f"{key}.curves", {})
     name = view.cfg.objective
-    out = {"loss": figs.w2v_loss_figure(
-        view.loss_steps, view.loss, smooth=view.loss_smooth, title=_(LOSS_TITLES[name]),
-        negatives=view.cfg.negatives if name == "negative" else None)}
+    extras = (snap.run_id, snap.generation, name, view.cfg.negatives, view.cfg.corpus)
+    out = {"loss": PreparedFigure(kept(
+        cache.setdefault("loss", {}), extras,
+        lambda: figs.w2v_loss_figure(
+            view.loss_steps, view.loss, smooth=view.loss_smooth, title=_(LOSS_TITLES[name]),
+            negatives=view.cfg.negatives if name == "negative" else None).to_dict(),
+        lambda old: figs.refresh_curves(old, view.loss_steps, view.loss, view.loss_smooth)))}
     if view.has_analogies and len(view.eval_steps):
         acc, t = view.accuracy, TEACHING[view.cfg.corpus]
-        out["analogy"] = figs.analogy_accuracy_figure(view.eval_steps, {
-            _("all"): acc[:, 0], t.label(t.relations[0].key): acc[:, 1],
-            t.label(t.relations[1].key): acc[:, 2]})
+        out["analogy"] = PreparedFigure(kept(
+            cache.setdefault("analogy", {}), extras,
+            lambda: figs.analogy_accuracy_figure(view.eval_steps, {
+                _("all"): acc[:, 0], t.label(t.relations[0].key): acc[:, 1],
+                t.label(t.relations[1].key): acc[:, 2]}).to_dict(),
+            lambda old: figs.refresh_curves(old, view.eval_steps, acc[:, 0], acc[:, 1],
+                                            acc[:, 2], scale=100.0)))
     return out
-
-
-def _moved_curves(key: str, view: EmbView, snap: Snapshot) -> dict:
-    """The curves of this build, built once and then given each snapshot's data in place."""
-    ss = st.session_state
-    build = (snap.run_id, snap.generation, view.has_analogies, _("all"))  # language
-    cached = ss.get(f"{key}.curves")
-    if cached is None or cached[0] != build:
-        cached = ss[f"{key}.curves"] = (build, _curves(view))
-        return cached[1]
-    curves = cached[1]
-    figs.move_curves(curves["loss"], view.loss_steps, view.loss, view.loss_smooth)
-    seal(curves["loss"])  # moved in place: serialised again
-    if "analogy" in curves and len(view.eval_steps):
-        acc = view.accuracy
-        figs.move_curves(curves["analogy"], view.eval_steps, acc[:, 0], acc[:, 1], acc[:, 2],
-                         scale=100.0)
-        seal(curves["analogy"])
-    return curves
 
 
 def training_curves(key: str, view: EmbView, snap: Snapshot) -> None:
