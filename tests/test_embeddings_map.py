@@ -10,7 +10,7 @@ import pytest
 
 from seqviz.embeddings.labels import (LABEL_GAP_PX, PLOT_PX, POSITIONS, _offsets, place_labels,
                                       text_em)
-from seqviz.embeddings.mapfigures import CORNER_MARKER, MARKER, map_figure, move_map
+from seqviz.embeddings.mapfigures import CORNER_MARKER, MARKER, map_figure, moved_spec
 from seqviz.i18n import use_language
 
 
@@ -209,8 +209,8 @@ def test_moving_the_map_places_the_labels_again():
     xy, labels, groups, _ = _map_data(120)
     m = map_figure(xy, labels, groups=groups, quad=("w0", "w1", "w2", "w3"))
     squeezed = xy * np.array([1.0, 0.02])  # everything on one line: far fewer labels fit
-    move_map(m, squeezed)
-    shown = [(s, p) for t in m.fig.data[:m.para_at] for s, p in zip(t.text, t.textposition) if s]
+    data = moved_spec(m, m.fig.to_dict(), squeezed)["data"]
+    shown = [(s, p) for t in data[:m.para_at] for s, p in zip(t["text"], t["textposition"]) if s]
     texts = {s for s, _p in shown}
     assert 0 < len(texts) < sum(bool(s) for t in map_figure(xy, labels, groups=groups).fig.data
                                 for s in t.text)
@@ -219,7 +219,7 @@ def test_moving_the_map_places_the_labels_again():
     pos = {order[s]: p for s, p in shown}
     marker = np.full(len(labels), float(MARKER))
     for i, w in enumerate(("w0", "w1", "w2", "w3")):
-        pos[i] = m.fig.data[m.para_at + 4].textposition[i]
+        pos[i] = data[m.para_at + 4]["textposition"][i]
         font[i], marker[i] = 18.0, CORNER_MARKER
     fake = type("P", (), {"shown": np.isin(np.arange(len(labels)), list(pos)),
                           "position": [pos.get(i, "") for i in range(len(labels))]})
@@ -227,3 +227,25 @@ def test_moving_the_map_places_the_labels_again():
     boxes = _boxes(np.vstack([squeezed, squeezed[1] - squeezed[2] + squeezed[3]])[:len(labels)],
                    texts_all, fake, font, marker)
     assert _overlaps(boxes) == []
+
+
+@pytest.mark.parametrize("style", ["category", "frequency", "analogy", "search",
+                                   "analogy and search"])
+def test_a_moved_map_is_the_map_built_at_its_new_coordinates(style):
+    """The page moves its map for each snapshot by writing the new coordinates into the built
+    figure's dict (``moved_spec``): points, labels placed again, the parallelogram's lines,
+    arrows, corners and ideal point, the title and axis names. Two moves later it must be what
+    ``map_figure`` builds at those coordinates, as sent to the browser."""
+    xy, labels, groups, counts = _map_data(60)
+    kw = {"category": dict(groups=groups), "frequency": dict(counts=counts, colour="frequency"),
+          "analogy": dict(groups=groups, quad=("w0", "w1", "w2", "w3")),
+          "search": dict(groups=groups, highlight=[i % 7 == 0 for i in range(60)]),
+          "analogy and search": dict(groups=groups, quad=("w0", "w1", "w2", "w3"),
+                                     highlight=[i % 7 == 0 for i in range(60)])}[style]
+    rng = np.random.default_rng(1)
+    m = map_figure(xy, labels, title="step 1", axes=("a 1", "a 2"), **kw)
+    spec = m.fig.to_dict()
+    for step in (2, 3):
+        xy = rng.normal(size=xy.shape) * step
+        spec = moved_spec(m, spec, xy, title=f"step {step}", axes=(f"b {step}", f"c {step}"))
+    assert spec == map_figure(xy, labels, title="step 3", axes=("b 3", "c 3"), **kw).fig.to_dict()

@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 
 def _cell(value) -> str:
@@ -57,5 +58,6 @@ def coordinates_tsv(coords, labels: Sequence[str], names: tuple[str, str] = ("x"
 
 
 def figure_html(fig: go.Figure) -> str:
-    """A self-contained HTML page (plotly.js embedded, no network needed to open it)."""
-    return fig.to_html(include_plotlyjs=True, full_html=True)
+    """A self-contained HTML page (plotly.js embedded, no network needed to open it) of a
+    figure, or of a figure's finished dict (what ``to_dict()`` gives: not validated again)."""
+    return pio.to_html(fig.to_dict(), include_plotlyjs=True, full_html=True, validate=False)

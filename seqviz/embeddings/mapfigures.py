@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from _plotly_utils.utils import to_typed_array_spec  # plotly's own encoding of numpy arrays
 from plotly.colors import qualitative
 
 from seqviz.embeddings.categories import CATEGORY_COLOURS, CATEGORY_NAMES, category_name
@@ -45,7 +46,7 @@ def _group_order(groups: Sequence[str]) -> list[str]:
 
 @dataclass
 class MapFigure:
-    """A map figure built once for its points and style; ``move_map`` swaps its coordinates."""
+    """A map figure built once for its points and style; ``moved_spec`` moves its dict."""
 
     fig: go.Figure
     rows: list[np.ndarray]  # per point trace (in ``fig.data`` order): its rows of ``coords``
@@ -198,42 +199,40 @@ def _texts(m: MapFigure, p: Placement) -> tuple[list[list[str]], list[list[str]]
     return texts, sides
 
 
-def move_map(m: MapFigure, coords, *, title: str | None = None,
-             axes: tuple[str, str] | None = None) -> go.Figure:
-    """New coordinates (N, 2) for the same points: traces, text labels (placed again) and the
-    parallelogram follow; the layout (and so the user's zoom, with ``uirevision``) stays. One
-    restyle and one relayout (per-trace property sets cost 25x more)."""
+def moved_spec(m: MapFigure, spec: dict, coords, *, title: str | None = None,
+               axes: tuple[str, str] | None = None) -> dict:
+    """``spec`` (the dict of ``m.fig``, or of an earlier move) with new coordinates (N, 2) for
+    the same points: what ``map_figure`` builds for them (tested), written into the dict
+    instead: the points, their text labels (placed again) and the parallelogram's lines,
+    arrows, corners and ideal point; ``title`` and ``axes`` when given. The layout's other
+    settings (and so the user's zoom, with ``uirevision``) stay."""
     xy = _xy(coords)
     check_same_length(coords=xy, labels=m.labels)
     ideal = _ideal(xy, m.corners)
     p = _placement(m, xy, ideal)
-    fig = m.fig
-    ids = list(range(len(m.rows)))
-    xs, ys = [xy[idx, 0] for idx in m.rows], [xy[idx, 1] for idx in m.rows]
     texts, sides = _texts(m, p)
-    layout: dict = {}
+    data = [dict(trace) for trace in spec["data"]]
+    for trace, idx, text, side in zip(data, m.rows, texts, sides):
+        trace.update(x=to_typed_array_spec(xy[idx, 0]), y=to_typed_array_spec(xy[idx, 1]),
+                     text=text, textposition=side)
+    layout = dict(spec["layout"])
     if m.quad:
         pts = [xy[i] for i in m.corners]
+        notes = [dict(a) for a in layout["annotations"]]
         for i, (u, v, _colour) in enumerate(_edges(pts)):
-            layout.update({f"annotations[{i}].x": v[0], f"annotations[{i}].y": v[1],
-                           f"annotations[{i}].ax": u[0], f"annotations[{i}].ay": u[1]})
-            xs.append([u[0], v[0]])
-            ys.append([u[1], v[1]])
-        xs += [[q[0] for q in pts], [ideal[0]]]
-        ys += [[q[1] for q in pts], [ideal[1]]]
-        para = range(m.para_at, m.para_at + 6)
-        texts += [fig.data[i].text for i in para]
-        sides += [fig.data[i].textposition for i in para]
-        sides[-2] = [p.position[i] for i in m.corners]
-        ids += list(para)
-    fig.plotly_restyle({"x": xs, "y": ys, "text": texts, "textposition": sides}, ids)
+            notes[i].update(x=float(v[0]), y=float(v[1]), ax=float(u[0]), ay=float(u[1]))
+            data[m.para_at + i].update(x=[float(u[0]), float(v[0])],
+                                       y=[float(u[1]), float(v[1])])
+        data[m.para_at + 4].update(x=[float(q[0]) for q in pts], y=[float(q[1]) for q in pts],
+                                   textposition=[p.position[i] for i in m.corners])
+        data[m.para_at + 5].update(x=[float(ideal[0])], y=[float(ideal[1])])
+        layout["annotations"] = notes
     if title is not None:
-        layout["title.text"] = title
-    if axes is not None:
-        layout["xaxis.title.text"], layout["yaxis.title.text"] = axes
-    if layout:
-        fig.plotly_relayout(layout)
-    return fig
+        layout["title"] = {**layout.get("title", {}), "text": title}
+    for name, text in zip(("xaxis", "yaxis"), axes or ()):
+        axis = layout.get(name, {})
+        layout[name] = {**axis, "title": {**axis.get("title", {}), "text": text}}
+    return {**spec, "data": data, "layout": layout}
 
 
 def _edges(pts: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray, str]]:

@@ -2,12 +2,13 @@
 caption that says what it shows.
 
 The map figure is built once per set of points and style (search, colour, parallelogram,
-language, type profile) and then only moved: each new snapshot swaps its coordinates in place
-under a stable chart key.
+language, type profile) and then only moved: each new snapshot writes its coordinates into the
+figure's dict (``mapfigures.moved_spec``), drawn under a stable chart key.
 """
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from seqviz.embeddings import mapfigures
@@ -21,6 +22,7 @@ from seqviz.i18n import _, language
 from seqviz.ui.controls import held
 from seqviz.ui.chart import chart, seal
 from seqviz.ui.embeddings.sources import Source, one_blas_thread
+from seqviz.ui.live import PreparedFigure
 
 MAP_HEIGHT = 700  # px; presenter mode adds 60 (``styled``)
 # The smallest plot area (w, h) the map gets: a 1280-wide laptop with the sidebar open, or a
@@ -69,9 +71,11 @@ def _colour(cfg: EmbConfig, src: Source, groups: list[str]) -> str:
 
 
 def _figure(key: str, src: Source, m: MapView, quad, snap: Snapshot, title: str,
-            view_cfg: EmbConfig) -> tuple[mapfigures.MapFigure, str | None, int]:
-    """The session's map figure for this style, moved to this snapshot's coordinates:
-    (figure, a note about the parallelogram, search matches)."""
+            view_cfg: EmbConfig) -> dict:
+    """The session's map for this style, moved to this snapshot's coordinates: ``mf`` (the
+    ``MapFigure`` built for the style), ``fig`` (what the chart draws: its dict, moved with
+    ``moved_spec``, tested equal to a build), ``note`` (about the parallelogram) and
+    ``matches`` (search matches)."""
     ss = st.session_state
     cfg: EmbConfig = ss.get(f"{key}.config") or view_cfg
     n = len(m.coords)
@@ -84,7 +88,7 @@ def _figure(key: str, src: Source, m: MapView, quad, snap: Snapshot, title: str,
     axes = tuple(str(a) for a in m.axes)
     cached = ss.get(f"{key}.mapfig")
     tag = (snap.run_id, snap.generation, snap.version, title, axes)
-    if cached is None or cached[0] != style:
+    if cached is None or cached["style"] != style:
         mask, note = search_labels(labels, search)
         kw = dict(groups=groups, colour=colour, highlight=mask, title=title, axes=axes,
                   counts=None if src.counts is None else src.counts[:n], height=MAP_HEIGHT,
@@ -99,13 +103,20 @@ def _figure(key: str, src: Source, m: MapView, quad, snap: Snapshot, title: str,
             mf.fig.update_xaxes(showticklabels=False)
             mf.fig.update_yaxes(showticklabels=False)
         mf.fig.update_layout(uirevision=str(style[:4]))  # zoom and legend clicks survive moves
-        seal(mf.fig)
-        cached = ss[f"{key}.mapfig"] = (style, mf, tag, note, int(mask.sum()))
-    elif cached[2] != tag:
-        mapfigures.move_map(cached[1], m.coords, title=title, axes=axes)
-        seal(cached[1].fig)  # moved in place: serialised again
-        cached = ss[f"{key}.mapfig"] = cached[:2] + (tag,) + cached[3:]
-    return cached[1], cached[3], cached[4]
+        cached = ss[f"{key}.mapfig"] = dict(style=style, mf=mf, tag=tag, note=note,
+                                            matches=int(mask.sum()),
+                                            fig=seal(PreparedFigure(mf.fig.to_dict())))
+    elif cached["tag"] != tag:
+        spec = mapfigures.moved_spec(cached["mf"], cached["fig"].to_dict(), m.coords,
+                                     title=title, axes=axes)
+        cached.update(tag=tag, fig=seal(PreparedFigure(spec)))  # JSON made once per move
+    return cached
+
+
+def current_map(key: str) -> go.Figure | None:
+    """The map the page shows now (for its export), if one was drawn."""
+    cached = st.session_state.get(f"{key}.mapfig")
+    return None if cached is None else cached["fig"]
 
 
 def draw_map(key: str, exp: LiveEmbeddings, src: Source, view: EmbView, snap: Snapshot) -> None:
@@ -123,8 +134,9 @@ def draw_map(key: str, exp: LiveEmbeddings, src: Source, view: EmbView, snap: Sn
         title = _("{name}, step {step}").format(name=view.name, step=f"{snap.step:,}")
     else:
         title = src.name
-    mf, note, matches = _figure(key, src, m, quad, snap, title, view.cfg)
-    chart(mf.fig, key=f"{key}.chart.map")
+    drawn = _figure(key, src, m, quad, snap, title, view.cfg)
+    mf, note, matches = drawn["mf"], drawn["note"], drawn["matches"]
+    chart(drawn["fig"], key=f"{key}.chart.map")
     notes = [_("{n} points").format(n=f"{len(m.coords):,}"), str(m.status),
              _("{n} search match(es)").format(n=matches) if matches else None, note]
     if mf.quad:

@@ -20,6 +20,7 @@ from seqviz.embeddings.livemap import MapView
 from seqviz.embeddings.queries import QueryError, analogy, neighbours
 from seqviz.i18n import _
 from seqviz.ui.controls import held
+from seqviz.ui.embeddings.mapview import current_map
 from seqviz.ui.embeddings.sources import Source, one_blas_thread
 from seqviz.ui.layout import columns, presenting
 from seqviz.ui.tables import table
@@ -110,8 +111,7 @@ def exports(key: str, src: Source, exp: LiveEmbeddings) -> None:
     m = snap.payload.map if snap is not None and snap.payload is not None else None
     m = m if isinstance(m, MapView) and m.source == src.key else None
     n = len(m.coords) if m is not None else min(exp.cfg.points, len(src.labels))
-    cached = st.session_state.get(f"{key}.mapfig")
-    fig = cached[1].fig if cached is not None and m is not None else None
+    fig = current_map(key) if m is not None else None
     st.header(_("Export"))
     st.caption(_("The {n} points on the map. vectors.tsv and metadata.tsv load into the "
                  "Embedding Projector (projector.tensorflow.org → Load); coordinates.tsv is this "
