@@ -201,3 +201,21 @@ def test_divergence_lines_are_set_at_once_one_per_step():
     start = time.perf_counter()
     many = loss_figure(list(range(3000)), [1.0] * 3000, divergences=list(range(0, 3000, 10)))
     assert len(many.layout.shapes) == 300 and time.perf_counter() - start < 3.0
+
+
+def test_typed_array_is_plotlys_encoding():
+    """Refreshed figure dicts encode their arrays with ``style.typed_array`` (fast for 1-D
+    float64): it must give what plotly's ``to_dict()`` gives, for every kind of array."""
+    import plotly.graph_objects as go
+    from _plotly_utils.utils import to_typed_array_spec
+
+    from seqviz.figures.style import typed_array
+
+    rng = np.random.default_rng(0)
+    for values in (rng.normal(size=15), rng.normal(size=(40, 3))[:, 1], np.array([]),
+                   np.arange(5), np.arange(3) * 10**12, rng.normal(size=(3, 2)),
+                   rng.normal(size=7).astype(np.float32)):
+        got, want = typed_array(values), to_typed_array_spec(values)
+        assert got == want if isinstance(want, dict) else np.array_equal(got, want)
+    x = rng.normal(size=9)
+    assert go.Figure(go.Scatter(x=x, y=x)).to_dict()["data"][0]["x"] == typed_array(x)

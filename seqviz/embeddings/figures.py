@@ -10,10 +10,9 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from _plotly_utils.utils import to_typed_array_spec  # plotly's own encoding of numpy arrays
 
 from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, thin_evenly,
-                                  styled_over_steps)
+                                  styled_over_steps, typed_array)
 from seqviz.figures.training import ema
 from seqviz.i18n import _
 
@@ -78,8 +77,8 @@ def refresh_curves(spec: dict, steps: Sequence[int], *series: Sequence[float],
         return None
     data = [dict(trace) for trace in spec["data"]]
     for trace, v in zip(data, values):
-        trace["x"] = to_typed_array_spec(s)
-        trace["y"] = to_typed_array_spec(scale * np.asarray(v, float))
+        trace["x"] = typed_array(s)
+        trace["y"] = typed_array(scale * np.asarray(v, float))
     if len(data) > len(values):  # the loss figure's dashed level
         data[len(values)]["x"] = [0, max(int(s[-1]), STEPS_SHOWN)]
     layout = spec["layout"]

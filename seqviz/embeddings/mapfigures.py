@@ -14,12 +14,11 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from _plotly_utils.utils import to_typed_array_spec  # plotly's own encoding of numpy arrays
 from plotly.colors import qualitative
 
 from seqviz.embeddings.categories import CATEGORY_COLOURS, CATEGORY_NAMES, category_name
 from seqviz.embeddings.labels import PLOT_PX, Placement, place_labels
-from seqviz.figures.style import PALETTE, check_same_length, font_size, styled
+from seqviz.figures.style import PALETTE, check_same_length, font_size, styled, typed_array
 from seqviz.i18n import _
 
 OTHER_COLOURS = qualitative.Dark24 + qualitative.Light24  # groups that are no word category
@@ -213,7 +212,7 @@ def moved_spec(m: MapFigure, spec: dict, coords, *, title: str | None = None,
     texts, sides = _texts(m, p)
     data = [dict(trace) for trace in spec["data"]]
     for trace, idx, text, side in zip(data, m.rows, texts, sides):
-        trace.update(x=to_typed_array_spec(xy[idx, 0]), y=to_typed_array_spec(xy[idx, 1]),
+        trace.update(x=typed_array(xy[idx, 0]), y=typed_array(xy[idx, 1]),
                      text=text, textposition=side)
     layout = dict(spec["layout"])
     if m.quad:

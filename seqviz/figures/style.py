@@ -60,6 +60,22 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e
 BASELINE_COLOURS = ("#7f7f7f", "#bcbd22", "#17becf", "#8c564b", "#e377c2")
 
 
+def typed_array(values) -> object:
+    """A numpy array as a built figure's ``to_dict()`` holds it (plotly's typed-array spec,
+    ``to_typed_array_spec``), for code that writes arrays into a figure's dict: a 1-D float64
+    array is encoded here directly (3 µs instead of plotly's 50, which first copies it to a
+    read-only array), anything else by plotly."""
+    import base64
+
+    from _plotly_utils.utils import to_typed_array_spec
+
+    if isinstance(values, np.ndarray) and values.dtype == np.float64 and values.ndim == 1 \
+            and values.size:
+        return {"dtype": "f8", "bdata": base64.b64encode(np.ascontiguousarray(values)
+                                                          ).decode("ascii")}
+    return to_typed_array_spec(values)
+
+
 def legend_px(fig: go.Figure) -> int:
     """How much taller the figure gets for its legend under the plot: its rows at the
     narrowest the chart gets (``MIN_WIDTH``), so the plot keeps its height."""

@@ -12,11 +12,10 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from _plotly_utils.utils import to_typed_array_spec  # plotly's own encoding of numpy arrays
 
 from seqviz.figures.style import (BASELINE_COLOURS, PALETTE, STEPS_SHOWN, check_same_length,
-                                  log_axis, log_props, styled_over_steps, waiting_note, with_axis,
-                                  with_waiting)
+                                  log_axis, log_props, styled_over_steps, typed_array,
+                                  waiting_note, with_axis, with_waiting)
 from seqviz.i18n import _
 
 
@@ -158,7 +157,7 @@ def grad_norm_figure(steps: Sequence[int], before: Sequence[float], after: Seque
 # divergences and threshold), by swapping arrays: ~0.2 ms. Tests check equality with a build.
 
 def _typed(values) -> dict:
-    return to_typed_array_spec(np.asarray(values, dtype=float))
+    return typed_array(np.asarray(values, dtype=float))
 
 
 def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_log=None,

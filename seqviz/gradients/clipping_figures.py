@@ -17,11 +17,10 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from _plotly_utils.utils import to_typed_array_spec  # plotly's own encoding of numpy arrays
 
 from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, profile, styled,
-                                  legend_names_px, styled_over_steps, waiting_note, with_axis,
-                                  with_waiting)
+                                  legend_names_px, styled_over_steps, typed_array, waiting_note,
+                                  with_axis, with_waiting)
 from seqviz.figures.training import no_steps_yet
 from seqviz.figures.chart_text import finish, retitled
 from seqviz.gradients.figures import wide_log_axis, wide_log_props
@@ -181,7 +180,7 @@ def divergence_form(divergences: Mapping[str, Sequence[int]]) -> tuple:
 
 def _encoded(values) -> object:
     """A trace array as ``to_dict()`` gives it: numpy arrays as plotly's typed-array spec."""
-    return to_typed_array_spec(values) if isinstance(values, np.ndarray) else values
+    return typed_array(values) if isinstance(values, np.ndarray) else values
 
 
 def _has_x(trace: dict) -> bool:
