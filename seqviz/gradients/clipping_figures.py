@@ -17,7 +17,6 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-
 from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, profile, styled,
                                   legend_names_px, styled_over_steps, typed_array, waiting_note,
                                   with_axis, with_waiting)

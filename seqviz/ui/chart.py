@@ -180,8 +180,8 @@ def figure_json(fig: Any) -> str:
 def seal(result: Any, depth: int = 2, *, new_only: bool = False) -> Any:
     """Mark the plotly figures in ``result`` (a figure, or a dict, list or tuple holding
     figures, ``depth`` levels down) as finished: ``figure_json`` serialises each once until it
-    is sealed again. Whoever changes a sealed figure must seal it again (as Embeddings' map,
-    whose data are moved in place, is). ``new_only``: leave figures sealed before as they
+    is sealed again. Whoever changes a sealed figure in place must seal it again (the live
+    pages give each snapshot a new ``PreparedFigure`` instead, sealed once). ``new_only``: leave figures sealed before as they
     are (``memo``: a build may hand back figures it kept from an earlier build, unchanged)."""
     if isinstance(result, BaseFigure):
         if not (new_only and getattr(result, "_sv_version", None) is not None):
