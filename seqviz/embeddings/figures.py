@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from seqviz.figures.style import (PALETTE, STEPS_SHOWN, check_same_length, thin_evenly,
                                   styled_over_steps, typed_array)
-from seqviz.figures.training import ema
+from seqviz.figures.training import ema, refreshed
 from seqviz.i18n import _
 
 def w2v_loss_figure(steps: Sequence[int], losses: Sequence[float], *, negatives: int | None = None,
@@ -36,7 +36,8 @@ def w2v_loss_figure(steps: Sequence[int], losses: Sequence[float], *, negatives:
         end = max(int(s[-1]) if len(s) else 0, STEPS_SHOWN)
         fig.add_trace(go.Scatter(x=[0, end], y=[level, level], mode="lines",
                                  name=_("all scores 0: {level}").format(level=f"{level:.2f}"),
-                                 line=dict(color="#7f7f7f", dash="dash", width=2)))
+                                 line=dict(color="#7f7f7f", dash="dash", width=2),
+                                 meta="to x_end"))
     title = title if title is not None else _("word2vec loss (negative sampling)")
     return styled_over_steps(fig, title=title, y=_("loss per pair (nats)"), height=380)
 
@@ -70,18 +71,12 @@ def refresh_curves(spec: dict, steps: Sequence[int], *series: Sequence[float],
     ``analogy_accuracy_figure`` (one series per line, ``scale=100``) with new data, equal to
     building it again (as sent to the browser) at a tenth of the cost: the lines' arrays, a
     loss figure's dashed level stretched to the last step, and the x range a figure built
-    with no data fixes dropped once there are data. ``None`` for no data (build it: an empty
-    figure's axes are fixed by ``styled``)."""
+    with no data fixes dropped once there are data (``seqviz.figures.training.refreshed``,
+    as for the other training curves). ``None`` for no data (build it: an empty figure's
+    axes are fixed by ``styled``)."""
     s, *values = thin_evenly(steps, *series)
     if not len(s):
         return None
-    data = [dict(trace) for trace in spec["data"]]
-    for trace, v in zip(data, values):
-        trace["x"] = typed_array(s)
-        trace["y"] = typed_array(scale * np.asarray(v, float))
-    if len(data) > len(values):  # the loss figure's dashed level
-        data[len(values)]["x"] = [0, max(int(s[-1]), STEPS_SHOWN)]
-    layout = spec["layout"]
-    if "range" in layout.get("xaxis", {}):  # built with no data: autorange now
-        layout = {**layout, "xaxis": {k: v for k, v in layout["xaxis"].items() if k != "range"}}
-    return {**spec, "data": data, "layout": layout}
+    xs = typed_array(s)
+    return refreshed(spec, {i: {"x": xs, "y": typed_array(scale * np.asarray(v, float))}
+                            for i, v in enumerate(values)}, max(int(s[-1]), STEPS_SHOWN))

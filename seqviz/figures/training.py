@@ -160,10 +160,12 @@ def _typed(values) -> dict:
     return typed_array(np.asarray(values, dtype=float))
 
 
-def _refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_log=None,
+def refreshed(spec: dict, arrays: dict[int, dict], x_end: float, y_log=None,
                waiting: str | None = None, **where) -> dict:
-    """The built ``spec`` with new trace ``arrays``, lines to ``x_end`` and, with ``y_log``
-    (the values on a log y axis), that axis's ticks and range as ``log_axis`` sets them."""
+    """The built ``spec`` with new trace ``arrays`` (by trace index), its lines marked
+    ``meta="to x_end"`` drawn to ``x_end``, the fixed x range of a figure built empty dropped
+    once drawn (``waiting`` None) and, with ``y_log`` (the values on a log y axis), that
+    axis's ticks and range as ``log_axis`` sets them."""
     data = []
     for i, trace in enumerate(spec["data"]):
         trace = {**trace, **arrays.get(i, {})}
@@ -191,7 +193,7 @@ def refresh_loss(spec: dict, steps: Sequence[int], losses: Sequence[float]) -> d
     """``loss_figure(steps, losses, ...).to_dict()`` from a built one with the same extras."""
     xs = _typed(steps)
     base = [t["y"][0] for t in spec["data"] if t.get("meta") == "to x_end"]
-    return _refreshed(spec, {0: {"x": xs, "y": _typed(losses)},
+    return refreshed(spec, {0: {"x": xs, "y": _typed(losses)},
                              1: {"x": xs, "y": _typed(ema(losses))}}, _x_end(steps),
                       waiting=None if len(steps) else no_steps_yet(), **_clear_of(base))
 
@@ -199,7 +201,7 @@ def refresh_loss(spec: dict, steps: Sequence[int], losses: Sequence[float]) -> d
 def refresh_perplexity(spec: dict, steps: Sequence[int], perplexities: Sequence[float]) -> dict:
     """``perplexity_figure(...).to_dict()`` from a built one with the same baselines."""
     base = [t["y"][0] for t in spec["data"] if t.get("meta") == "to x_end"]
-    return _refreshed(spec, {0: {"x": _typed(steps), "y": _typed(perplexities)}},
+    return refreshed(spec, {0: {"x": _typed(steps), "y": _typed(perplexities)}},
                       _x_end(steps), _values(perplexities, base))
 
 
@@ -208,6 +210,6 @@ def refresh_grad_norm(spec: dict, steps: Sequence[int], before: Sequence[float],
     """``grad_norm_figure(...).to_dict()`` from a built one with the same threshold."""
     xs = _typed(steps)
     extra = [t["y"][0] for t in spec["data"] if t.get("meta") == "to x_end"]
-    return _refreshed(spec, {0: {"x": xs, "y": _typed(before)}, 1: {"x": xs, "y": _typed(after)}},
+    return refreshed(spec, {0: {"x": xs, "y": _typed(before)}, 1: {"x": xs, "y": _typed(after)}},
                       _x_end(steps), _values(before, after, extra),
                       waiting=None if len(steps) else no_steps_yet())
